@@ -1,0 +1,146 @@
+"""Profiles: the indicator taxonomy, weights, grade bands and tolerances of one framework.
+
+A profile is a TOML file. The shipped ones live in ``templates/profiles/``; a user can pass
+the path of their own file (``--profile my.toml``) or drop it into a folder named by the
+``JIXIAO_PROFILES`` environment variable, without touching code.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from jixiao.errors import ProfileError
+
+DEFAULT_PROFILE = "shanghai"
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# Source checkout (editable install): <repo>/src/jixiao -> <repo>/templates/profiles.
+# A wheel carries a copy under jixiao/data/profiles.
+_SHIPPED_DIRS = (
+    _PACKAGE_DIR.parent.parent / "templates" / "profiles",
+    _PACKAGE_DIR / "data" / "profiles",
+)
+
+
+@dataclass(frozen=True)
+class Level1:
+    name: str
+    weight: float
+    level2: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    amount: float = 0.01
+    score: float = 0.01
+    score_one_decimal: float = 0.05
+    rate_pct: float = 0.01
+    equal_rel: float = 0.005
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    title: str
+    money_unit: str
+    fund_weight: float
+    taxonomy: tuple[Level1, ...]
+    #: (grade, minimum total) from the best grade down
+    grades: tuple[tuple[str, float], ...]
+    tolerances: Tolerances = field(default_factory=Tolerances)
+    over_achievement: float = 1.2
+    reverse_rule: str = "ratio"
+    description: str = ""
+    path: str | None = None
+
+    @property
+    def level1_names(self) -> list[str]:
+        return [lv.name for lv in self.taxonomy]
+
+    def level2_of(self, level1: str) -> tuple[str, ...]:
+        for lv in self.taxonomy:
+            if lv.name == level1:
+                return lv.level2
+        return ()
+
+    def level1_of(self, level2: str) -> list[str]:
+        """Every 一级 under which this 二级 is allowed."""
+        return [lv.name for lv in self.taxonomy if level2 in lv.level2]
+
+    @property
+    def default_weights(self) -> dict[str, float]:
+        return {lv.name: lv.weight for lv in self.taxonomy}
+
+
+def profile_dirs() -> list[Path]:
+    dirs = []
+    extra = os.environ.get("JIXIAO_PROFILES")
+    if extra:
+        dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    dirs.extend(d for d in _SHIPPED_DIRS if d.is_dir())
+    return dirs
+
+
+def available_profiles() -> list[str]:
+    names: set[str] = set()
+    for d in profile_dirs():
+        names.update(p.stem for p in d.glob("*.toml"))
+    return sorted(names)
+
+
+def load_profile(name_or_path: str | os.PathLike | None = None) -> Profile:
+    """Load a profile by name (``shanghai``) or from a TOML file path."""
+    return _load_cached(str(name_or_path or DEFAULT_PROFILE))
+
+
+@lru_cache(maxsize=32)
+def _load_cached(name_or_path: str) -> Profile:
+    path = Path(name_or_path)
+    if path.suffix.lower() != ".toml" or not path.is_file():
+        path = next((d / f"{name_or_path}.toml" for d in profile_dirs()
+                     if (d / f"{name_or_path}.toml").is_file()), None)
+        if path is None:
+            known = "、".join(available_profiles()) or "无"
+            raise ProfileError(f"找不到评价方案（profile）“{name_or_path}”；可用的有：{known}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: 评价方案文件无法读取：{exc}") from None
+    return profile_from_dict(data, source=str(path))
+
+
+def profile_from_dict(data: dict, source: str = "<dict>") -> Profile:
+    try:
+        taxonomy = tuple(
+            Level1(name=str(item["level1"]), weight=float(item.get("weight", 0)),
+                   level2=tuple(str(x) for x in item.get("level2", ())))
+            for item in data["taxonomy"]
+        )
+        grades = tuple(sorted(((str(g["grade"]), float(g["min"])) for g in data["grades"]),
+                              key=lambda g: -g[1]))
+        tol = Tolerances(**{k: float(v) for k, v in (data.get("tolerances") or {}).items()})
+        reverse_rule = str(data.get("reverse_rule", "ratio"))
+        if reverse_rule not in ("ratio", "linear"):
+            raise ValueError(f"reverse_rule 应为 ratio 或 linear，而不是 {reverse_rule}")
+        money_unit = str(data.get("money_unit", "万元"))
+        if money_unit not in ("万元", "元"):
+            raise ValueError(f"money_unit 应为 万元 或 元，而不是 {money_unit}")
+        return Profile(
+            name=str(data.get("name") or Path(source).stem),
+            title=str(data.get("title", "项目支出绩效自评表")),
+            money_unit=money_unit,
+            fund_weight=float(data.get("fund_weight", 10)),
+            taxonomy=taxonomy,
+            grades=grades,
+            tolerances=tol,
+            over_achievement=float(data.get("over_achievement", 1.2)),
+            reverse_rule=reverse_rule,
+            description=str(data.get("description", "")),
+            path=source,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{source}: 评价方案文件格式有误：{exc}") from None
