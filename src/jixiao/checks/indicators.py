@@ -1,0 +1,3 @@
+"""indicators checks."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""reading checks."""
+
+from __future__ import annotations

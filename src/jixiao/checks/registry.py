@@ -1,0 +1,140 @@
+"""The check registry: each check declared once, with everything a person needs to know.
+
+A check is a function over one form that yields ``Hit``s; ``@check(...)`` records its
+stable code, severity, Chinese title, explanation (why it matters, how to fix) and a bad
+and a good example. ``jixiao rules`` and the README catalogue are generated from here, so
+documentation and behaviour never drift (the sqlfluff habit, STYLE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from jixiao.model import SEVERITY_ORDER, Finding, FormRecord
+from jixiao.profiles import Profile
+from jixiao.scoring import Recomputed, recompute
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One problem a check found; the registry adds code, severity and sheet."""
+
+    message: str
+    cell: str | None = None
+    expected: Any = None
+    found: Any = None
+
+
+@dataclass
+class CheckContext:
+    """What a check may consult besides the form itself."""
+
+    profile: Profile
+    recomputed: Recomputed
+    #: secret for HMAC fingerprints (R06); None means plain SHA-256
+    secret: str | None = None
+    #: form id -> fingerprint from a distribution manifest (R06 with --manifest)
+    manifest_fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+CheckFunc = Callable[[FormRecord, CheckContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: str  # "error" | "warning" | "info"
+    title: str  # Chinese, one line
+    explanation: str  # Chinese: why it matters and how to fix
+    bad: str  # Chinese: a failing example
+    good: str  # Chinese: a passing example
+    #: "form" checks run on one record; "file" (R01, R02) and "batch" (M01–M03) are
+    #: emitted by the reader and by consolidation, declared here for the catalogue
+    scope: str = "form"
+    func: CheckFunc | None = None
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def check(code: str, severity: str, title: str, *, explanation: str, bad: str, good: str,
+          scope: str = "form") -> Callable[[CheckFunc], CheckFunc]:
+    """Register a form check under a stable code."""
+
+    def register(func: CheckFunc) -> CheckFunc:
+        declare(code, severity, title, explanation=explanation, bad=bad, good=good,
+                scope=scope, func=func)
+        return func
+
+    return register
+
+
+def declare(code: str, severity: str, title: str, *, explanation: str, bad: str, good: str,
+            scope: str, func: CheckFunc | None = None) -> None:
+    """Register a check that is not a function over one form (R01, R02, M01–M03)."""
+    if code in REGISTRY:
+        raise ValueError(f"check {code} declared twice")
+    if severity not in SEVERITY_ORDER:
+        raise ValueError(f"check {code}: unknown severity {severity}")
+    REGISTRY[code] = Check(code, severity, title, explanation, bad, good, scope, func)
+
+
+def get_check(code: str) -> Check | None:
+    _load_all()
+    return REGISTRY.get(code.upper())
+
+
+def all_checks() -> list[Check]:
+    _load_all()
+    return sorted(REGISTRY.values(), key=lambda c: (c.code[0] != "R", _group(c.code), c.code))
+
+
+def _group(code: str) -> int:
+    return "RFITM".find(code[0])
+
+
+def finding(code: str, hit: Hit, sheet: str | None) -> Finding:
+    chk = REGISTRY[code]
+    return Finding(code=code, severity=chk.severity, message=hit.message, sheet=sheet,
+                   cell=hit.cell, expected=hit.expected, found=hit.found)
+
+
+def run_checks(record: FormRecord, profile: Profile, *, secret: str | None = None,
+               manifest_fingerprints: dict[str, str] | None = None,
+               select: Iterable[str] | None = None,
+               recomputed: Recomputed | None = None) -> list[Finding]:
+    """Every form check over one record, findings sorted by severity, then code."""
+    _load_all()
+    ctx = CheckContext(profile=profile, recomputed=recomputed or recompute(record, profile),
+                       secret=secret, manifest_fingerprints=manifest_fingerprints or {})
+    wanted = {c.upper() for c in select} if select else None
+    findings: list[Finding] = []
+    for chk in REGISTRY.values():
+        if chk.func is None or (wanted is not None and chk.code not in wanted):
+            continue
+        findings.extend(finding(chk.code, hit, record.sheet) for hit in chk.func(record, ctx))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code, _cell_key(f.cell)))
+
+
+def _cell_key(cell: str | None) -> tuple[int, int]:
+    if not cell:
+        return (0, 0)
+    from jixiao.io.grid import parse_cell_ref
+    try:
+        row, col = parse_cell_ref(cell)
+    except ValueError:
+        return (0, 0)
+    return (row, col)
+
+
+def _load_all() -> Iterator[None] | None:
+    # Importing the modules runs their @check decorators.
+    from jixiao.checks import funds, indicators, reading, totals  # noqa: F401
+    return None

@@ -1,0 +1,3 @@
+"""totals checks."""
+
+from __future__ import annotations

@@ -1,0 +1,183 @@
+"""Recompute a form's numbers from its raw inputs (FORM.md §3). Pure, profile-driven.
+
+Rounding is explicit: decimal arithmetic on the values as typed, half away from zero, the way
+Excel's and LibreOffice's ROUND treat the numbers a person sees (ROUND(1.005, 2) = 1.01).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from jixiao.model import FormRecord, Indicator
+from jixiao.profiles import Profile
+from jixiao.values import FreeText, Qualitative, Quantity, normalize_label, parse_measure
+
+#: share of the weight each qualitative band allows: [low, high)
+QUALITATIVE_BANDS = {"met": (0.8, 1.0), "partial": (0.6, 0.8), "unmet": (0.0, 0.6)}
+
+
+def _dec(x: float | int) -> Decimal:
+    # repr() gives the shortest text that round-trips: the number as a person typed it.
+    return Decimal(repr(float(x)))
+
+
+def round2(x: float | Decimal) -> float:
+    """Round to 2 decimals, half away from zero (Excel's ROUND(x, 2))."""
+    d = x if isinstance(x, Decimal) else _dec(x)
+    return float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _ratio(budget: float | None, executed: float | None) -> Decimal | None:
+    if not budget or executed is None:
+        return None
+    return _dec(executed) / _dec(budget)
+
+
+def execution_rate_pct(budget: float | None, executed: float | None) -> float | None:
+    """执行率 in percent, 2 decimals; None when the budget is 0 or missing."""
+    ratio = _ratio(budget, executed)
+    return None if ratio is None else round2(ratio * 100)
+
+
+def fund_score(weight: float | None, budget: float | None, executed: float | None) -> float:
+    """资金得分 = weight × min(E / B, 1) from the unrounded ratio, 2 decimals; 0 without B."""
+    ratio = _ratio(budget, executed)
+    if ratio is None or weight is None:
+        return 0.0
+    return round2(_dec(weight) * max(min(ratio, Decimal(1)), Decimal(0)))
+
+
+def grade_of(total: float | None, profile: Profile) -> str | None:
+    """The grade of a total from the profile's bands (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差)."""
+    if total is None:
+        return None
+    for grade, minimum in profile.grades:
+        if total >= minimum - 1e-9:
+            return grade
+    return profile.grades[-1][0]
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    fund_rate_pct: float | None
+    fund_score: float
+    total_weight: float
+    total_score: float
+    grade: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def fund_budget_executed(record: FormRecord) -> tuple[float | None, float | None]:
+    """全年预算数 and 全年执行数 of the total row, or the sum of the sources when it is empty."""
+    total = record.funds.total
+    budget, executed = total.budget, total.executed
+    sources = [row for _, row in record.funds.sources()]
+    if budget is None and any(r.budget is not None for r in sources):
+        budget = sum(r.budget or 0 for r in sources)
+    if executed is None and any(r.executed is not None for r in sources):
+        executed = sum(r.executed or 0 for r in sources)
+    return budget, executed
+
+
+def recompute(record: FormRecord, profile: Profile) -> Recomputed:
+    """The form's numbers as they should be, from its raw inputs."""
+    budget, executed = fund_budget_executed(record)
+    weight = record.funds.total.weight
+    if weight is None:
+        weight = profile.fund_weight
+    score = fund_score(weight, budget, executed)
+    total_weight = _dec(weight) + sum((_dec(i.weight) for i in record.indicators
+                                       if i.weight is not None), Decimal(0))
+    total_score = _dec(score) + sum((_dec(i.score) for i in record.indicators
+                                     if i.score is not None), Decimal(0))
+    total_score_2 = round2(total_score)
+    return Recomputed(
+        fund_rate_pct=execution_rate_pct(budget, executed),
+        fund_score=score,
+        total_weight=round2(total_weight),
+        total_score=total_score_2,
+        grade=grade_of(total_score_2, profile),
+    )
+
+
+# ---------------------------------------------------------------- indicator reference
+
+@dataclass(frozen=True)
+class Reference:
+    """What an indicator's score should be, per FORM.md §3.
+
+    ``low``/``high`` bound the reference score (equal for quantitative indicators; a
+    band's range for qualitative ones, high exclusive except for the top band).
+    ``met`` says whether the target was reached; ``far_above`` flags an actual ≥ 20 %
+    past its target (direction-aware).
+    """
+
+    kind: str  # "quantitative" | "qualitative" | "same_text"
+    low: float
+    high: float
+    met: bool
+    far_above: bool = False
+    band: str | None = None
+
+
+def _quantity_met(op: str, a: float, t: float, equal_rel: float) -> bool:
+    if op == "≥":
+        return a >= t
+    if op == ">":
+        return a > t
+    if op == "≤":
+        return a <= t
+    if op == "<":
+        return a < t
+    return abs(a - t) <= abs(t) * equal_rel if t else a == 0
+
+
+def _quantity_reference(op: str, a: float, t: float, w: float, profile: Profile) -> float:
+    a = max(a, 0.0)  # a negative actual counts as 0
+    if op in ("≥", ">"):
+        return w * min(a / t, 1.0) if t > 0 else (w if a >= t else 0.0)
+    if op in ("≤", "<"):
+        if t <= 0:
+            return 0.0  # "≤0 起" with any accident
+        if profile.reverse_rule == "linear":
+            return max(0.0, w * (1 - (a - t) / t))
+        return w * t / a if a else w
+    if t == 0 or a == 0:
+        return w if a == t else 0.0
+    return w * min(a, t) / max(a, t)
+
+
+def _far_above(op: str, a: float, t: float, factor: float) -> bool:
+    if t <= 0:
+        return False
+    if op in ("≥", ">", "="):
+        return a >= t * factor
+    return a <= t * (2 - factor)
+
+
+def reference_score(indicator: Indicator, profile: Profile) -> Reference | None:
+    """The reference score of one indicator, or None when its actual has no measure."""
+    w = indicator.weight
+    if w is None:
+        return None
+    target = parse_measure(indicator.target)
+    actual = parse_measure(indicator.actual)
+    if actual is None:
+        return None
+    if isinstance(actual, Qualitative):
+        low, high = QUALITATIVE_BANDS[actual.band]
+        return Reference("qualitative", round2(w * low), round2(w * high),
+                         met=actual.band == "met", band=actual.band)
+    if isinstance(target, Quantity) and isinstance(actual, Quantity):
+        t, a = target.value, actual.value
+        met = _quantity_met(target.op, a, t, profile.tolerances.equal_rel)
+        ref = w if met else round2(_quantity_reference(target.op, a, t, w, profile))
+        return Reference("quantitative", ref, ref, met=met,
+                         far_above=_far_above(target.op, a, t, profile.over_achievement))
+    if target is not None and normalize_label(actual.text) == normalize_label(
+            target.text if not isinstance(target, FreeText) else target.text):
+        return Reference("same_text", w, w, met=True)
+    return None
