@@ -11,7 +11,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-EMPTY_MARKS = frozenset({"", "—", "——", "-", "–", "－", "/", "／", "无", "——/——"})
+#: what stands for "nothing here" in a cell
+BLANK_MARKS = frozenset({"", "—", "——", "-", "–", "－", "/", "／", "——/——"})
+#: in a number cell "无" (none) is empty too; in a target or actual it is meaningful text
+EMPTY_MARKS = BLANK_MARKS | {"无"}
 
 
 class ValueParseError(ValueError):
@@ -179,6 +182,11 @@ _NUMBER_UNIT = re.compile(
 )
 
 
+_CHINESE_ONE = re.compile(r"一([套次项个件名台批份本])")
+# A "unit" holding these is a sentence or a deadline, not a unit of measure.
+_NOT_A_UNIT = re.compile(r"[前内后、,;]|完成|以来")
+
+
 def _strip_operator(s: str) -> tuple[str | None, str]:
     for spelling, op in _OP_SPELLINGS:
         if s.startswith(spelling):
@@ -197,7 +205,7 @@ def parse_measure(text: Any) -> Measure | None:
     if raw is None:
         return None
     s = re.sub(r"\s+", "", _nfkc(raw))
-    if s in EMPTY_MARKS:
+    if s in BLANK_MARKS:
         return None
     for band, pattern in _QUALITATIVE:
         if pattern.search(s):
@@ -205,6 +213,11 @@ def parse_measure(text: Any) -> Measure | None:
     if s in _QUALITATIVE_SHORT:
         return Qualitative(_QUALITATIVE_SHORT[s], raw)
 
+    if s.startswith("平均"):  # "平均>=75%": an average is still the quantity compared
+        s = s[2:]
+    m = _CHINESE_ONE.fullmatch(s)
+    if m:  # "一套", "一次": one of a counted thing
+        return Quantity("=", 1.0, m.group(1), raw, False)
     op, rest = _strip_operator(s)
     explicit = op is not None and not s.startswith("约")
     for suffix, suffix_op in _SUFFIX_OPS:
@@ -215,6 +228,8 @@ def parse_measure(text: Any) -> Measure | None:
     if not m:
         return FreeText(raw)
     unit = m.group("unit") or None
+    if unit and _NOT_A_UNIT.search(unit):
+        return FreeText(raw)  # "12月底前", "7个月内完成", "3分钟填报、零材料提交": a description
     paren = m.group("paren")
     if paren is not None:
         if unit is None and paren and not re.search(r"\d", paren):
