@@ -1,0 +1,224 @@
+"""Files in, forms and findings out: the library behind ``jixiao check``.
+
+``check_file`` reads one file (any supported format), finds every form in it (our own
+template exactly through its defined names, any other layout by its labels), recomputes
+each form and runs every check. ``check_paths`` does it for files, folders and globs.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from jixiao.checks.registry import Hit, finding, run_checks
+from jixiao.errors import JixiaoError, ReadError
+from jixiao.model import Finding, FormRecord
+from jixiao.profiles import Profile, load_profile
+from jixiao.scoring import Recomputed, recompute
+
+#: extensions looked at inside a folder (a file named explicitly is always tried)
+INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
+
+
+@dataclass
+class FormResult:
+    record: FormRecord
+    recomputed: Recomputed
+    findings: list[Finding]
+    profile: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sheet": self.record.sheet,
+            "anchor": self.record.anchor,
+            "record": self.record.to_dict(),
+            "recomputed": self.recomputed.to_dict(),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class FileResult:
+    path: str
+    forms: list[FormResult] = field(default_factory=list)
+    #: file-level findings: R01 (unreadable) or R02 (no form found)
+    file_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return "unreadable" if any(f.code == "R01" for f in self.file_findings) else "ok"
+
+    @property
+    def error(self) -> Finding | None:
+        return next((f for f in self.file_findings if f.code == "R01"), None)
+
+    def all_findings(self) -> list[Finding]:
+        return self.file_findings + [f for form in self.forms for f in form.findings]
+
+    def to_dict(self) -> dict[str, Any]:
+        error = self.error
+        return {
+            "path": self.path,
+            "status": self.status,
+            "error": None if error is None else {"code": error.code, "message": error.message},
+            "forms": [form.to_dict() for form in self.forms],
+            "findings": [f.to_dict() for f in self.file_findings],
+        }
+
+
+@dataclass
+class CheckReport:
+    files: list[FileResult]
+
+    def counts(self) -> dict[str, int]:
+        findings = [f for fr in self.files for f in fr.all_findings()]
+        return {
+            "files": len(self.files),
+            "forms": sum(len(fr.forms) for fr in self.files),
+            "errors": sum(f.severity == "error" for f in findings),
+            "warnings": sum(f.severity == "warning" for f in findings),
+            "infos": sum(f.severity == "info" for f in findings),
+        }
+
+    @property
+    def has_errors(self) -> bool:
+        return self.counts()["errors"] > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"files": [fr.to_dict() for fr in self.files], "summary": self.counts()}
+
+
+# ---------------------------------------------------------------- finding the input files
+
+def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+    """Files named, files under folders (recursive, symlink loops safe) and glob matches.
+
+    Each file is given once, in a stable order. A path that matches nothing is given as is,
+    so the reader reports it (R01) instead of it vanishing silently.
+    """
+    seen: set[str] = set()
+
+    def emit(p: Path) -> Iterator[Path]:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            yield p
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from _walk(path, emit)
+        elif path.exists() or path.is_symlink():
+            yield from emit(path)
+        elif glob.has_magic(str(raw)):
+            for match in sorted(glob.glob(str(raw), recursive=True)):
+                m = Path(match)
+                yield from (_walk(m, emit) if m.is_dir() else emit(m))
+        else:
+            yield from emit(path)
+
+
+def _walk(folder: Path, emit) -> Iterator[Path]:
+    visited: set[str] = set()
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(root)
+        if real in visited:  # a symlink loop: do not go round again
+            dirs[:] = []
+            continue
+        visited.add(real)
+        dirs.sort()
+        for name in sorted(files):
+            if name.startswith(("~$", ".~lock")):  # Office/LibreOffice lock files
+                continue
+            if name.lower().endswith(INPUT_SUFFIXES):
+                yield from emit(Path(root) / name)
+
+
+# ---------------------------------------------------------------- one file
+
+def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
+    """Every form in one file. Raises ReadError when the file cannot be read."""
+    from jixiao.io.readers import read_grids
+    from jixiao.io.template_reader import read_template_forms
+    from jixiao.layout import find_forms
+
+    grids = read_grids(path, limits)
+    records = read_template_forms(path, grids)
+    if records is None:
+        records = []
+        for grid in grids:
+            if getattr(grid, "hidden", False):
+                continue
+            records.extend(find_forms(grid))
+    return records
+
+
+def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
+               secret: str | None = None, manifest_fingerprints: dict[str, str] | None = None,
+               limits: Any = None, debug: bool = False) -> FileResult:
+    """Read one file and check every form in it. Never raises for a bad file: R01."""
+    result = FileResult(path=str(path))
+    forced = load_profile(profile) if isinstance(profile, str) else profile
+    try:
+        records = read_forms(path, limits)
+        if not records:
+            result.file_findings.append(finding("R02", Hit(
+                "未在文件中找到项目支出绩效自评表（没有“项目名称”“项目资金”“绩效指标”等表头）"),
+                None))
+        for record in records:
+            form_profile = forced or _profile_of(record)
+            recomputed = recompute(record, form_profile)
+            findings = run_checks(record, form_profile, secret=secret,
+                                  manifest_fingerprints=manifest_fingerprints,
+                                  recomputed=recomputed)
+            result.forms.append(FormResult(record, recomputed, findings, form_profile.name))
+    except ReadError as exc:
+        result.forms = []
+        result.file_findings = [finding("R01", Hit(exc.reason, found=exc.kind), None)]
+    except JixiaoError as exc:
+        result.forms = []
+        result.file_findings = [finding("R01", Hit(str(exc)), None)]
+    except Exception as exc:  # a bug of ours must not stop a run over thousands of files
+        if debug:
+            raise
+        result.forms = []
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        result.file_findings = [finding("R01", Hit(
+            f"读取时出现程序内部错误，请将此文件反馈给维护人员（{detail}）"), None)]
+    return result
+
+
+def _profile_of(record: FormRecord) -> Profile:
+    """The profile a form was generated with, else the default."""
+    name = record.template.profile if record.template else None
+    try:
+        return load_profile(name)
+    except JixiaoError:
+        return load_profile()
+
+
+def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
+                profile: Profile | str | None = None, *, secret: str | None = None,
+                manifest: str | os.PathLike | None = None, limits: Any = None,
+                debug: bool = False) -> CheckReport:
+    """Check every form in the given files, folders and globs (``jixiao check``)."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if isinstance(profile, str):
+        profile = load_profile(profile)
+    fingerprints = load_manifest_fingerprints(manifest) if manifest else None
+    files = [check_file(p, profile, secret=secret, manifest_fingerprints=fingerprints,
+                        limits=limits, debug=debug)
+             for p in iter_input_files(paths)]
+    return CheckReport(files)
+
+
+def load_manifest_fingerprints(manifest: str | os.PathLike) -> dict[str, str]:
+    """form id -> fingerprint from a manifest.csv written by ``jixiao template``."""
+    from jixiao.manifest import read_manifest
+
+    return {row.form_id: row.fingerprint for row in read_manifest(manifest) if row.fingerprint}

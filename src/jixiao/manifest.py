@@ -1,0 +1,84 @@
+"""The distribution manifest: every form sent out by ``jixiao template --projects``.
+
+``manifest.csv`` (UTF-8 with BOM so Excel/WPS open it right) lists per form its id, year,
+unit, project, the file and sheet it was written to, and the fingerprint of its prefilled
+values. ``check --manifest`` verifies returned forms against it (R06); ``merge --manifest``
+marks every distributed form as returned or missing (M02, M03).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Iterable
+
+from jixiao.errors import InputError
+
+#: column -> Chinese header written to the file (English headers are read too)
+COLUMNS = {
+    "form_id": "表单编号",
+    "year": "年度",
+    "department": "主管部门",
+    "unit": "实施单位",
+    "project": "项目名称",
+    "file": "文件",
+    "sheet": "工作表",
+    "fingerprint": "指纹",
+}
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    form_id: str
+    year: str
+    department: str
+    unit: str
+    project: str
+    file: str
+    sheet: str
+    fingerprint: str
+
+
+def write_manifest(path: str | os.PathLike, rows: Iterable[ManifestRow]) -> None:
+    """Write atomically: a temporary file renamed into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(COLUMNS.values())
+            for row in rows:
+                writer.writerow(astuple(row))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_manifest(path: str | os.PathLike) -> list[ManifestRow]:
+    by_header = {**{v: k for k, v in COLUMNS.items()}, **{k: k for k in COLUMNS}}
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if not header:
+                raise InputError(f"{path}: 分发清单为空")
+            keys = [by_header.get(h.strip()) for h in header]
+            if "form_id" not in keys:
+                raise InputError(f"{path}: 分发清单缺少“表单编号”列")
+            rows = []
+            for lineno, values in enumerate(reader, start=2):
+                if not any(v.strip() for v in values):
+                    continue
+                data = {k: v.strip() for k, v in zip(keys, values) if k}
+                if not data.get("form_id"):
+                    raise InputError(f"{path} 第 {lineno} 行：缺少表单编号")
+                rows.append(ManifestRow(**{f.name: data.get(f.name, "") for f in fields(ManifestRow)}))
+            return rows
+    except OSError as exc:
+        raise InputError(f"{path}: 分发清单无法读取（{exc.strerror}）") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: 分发清单不是 UTF-8 编码的 CSV 文件") from None
