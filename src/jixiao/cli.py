@@ -2,15 +2,95 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
+
 import click
 
 from jixiao import __version__
+from jixiao.errors import JixiaoError, UsageError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class JixiaoGroup(click.Group):
+    """Turns every error into one Chinese line: exit 2 for usage, 1 otherwise.
+
+    No traceback reaches a finance officer; ``--debug`` (or JIXIAO_DEBUG=1) shows it.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except JixiaoError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            raise click.ClickException(
+                f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详情，并请反馈给维护人员）"
+            ) from None
+
+
+class ChineseClickException(click.ClickException):
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.format_message()}", err=True)
+
+
+click.ClickException.show = ChineseClickException.show  # one Chinese line, not "Error: …"
+
+
+@click.group(cls=JixiaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jixiao")
-def cli() -> None:
+@click.option("--debug", is_flag=True, default=lambda: os.environ.get("JIXIAO_DEBUG") == "1",
+              help="出错时显示完整的调试信息（traceback）。")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """jixiao：财政项目支出绩效自评表 生成、审核、汇总工具。"""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--profile", default=None, help="评价方案：shanghai、mof-2020、mof-2021 或 TOML 文件路径。"
+              "默认按模板记录的方案，其他表用 shanghai。")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="输出格式。")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+              help="把标注了问题的副本写入此目录（原文件不会被修改）。")
+@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
+              help="分发清单 manifest.csv：核对表单编号与预填内容指纹。")
+@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
+              help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="把结果写入文件而不是屏幕。")
+@click.pass_context
+def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output):
+    """审核退回的自评表：重新计算并报告每一处不一致。
+
+    PATHS 可以是文件、文件夹（递归）或通配符。退出码：0 无错误，1 有错误，2 用法错误。
+    """
+    from jixiao.checking import check_paths
+    from jixiao.report import render
+
+    report = check_paths(paths, profile, secret=secret, manifest=manifest,
+                         debug=ctx.obj["debug"])
+    text = render(report, fmt)
+    if output:
+        from jixiao.io.atomic import write_text_atomic
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+    if annotate_dir:
+        from jixiao.annotate import annotate
+        written = annotate(report, annotate_dir)
+        click.echo(f"已写出 {len(written)} 个标注副本到 {annotate_dir}", err=True)
+    ctx.exit(1 if report.has_errors else 0)
 
 
 def main() -> None:

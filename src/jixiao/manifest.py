@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from dataclasses import astuple, dataclass, fields
-from pathlib import Path
 from typing import Iterable
 
 from jixiao.errors import InputError
+from jixiao.io.csvsafe import write_csv_atomic
 
 #: column -> Chinese header written to the file (English headers are read too)
 COLUMNS = {
@@ -43,19 +42,8 @@ class ManifestRow:
 
 
 def write_manifest(path: str | os.PathLike, rows: Iterable[ManifestRow]) -> None:
-    """Write atomically: a temporary file renamed into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(COLUMNS.values())
-            for row in rows:
-                writer.writerow(astuple(row))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write atomically (a temporary file renamed into place), formula-safe."""
+    write_csv_atomic(path, COLUMNS.values(), (astuple(row) for row in rows))
 
 
 def read_manifest(path: str | os.PathLike) -> list[ManifestRow]:
