@@ -14,7 +14,7 @@ from dataclasses import astuple, dataclass, fields
 from typing import Iterable
 
 from jixiao.errors import InputError
-from jixiao.io.csvsafe import write_csv_atomic
+from jixiao.io.csvsafe import FORMULA_TRIGGERS, write_csv_atomic
 
 #: column -> Chinese header written to the file (English headers are read too)
 COLUMNS = {
@@ -61,7 +61,7 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestRow]:
             for lineno, values in enumerate(reader, start=2):
                 if not any(v.strip() for v in values):
                     continue
-                data = {k: v.strip() for k, v in zip(keys, values) if k}
+                data = {k: _unquote(v.strip()) for k, v in zip(keys, values) if k}
                 if not data.get("form_id"):
                     raise InputError(f"{path} 第 {lineno} 行：缺少表单编号")
                 rows.append(ManifestRow(**{f.name: data.get(f.name, "") for f in fields(ManifestRow)}))
@@ -70,3 +70,10 @@ def read_manifest(path: str | os.PathLike) -> list[ManifestRow]:
         raise InputError(f"{path}: 分发清单无法读取（{exc.strerror}）") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: 分发清单不是 UTF-8 编码的 CSV 文件") from None
+
+
+def _unquote(value: str) -> str:
+    """Undo the quote ``write_csv_atomic`` puts before formula-like text."""
+    if value.startswith("'") and value[1:2] and value[1] in FORMULA_TRIGGERS:
+        return value[1:]
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 #: what stands for "nothing here" in a cell
@@ -194,6 +195,7 @@ def _strip_operator(s: str) -> tuple[str | None, str]:
     return None, s
 
 
+@lru_cache(maxsize=8192)
 def parse_measure(text: Any) -> Measure | None:
     """A target or actual as typed -> Quantity, Qualitative or FreeText (None when empty).
 
