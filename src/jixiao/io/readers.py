@@ -1,0 +1,380 @@
+"""Any supported input file -> list of Grid (values + merged ranges), one per sheet.
+
+Workbooks (.xlsx/.xlsm, .xls, .ods) go through python-calamine after the safety gate;
+text tables (.csv, .tsv, .txt) through a small tokenizer. Every failure, whatever raised
+it, leaves as a :class:`jixiao.errors.ReadError` with a Chinese reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jixiao.errors import ReadError
+from jixiao.io.grid import Grid
+from jixiao.io.safety import Limits, check_file, decode_text, human_size
+
+#: Extensions calamine picks its parser by; when the content says otherwise we pass bytes.
+_CALAMINE_EXTENSIONS = {"xlsx": {".xlsx", ".xlsm", ".xltx", ".xltm"}, "xls": {".xls", ".xlt"}, "ods": {".ods", ".ots"}}
+
+
+@dataclass
+class SheetGrid(Grid):
+    """A Grid that knows whether its sheet is shown to the person filling it.
+
+    ``visibility`` is "visible", "hidden" or "very_hidden" (hidden so that only code can
+    show it again, as our template's metadata sheet is).
+    """
+
+    visibility: str = "visible"
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
+
+
+def read_grids(path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+    """Gate the file (sniff + zip checks), then read every worksheet into a grid.
+
+    Hidden sheets are included and marked. Cell values are what the reader gives: str,
+    float, int, bool, date/datetime/time/timedelta; empty cells are None. Trailing empty
+    rows and columns are trimmed; leading empty ones are dropped too and recorded in
+    ``origin``, so ``Grid.ref`` still names the real cell. Merged ranges are in grid
+    coordinates, clipped at the top-left and bounded by the limits.
+    """
+    limits = limits or Limits.from_env()
+    path = Path(path)
+    deadline = time.monotonic() + limits.time_budget_s
+    kind = check_file(path, limits)
+    try:
+        if kind == "text":
+            return [_read_text(path, limits, deadline)]
+        return _read_workbook(path, kind, limits, deadline)
+    except ReadError:
+        raise
+    except MemoryError:
+        raise ReadError(str(path), "文件读取时内存不足，文件可能含有异常大量的数据", "too_large") from None
+    except Exception as exc:  # calamine raises its own zoo; none may reach the user raw
+        raise ReadError(str(path), _calamine_reason(exc), _calamine_kind(exc)) from None
+
+
+def _calamine_kind(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "PasswordError":
+        return "encrypted"
+    if name == "XmlError" and "entit" in str(exc).lower():
+        return "unsafe_xml"
+    return "corrupt"
+
+
+def _calamine_reason(exc: Exception) -> str:
+    kind = _calamine_kind(exc)
+    if kind == "encrypted":
+        return "文件已加密，请去除密码后重新提交"
+    if kind == "unsafe_xml":
+        return "工作簿内部 XML 含有实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取"
+    return "文件已损坏或格式异常，无法读取工作表内容，请用 Excel 打开后另存为 .xlsx 再提交"
+
+
+def _check_deadline(path: Path, deadline: float, limits: Limits) -> None:
+    if time.monotonic() > deadline:
+        raise ReadError(
+            str(path), f"文件读取超时（超过 {limits.time_budget_s:g} 秒），文件可能含有异常大量的数据", "timeout"
+        )
+
+
+def _visibility(meta) -> str:
+    from python_calamine import SheetVisibleEnum
+
+    if meta.visible == SheetVisibleEnum.Hidden:
+        return "hidden"
+    if meta.visible == SheetVisibleEnum.VeryHidden:
+        return "very_hidden"
+    return "visible"
+
+
+def _open_workbook(path: Path, kind: str):
+    from python_calamine import CalamineWorkbook
+
+    if path.suffix.lower() in _CALAMINE_EXTENSIONS[kind]:
+        return CalamineWorkbook.from_path(str(path))
+    # calamine chooses its parser by extension; a renamed workbook is read by content.
+    with open(path, "rb") as fh:
+        return CalamineWorkbook.from_filelike(fh)
+
+
+def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float) -> list[SheetGrid]:
+    workbook = _open_workbook(path, kind)
+    try:
+        metadata = workbook.sheets_metadata
+        if len(metadata) > limits.max_sheets:
+            raise ReadError(
+                str(path), f"工作簿有 {len(metadata)} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
+                "too_many_sheets",
+            )
+        from python_calamine import SheetTypeEnum
+
+        grids = []
+        for meta in metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue  # chart and macro sheets hold no cells
+            _check_deadline(path, deadline, limits)
+            sheet = workbook.get_sheet_by_name(meta.name)
+            # .xls and .ods are not covered by the zip scan of cell refs: check the area
+            # calamine found before turning it into Python objects.
+            rows, cols = sheet.height, sheet.width
+            end_row, end_col = (sheet.end or (0, 0))
+            if end_row + 1 > limits.max_rows or end_col + 1 > limits.max_cols or rows * cols > limits.max_cells_per_sheet:
+                raise ReadError(
+                    str(path),
+                    f"工作表“{meta.name}”使用区域 {rows} 行 × {cols} 列，远超一张自评表的规模，拒绝读取",
+                    "too_many_cells",
+                )
+            values = sheet.to_python(skip_empty_area=True)
+            origin = sheet.start or (0, 0)
+            merged = sheet.merged_cell_ranges or []
+            grids.append(_make_grid(meta.name, values, merged, origin, _visibility(meta),
+                                    limits))
+        return grids
+    finally:
+        workbook.close()
+
+
+def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int, int], visibility: str,
+               limits: Limits) -> SheetGrid:
+    rows = [[None if v == "" else v for v in line] for line in values]
+    rows = _trim(rows)
+    r0, c0 = origin
+    merged = []
+    for (fr, fc), (lr, lc) in merged_abs:
+        if lr < r0 or lc < c0 or fr >= limits.max_rows or fc >= limits.max_cols:
+            continue
+        merged.append((max(fr - r0, 0), max(fc - c0, 0), min(lr, limits.max_rows - 1) - r0,
+                       min(lc, limits.max_cols - 1) - c0))
+    return SheetGrid(name=name, rows=rows, merged=merged, percent_cells=None, origin=(r0, c0), visibility=visibility)
+
+
+def _trim(rows: list[list[Any]]) -> list[list[Any]]:
+    """Drop trailing empty rows and the columns right of the last used one; keep a rectangle."""
+    last_row = last_col = -1
+    for r, line in enumerate(rows):
+        used = [c for c, v in enumerate(line) if v is not None]
+        if used:
+            last_row = r
+            last_col = max(last_col, used[-1])
+    width = last_col + 1
+    return [line[:width] + [None] * (width - len(line[:width])) for line in rows[: last_row + 1]]
+
+
+# --- text tables -------------------------------------------------------------------------
+
+# A quoted field as Excel writes it: "..." with "" for a quote. For tab-separated text the
+# quoted part may span lines but not tabs: text extracted from PDFs has stray opening
+# quotes ("参赛队员满意度) that must stay literal rather than swallow the rest of the file.
+_QUOTED = {
+    "\t": re.compile(r'"((?:[^"\t]|"")*+)"(?=\t|\n|\Z)'),
+    ",": re.compile(r'"((?:[^"]|"")*+)"(?=,|\n|\Z)'),
+}
+_FIELD_END = {"\t": re.compile(r"[\t\n]"), ",": re.compile(r"[,\n]")}
+
+
+def _choose_delimiter(path: Path, text: str) -> str:
+    """Tab for .tsv and for .txt with tabs (Excel's "text" export), else comma."""
+    ext = path.suffix.lower()
+    sample = text[:65536]
+    if ext == ".tsv" or (ext == ".txt" and "\t" in sample):
+        return "\t"
+    if ext == ".csv" and "\t" in sample and "," not in sample:
+        return "\t"
+    return ","
+
+
+def split_table(text: str, delimiter: str) -> list[list[str]]:
+    """Rows of fields; a field is unquoted only when it is a complete Excel-style quote."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    quoted = _QUOTED[delimiter]
+    field_end = _FIELD_END[delimiter]
+    rows: list[list[str]] = []
+    row: list[str] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        if text[pos] == '"':
+            m = quoted.match(text, pos)
+            if m:
+                row.append(m.group(1).replace('""', '"'))
+                pos = m.end()
+                end_char = text[pos] if pos < n else "\n"
+                pos += 1
+                if end_char == "\n":
+                    rows.append(row)
+                    row = []
+                continue
+        m = field_end.search(text, pos)
+        end = m.start() if m else n
+        row.append(text[pos:end])
+        pos = end + 1
+        if m is None or m.group() == "\n":
+            rows.append(row)
+            row = []
+    if row:
+        rows.append(row)
+    return rows
+
+
+def _read_text(path: Path, limits: Limits, deadline: float) -> SheetGrid:
+    with open(path, "rb") as fh:
+        data = fh.read(limits.max_file_bytes + 1)
+    decoded = decode_text(data)
+    if decoded is None:
+        raise ReadError(str(path), "无法识别文本文件的编码（支持 UTF-8、UTF-16、GB18030），请另存为 UTF-8 后重新提交",
+                        "encoding")
+    text, _encoding = decoded
+    if "\x00" in text:
+        raise ReadError(str(path), "文本文件中含有二进制内容，不是表格文本", "not_spreadsheet")
+    delimiter = _choose_delimiter(path, text)
+    table = split_table(text, delimiter)
+    _check_deadline(path, deadline, limits)
+    n_rows = len(table)
+    n_cols = max((len(r) for r in table), default=0)
+    if n_rows > limits.max_rows or n_cols > limits.max_cols or n_rows * n_cols > limits.max_cells_per_sheet:
+        raise ReadError(
+            str(path),
+            f"文本表格有 {n_rows} 行 × {n_cols} 列（{human_size(len(data))}），远超一张自评表的规模，拒绝读取",
+            "too_many_cells",
+        )
+    rows = [[None if not field.strip() else field for field in line] for line in table]
+    return SheetGrid(name=path.stem, rows=_trim(rows), merged=[], percent_cells=None, origin=(0, 0))
+
+
+# --- isolation ---------------------------------------------------------------------------
+
+
+def _isolated_worker(conn, max_memory_bytes: int) -> None:
+    """Child loop: read what the parent sends, answer grids or the ReadError's fields."""
+    # An abort prints a Rust backtrace on stderr; the parent reports the crash in one line.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    try:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
+    except (ImportError, ValueError, OSError):
+        pass  # no rlimit on this platform: the timeout still bounds the work
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        if request is None:
+            return
+        path, limits = request
+        try:
+            conn.send(("ok", read_grids(path, limits)))
+        except ReadError as exc:
+            conn.send(("error", (exc.path, exc.reason, exc.kind)))
+        except MemoryError:
+            conn.send(("error", (str(path), "文件读取时内存不足，文件可能含有异常大量的数据", "too_large")))
+        except Exception:
+            conn.send(("error", (str(path), "文件读取失败，文件可能已损坏", "unreadable")))
+
+
+class IsolatedReader:
+    """read_grids in a long-lived child process, restarted after a crash or a timeout.
+
+    python-calamine can abort the whole process (SIGABRT on a huge allocation); running it
+    here turns that, an out-of-memory kill or a hang into a ReadError for one file. Reuse
+    one instance for many files: starting the child costs far more than a read.
+    """
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits.from_env()
+        self._process = None
+        self._conn = None
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        parent_conn, child_conn = context.Pipe()
+        process = context.Process(target=_isolated_worker, args=(child_conn, self.limits.max_memory_bytes),
+                                  daemon=True)
+        process.start()
+        child_conn.close()
+        self._process, self._conn = process, parent_conn
+
+    def _stop(self, kill: bool) -> None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if conn is not None:
+            try:
+                if not kill:
+                    conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+            conn.close()
+        if process is not None:
+            if kill:
+                process.kill()
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+    def read(self, path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+        limits = limits or self.limits
+        path = str(path)
+        if self._process is None or not self._process.is_alive():
+            self._stop(kill=True)
+            self._start()
+        assert self._conn is not None and self._process is not None
+        try:
+            self._conn.send((path, limits))
+            if not self._conn.poll(limits.time_budget_s):
+                self._stop(kill=True)
+                raise ReadError(path, f"文件读取超时（超过 {limits.time_budget_s:g} 秒），文件可能含有异常大量的数据",
+                                "timeout")
+            status, payload = self._conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            process = self._process
+            self._stop(kill=True)
+            code = process.exitcode if process is not None else None
+            raise ReadError(path, f"文件读取时程序异常退出（退出码 {code}），文件可能已损坏或含有异常数据",
+                            "crashed") from None
+        if status == "ok":
+            return payload
+        raise ReadError(*payload)
+
+    def close(self) -> None:
+        self._stop(kill=False)
+
+    def __enter__(self) -> IsolatedReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_shared_reader: IsolatedReader | None = None
+
+
+def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+    """read_grids in a child process with a hard time budget; a crash becomes a ReadError.
+
+    Uses one child per parent process, kept between calls. Callers reading many files in
+    parallel should hold one :class:`IsolatedReader` per worker instead. As with any
+    multiprocessing code, a script calling this needs an ``if __name__ == "__main__"`` guard.
+    """
+    global _shared_reader
+    limits = limits or Limits.from_env()
+    if _shared_reader is None:
+        import atexit
+
+        _shared_reader = IsolatedReader(limits)
+        atexit.register(_shared_reader.close)
+    return _shared_reader.read(path, limits)

@@ -1,0 +1,623 @@
+"""Decide what a file really is and refuse what is unsafe before any reader touches it.
+
+The fast readers do not protect us: python-calamine allocates the whole bounding box of a
+sheet's cells (a lone cell at XFD1048576 beside A1 asks for 512 GB and aborts the process)
+and reads a 1 GB cell bomb to the end. So everything here works from the file's first bytes
+and the zip central directory, reads members in bounded chunks, and never calls a
+spreadsheet reader.
+
+Every refusal is a :class:`jixiao.errors.ReadError` whose ``reason`` is one Chinese sentence
+and whose ``kind`` is one of :data:`KINDS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from jixiao.errors import ReadError, UsageError
+
+#: Stable slugs of ReadError.kind raised by the io layer (tests and logs rely on them).
+KINDS = {
+    "not_file": "not a regular file (missing, a folder, a broken link)",
+    "empty": "zero bytes",
+    "too_large": "file, members or total inflated size over the limits",
+    "zip_bomb": "a member inflates far more than any real workbook",
+    "too_many_sheets": "more sheets than max_sheets",
+    "too_many_cells": "a sheet's used area over max_rows / max_cols / max_cells_per_sheet",
+    "unsafe_xml": "DOCTYPE or ENTITY declarations (XXE, entity expansion)",
+    "encrypted": "password-protected workbook",
+    "not_spreadsheet": "pdf, Word, image, archive, text renamed, ...",
+    "unsupported": "a spreadsheet format we do not read (.xlsb, Excel 4.0, HTML, XML 2003)",
+    "corrupt": "truncated or damaged file",
+    "encoding": "text file in an encoding we cannot decode",
+    "timeout": "over the per-file time budget",
+    "crashed": "the reader process died (abort, out of memory)",
+    "unreadable": "anything else the reader refused",
+}
+
+MB = 1024 * 1024
+TEXT_EXTENSIONS = {".csv", ".tsv", ".txt"}
+SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots"}
+# How much of a file's head is read to tell text from binary and find the XML prolog.
+HEAD_BYTES = 64 * 1024
+# Members are inflated in chunks of this size so memory stays flat whatever they claim.
+CHUNK_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one input file may cost. Defaults leave real forms far inside.
+
+    A real form is one sheet of about 45 rows x 9-11 columns (< 1,000 cells), a workbook
+    of a few sheets of well under 1 MB that inflates less than 10x. Every field can be set
+    in the constructor or through the environment as ``JIXIAO_<FIELD NAME IN CAPITALS>``
+    (e.g. ``JIXIAO_MAX_FILE_BYTES=100MB``, ``JIXIAO_TIME_BUDGET_S=30``); see
+    :meth:`from_env`.
+    """
+
+    #: Size of the file on disk.
+    max_file_bytes: int = 50 * MB
+    #: Sum of the declared inflated sizes of all zip members of one workbook.
+    max_uncompressed_bytes: int = 200 * MB
+    #: A member larger than ``ratio_floor_bytes`` may inflate at most this many times.
+    max_member_ratio: float = 100.0
+    #: Small members (styles, themes) legitimately compress very well: not ratio-checked.
+    ratio_floor_bytes: int = 1 * MB
+    #: Entries in the zip directory (a real workbook has 10-50).
+    max_zip_members: int = 2000
+    #: Sheets in one workbook.
+    max_sheets: int = 100
+    #: Area of a sheet's used range (rows x columns): readers allocate all of it.
+    max_cells_per_sheet: int = 200_000
+    #: Last used row (1-based) of any sheet, and rows of a text table.
+    max_rows: int = 50_000
+    #: Last used column (1-based) of any sheet, and fields of a text row.
+    max_cols: int = 1_000
+    #: Wall-clock seconds to read one file (enforced hard by read_grids_isolated).
+    time_budget_s: float = 10.0
+    #: Address space of an isolated reader process (bytes), so a bomb the gate missed
+    #: fails one file instead of the machine.
+    max_memory_bytes: int = 2048 * MB
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Limits:
+        """Defaults, then ``JIXIAO_*`` variables, then explicit keyword overrides."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get("JIXIAO_" + f.name.upper())
+            if raw is not None and raw.strip():
+                values[f.name] = _parse_limit(f.name, raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            if not getattr(self, f.name) > 0:
+                raise UsageError(f"限制参数 {f.name} 必须大于 0")
+
+
+_SIZE_SUFFIX = {"": 1, "K": 1024, "KB": 1024, "M": MB, "MB": MB, "G": 1024 * MB, "GB": 1024 * MB}
+
+
+def _parse_limit(name: str, raw: str, type_name: object) -> int | float:
+    text = raw.strip().upper().replace("_", "").replace(",", "")
+    m = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*([KMG]?B?)", text)
+    if not m:
+        raise UsageError(f"环境变量 JIXIAO_{name.upper()} 的值无效：{raw!r}")
+    number = float(m.group(1)) * _SIZE_SUFFIX[m.group(2)]
+    return number if "float" in str(type_name) else int(number)
+
+
+def human_size(n: float) -> str:
+    if n >= MB:
+        return f"{n / MB:.0f} MB" if n >= 10 * MB else f"{n / MB:.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{int(n)} 字节"
+
+
+# --- what is the file --------------------------------------------------------------------
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BINARY_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"%PDF", "文件内容是 PDF 文档，不是电子表格文件，请提交 Excel 工作簿"),
+    (b"\x89PNG", "文件内容是图片（PNG），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"\xff\xd8\xff", "文件内容是图片（JPEG），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"GIF8", "文件内容是图片（GIF），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"BM", "文件内容是图片（BMP），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"II*\x00", "文件内容是图片（TIFF），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"MM\x00*", "文件内容是图片（TIFF），不是电子表格文件，请提交 Excel 工作簿"),
+    (b"Rar!", "文件是 RAR 压缩包，不是电子表格文件，请解压后提交其中的工作簿"),
+    (b"7z\xbc\xaf\x27\x1c", "文件是 7z 压缩包，不是电子表格文件，请解压后提交其中的工作簿"),
+    (b"\x1f\x8b", "文件是 gzip 压缩包，不是电子表格文件，请解压后提交其中的工作簿"),
+    (b"{\\rtf", "文件内容是 RTF 文档，不是电子表格文件，请提交 Excel 工作簿"),
+    (b"\x7fELF", "文件是可执行程序，不是电子表格文件"),
+    (b"MZ", "文件是可执行程序，不是电子表格文件"),
+]
+# Excel 2.1-4.0 worksheets are bare BIFF records, not OLE containers.
+_OLD_BIFF = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00")
+
+
+def _refuse(path: Path | str, reason: str, kind: str) -> ReadError:
+    return ReadError(str(path), reason, kind)
+
+
+def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
+    """The real kind of a file by its content: "xlsx", "ods", "xls" or "text".
+
+    The extension only decides whether a text file is welcome (.csv/.tsv/.txt); a workbook
+    renamed to another spreadsheet extension is still read by what it is. Raises ReadError
+    for everything that is not a readable spreadsheet.
+    """
+    limits = limits or Limits.from_env()
+    path = Path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+    if not path.is_file():
+        raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
+    if st.st_size == 0:
+        raise _refuse(path, "文件为空（0 字节），请重新导出后提交", "empty")
+    if st.st_size > limits.max_file_bytes:
+        raise _refuse(
+            path,
+            f"文件过大（{human_size(st.st_size)}，上限 {human_size(limits.max_file_bytes)}），"
+            "一张自评表通常不足 1 MB，请检查是否提交了正确的文件",
+            "too_large",
+        )
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(HEAD_BYTES)
+    except OSError as exc:
+        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _sniff_zip(path)
+    if head.startswith(_OLE_MAGIC):
+        return _sniff_ole(path)
+    if head.startswith(b"PK"):
+        raise _refuse(path, "文件已损坏（压缩结构不完整），请重新导出后提交", "corrupt")
+    for signature, reason in _BINARY_SIGNATURES:
+        if head.startswith(signature):
+            raise _refuse(path, reason, "not_spreadsheet")
+    if head.startswith(_OLD_BIFF):
+        raise _refuse(
+            path, "这是 Excel 4.0 或更早版本的工作簿，不再支持，请另存为 .xlsx 后重新提交", "unsupported"
+        )
+    return _sniff_text(path, head)
+
+
+def _os_reason(exc: OSError) -> str:
+    import errno
+
+    return {
+        errno.ENOENT: "文件不存在",
+        errno.EACCES: "没有读取权限",
+        errno.ELOOP: "符号链接循环",
+        errno.EISDIR: "这是一个文件夹",
+    }.get(exc.errno or 0, exc.strerror or "系统错误")
+
+
+def _sniff_zip(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names:
+                return "xlsx"
+            if "xl/workbook.bin" in names:
+                raise _refuse(
+                    path, "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx 后重新提交", "unsupported"
+                )
+            if "mimetype" in names:
+                mimetype = _read_bounded(zf, "mimetype", 200).strip()
+                if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+                    return "ods"
+                if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+                    raise _refuse(
+                        path, "文件是 OpenDocument 文本或演示文稿，不是电子表格文件，请提交工作簿", "not_spreadsheet"
+                    )
+            if "word/document.xml" in names:
+                raise _refuse(path, "文件内容是 Word 文档，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
+            if "ppt/presentation.xml" in names:
+                raise _refuse(
+                    path, "文件内容是 PowerPoint 演示文稿，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet"
+                )
+    except ReadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError):
+        raise _refuse(path, "文件已损坏（压缩结构不完整或被截断），请重新导出后提交", "corrupt") from None
+    raise _refuse(path, "文件是 zip 压缩包但不是电子表格，请解压后提交其中的工作簿", "not_spreadsheet")
+
+
+def _sniff_ole(path: Path) -> str:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
+    except Exception:  # olefile raises a zoo of types on damaged containers
+        raise _refuse(path, "文件已损坏（OLE 结构无法解析），请重新导出后提交", "corrupt") from None
+    if "EncryptedPackage" in streams:
+        raise _refuse(path, "文件已加密，请去除密码后重新提交", "encrypted")
+    if "Workbook" in streams or "Book" in streams:
+        if _xls_is_encrypted(path):
+            raise _refuse(path, "文件已加密，请去除密码后重新提交", "encrypted")
+        return "xls"
+    if "WordDocument" in streams:
+        raise _refuse(path, "文件内容是 Word 文档，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
+    if "PowerPoint Document" in streams:
+        raise _refuse(path, "文件内容是 PowerPoint 演示文稿，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
+    raise _refuse(path, "文件是 Office 容器但不含工作簿，不是电子表格文件", "not_spreadsheet")
+
+
+def _xls_is_encrypted(path: Path) -> bool:
+    """FILEPASS in the BIFF globals: the .xls has an open password."""
+    import msoffcrypto
+
+    try:
+        with open(path, "rb") as fh:
+            return bool(msoffcrypto.OfficeFile(fh).is_encrypted())
+    except Exception:
+        # A damaged BIFF stream is the reader's to report; only a clear FILEPASS refuses here.
+        return False
+
+
+_TEXT_CONTENT_HINTS: list[tuple[bytes, str]] = [
+    (b"<html", "文件内容是网页（HTML），不是真正的 Excel 文件，请用 Excel 打开后另存为 .xlsx 再提交"),
+    (b"<!doctype html", "文件内容是网页（HTML），不是真正的 Excel 文件，请用 Excel 打开后另存为 .xlsx 再提交"),
+    (b"<table", "文件内容是网页（HTML），不是真正的 Excel 文件，请用 Excel 打开后另存为 .xlsx 再提交"),
+    (b"urn:schemas-microsoft-com:office:spreadsheet",
+     "文件是 Excel 2003 XML 格式，不再支持，请用 Excel 打开后另存为 .xlsx 再提交"),
+]
+
+
+def decode_text(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) for UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _decodes_as_text_head(head: bytes) -> bool:
+    """Whether a file's first bytes are text: a multi-byte char may be cut at the end."""
+    import codecs
+
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ["utf-16"]
+    else:
+        if b"\x00" in head:
+            return False
+        encodings = ["utf-8-sig", "gb18030"]
+    for encoding in encodings:
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _sniff_text(path: Path, head: bytes) -> str:
+    lowered = head[:4096].lstrip().lower()
+    if not _decodes_as_text_head(head):
+        raise _refuse(path, "文件内容无法识别，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
+    for marker, reason in _TEXT_CONTENT_HINTS:
+        if marker in lowered:
+            raise _refuse(path, reason, "unsupported")
+    ext = path.suffix.lower()
+    if ext not in TEXT_EXTENSIONS:
+        shown = ext or "（无扩展名）"
+        raise _refuse(
+            path, f"文件扩展名为 {shown}，但内容是纯文本，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet"
+        )
+    sample = head.decode("utf-16", "ignore") if head.startswith((b"\xff\xfe", b"\xfe\xff")) else head
+    if isinstance(sample, str):
+        has_table = "\t" in sample or "," in sample
+    else:
+        has_table = b"\t" in sample or b"," in sample
+    if not has_table:
+        raise _refuse(path, "文本文件中没有用制表符或逗号分隔的表格，无法作为自评表读取", "not_spreadsheet")
+    return "text"
+
+
+# --- the zip gate ------------------------------------------------------------------------
+
+
+def _read_bounded(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    with zf.open(name) as fh:
+        return fh.read(limit)
+
+
+def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: str | None = None) -> None:
+    """Refuse a zip workbook (xlsx/ods) that would cost a reader too much, before it opens.
+
+    Checks, in order of cost: the central directory (member count, declared sizes, ratio,
+    total, encrypted members), the XML prologs of every XML part (no DOCTYPE/ENTITY), the
+    number of sheets, and each sheet's real used area, found by scanning the sheet XML in
+    bounded chunks (the <dimension> tag can lie both ways, so it is not trusted).
+    """
+    limits = limits or Limits.from_env()
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            _check_directory(path, infos, limits)
+            if kind is None:
+                kind = "xlsx" if "xl/workbook.xml" in zf.NameToInfo else "ods"
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    _check_prolog(path, zf, info)
+            if kind == "xlsx":
+                _check_xlsx_sheets(path, zf, limits)
+            else:
+                _check_ods_sheets(path, zf, limits)
+    except ReadError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
+            NotImplementedError, RuntimeError, zlib.error):
+        raise _refuse(path, "文件已损坏（压缩数据无法解开），请重新导出后提交", "corrupt") from None
+
+
+def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    if len(infos) > limits.max_zip_members:
+        raise _refuse(
+            path, f"工作簿内部文件数量异常（{len(infos)} 个，上限 {limits.max_zip_members}），拒绝读取", "zip_bomb"
+        )
+    total = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _refuse(path, "文件已加密，请去除密码后重新提交", "encrypted")
+        total += info.file_size
+        if info.file_size > limits.ratio_floor_bytes:
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_member_ratio:
+                raise _refuse(
+                    path,
+                    f"工作簿内部数据压缩比异常（{info.filename} 解压后 {human_size(info.file_size)}，"
+                    f"放大 {ratio:.0f} 倍），疑似压缩炸弹，拒绝读取",
+                    "zip_bomb",
+                )
+    if total > limits.max_uncompressed_bytes:
+        raise _refuse(
+            path,
+            f"工作簿解压后过大（{human_size(total)}，上限 {human_size(limits.max_uncompressed_bytes)}），拒绝读取",
+            "too_large",
+        )
+
+
+_PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+
+
+def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
+    head = _read_bounded(zf, info.filename, HEAD_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:4].count(b"\x00") >= 2:
+        head = head.decode("utf-16", "ignore").encode("utf-8")
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    pos = 0
+    while True:
+        m = _PROLOG_SKIP.match(head, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    rest = head[pos:pos + 16].upper()
+    if rest.startswith(b"<!DOCTYPE") or rest.startswith(b"<!ENTITY"):
+        raise _refuse(
+            path,
+            f"工作簿内部 XML（{info.filename}）含有 DOCTYPE/实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取",
+            "unsafe_xml",
+        )
+    if pos >= len(head) and len(head) == HEAD_BYTES:
+        raise _refuse(path, f"工作簿内部 XML（{info.filename}）开头异常，文件已损坏", "corrupt")
+
+
+def _iter_chunks(zf: zipfile.ZipFile, name: str):
+    """The member's bytes in chunks cut just before a "<", so no tag spans two chunks."""
+    carry = b""
+    with zf.open(name) as fh:
+        while True:
+            block = fh.read(CHUNK_BYTES)
+            if not block:
+                if carry:
+                    yield carry
+                return
+            data = carry + block
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                carry = b""
+                yield data
+            else:
+                carry = data[cut:]
+                yield data[:cut]
+
+
+def _too_many_cells(path: Path, sheet: str, rows: int, cols: int, limits: Limits) -> ReadError | None:
+    if rows > limits.max_rows:
+        what = f"用到第 {rows} 行（上限 {limits.max_rows} 行）"
+    elif cols > limits.max_cols:
+        what = f"用到第 {cols} 列（上限 {limits.max_cols} 列）"
+    elif rows * cols > limits.max_cells_per_sheet:
+        what = f"使用区域 {rows} 行 × {cols} 列（上限 {limits.max_cells_per_sheet} 个单元格）"
+    else:
+        return None
+    return _refuse(path, f"工作表“{sheet}”{what}，远超一张自评表的规模，拒绝读取", "too_many_cells")
+
+
+_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
+_XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+# A non-empty cell: <c ... r="AB12" ...> that is not self-closing. Empty styled cells are
+# skipped by calamine, so only cells with content decide the used area.
+_XLSX_CELL = re.compile(rb"<(?:\w+:)?c(\s[^>]*?)?(/?)>")
+_XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
+_XLSX_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,9})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
+    """(sheet name, member name) for the sheets the workbook lists, in order."""
+    workbook = _read_bounded(zf, "xl/workbook.xml", 4 * MB)
+    try:
+        rels_xml = _read_bounded(zf, "xl/_rels/workbook.xml.rels", 4 * MB)
+    except KeyError:
+        rels_xml = b""
+    targets: dict[bytes, str] = {}
+    for tag in _REL_TAG.findall(rels_xml):
+        attrs = dict(_ATTR.findall(tag))
+        target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+        if target.startswith("/"):
+            member = target.lstrip("/")
+        else:
+            member = os.path.normpath(os.path.join("xl", target)).replace(os.sep, "/")
+        targets[attrs.get(b"Id", b"")] = member
+    parts = []
+    for name, rid in _XLSX_SHEET_TAG.findall(workbook):
+        parts.append((name.decode("utf-8", "replace"), targets.get(rid, "")))
+    count = len(_XLSX_SHEET_TAG_ANY.findall(workbook))
+    if count > len(parts):  # sheets written in an attribute order the regex missed
+        parts += [("?", "")] * (count - len(parts))
+    return parts
+
+
+def _check_xlsx_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
+    parts = _xlsx_sheet_parts(zf)
+    worksheet_members = [n for n in zf.NameToInfo if n.startswith("xl/worksheets/") and n.endswith(".xml")
+                         and "/_rels/" not in n]
+    n_sheets = max(len(parts), len(worksheet_members))
+    if n_sheets > limits.max_sheets:
+        raise _refuse(
+            path, f"工作簿有 {n_sheets} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
+            "too_many_sheets",
+        )
+    names = {member: name for name, member in parts if member}
+    for member in worksheet_members:
+        _check_xlsx_sheet(path, zf, member, names.get(member, member), limits)
+
+
+def _check_xlsx_sheet(path: Path, zf: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
+    max_row = max_col = 0
+    unreferenced = 0  # non-empty cells without r=: placed after the previous cell
+    max_row_tag = rows_seen = 0
+    for chunk in _iter_chunks(zf, member):
+        for m in _XLSX_CELL.finditer(chunk):
+            if m.group(2):
+                continue
+            ref = _XLSX_CELL_REF.search(m.group(1) or b"")
+            if ref is None:
+                unreferenced += 1
+                continue
+            col = _column_number(ref.group(1))
+            row = int(ref.group(2))
+            if row > max_row:
+                max_row = row
+            if col > max_col:
+                max_col = col
+        for m in _XLSX_ROW_REF.finditer(chunk):
+            row = int(m.group(1))
+            if row > max_row_tag:
+                max_row_tag = row
+        rows_seen += chunk.count(b"<row") + chunk.count(b":row ")
+        if unreferenced:
+            # Without refs a cell's place is only bounded by the row tags and the cell count.
+            rows = max(max_row, max_row_tag, rows_seen)
+            cols = max(max_col, max_col + unreferenced)
+        else:
+            rows, cols = max_row, max_col
+        refusal = _too_many_cells(path, sheet, rows, cols, limits)
+        if refusal:
+            raise refusal
+
+
+_ODS_TAG = re.compile(
+    rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>", re.S
+)
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,12})"')
+_ODS_VALUE = re.compile(rb"value-type=|formula=")
+_ODS_NAME = re.compile(rb'\bname="([^"]*)"')
+
+
+def _check_ods_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
+    """Walk content.xml's table/row/cell tags, expanding repeat counts arithmetically.
+
+    A cell counts as used when it has a value type, a formula or child content; repeated
+    empty cells (LibreOffice pads every sheet with them) cost nothing.
+    """
+    n_sheets = 0
+    sheet = ""
+    row_index = row_repeat = 0
+    col = used_rows = used_cols = 0
+
+    def check_sheet() -> None:
+        refusal = _too_many_cells(path, sheet, used_rows, used_cols, limits)
+        if refusal:
+            raise refusal
+
+    for chunk in _iter_chunks(zf, "content.xml"):
+        for m in _ODS_TAG.finditer(chunk):
+            closing, tag, attrs, selfclosing = m.group(1), m.group(2), m.group(3), m.group(4)
+            if tag == b"table":
+                if closing:
+                    check_sheet()
+                    continue
+                n_sheets += 1
+                if n_sheets > limits.max_sheets:
+                    raise _refuse(
+                        path, f"工作簿有超过 {limits.max_sheets} 个工作表，远超正常规模，拒绝读取", "too_many_sheets"
+                    )
+                name = _ODS_NAME.search(attrs)
+                sheet = name.group(1).decode("utf-8", "replace") if name else f"第 {n_sheets} 个工作表"
+                row_index = row_repeat = used_rows = used_cols = 0
+            elif tag == b"table-row":
+                if closing:
+                    continue
+                row_index += row_repeat  # the previous row (0 before the first)
+                rep = _ODS_REPEAT.search(attrs)
+                row_repeat = 0 if selfclosing else (int(rep.group(2)) if rep else 1)
+                if selfclosing:
+                    row_index += int(rep.group(2)) if rep else 1
+                col = 0
+            elif not closing:  # a cell
+                rep = _ODS_REPEAT.search(attrs)
+                cell_repeat = int(rep.group(2)) if rep else 1
+                if _ODS_VALUE.search(attrs) or not selfclosing:
+                    used_cols = max(used_cols, col + cell_repeat)
+                    used_rows = max(used_rows, row_index + row_repeat)
+                    if used_rows > limits.max_rows or used_cols > limits.max_cols \
+                            or used_rows * used_cols > limits.max_cells_per_sheet:
+                        check_sheet()
+                col += cell_repeat
+    check_sheet()
+
+
+def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
+    """sniff + check_zip: the whole gate. Returns the kind for the reader."""
+    limits = limits or Limits.from_env()
+    kind = sniff(path, limits)
+    if kind in ("xlsx", "ods"):
+        check_zip(path, limits, kind)
+    return kind
