@@ -1,0 +1,46 @@
+"""``jixiao template``: the standard workbook, blank or prefilled for every project.
+
+- :mod:`jixiao.template.layout` — where each field sits and how it is named (the contract
+  the reader relies on; FORM.md §5);
+- :mod:`jixiao.template.writer` — the xlsxwriter form writer;
+- :mod:`jixiao.template.batch` — blank workbooks, prefilled workbooks per project or per
+  unit, form ids, manifest.csv, worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+
+from jixiao.profiles import Profile
+from jixiao.template.batch import (DistributedForm, read_manifest, resolve_profile, write_blank,
+                                   write_prefilled)
+from jixiao.template.layout import DEFAULT_ROWS
+
+__all__ = ["DistributedForm", "read_manifest", "write_template", "write_blank",
+           "write_prefilled"]
+
+
+def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | None = None,
+                   profile: Profile | str | None = None, year: int | None = None,
+                   rows: int = DEFAULT_ROWS, money_unit: str | None = None,
+                   group_by: str = "project", password: str | None = None,
+                   secret: str | None = None, workers: int | None = None
+                   ) -> list[DistributedForm]:
+    """Write a blank form to ``output`` or, with ``projects``, a prefilled workbook per
+    project (``group_by="project"``) or per unit (one sheet per project) into the folder
+    ``output``, with its manifest.csv. Returns the forms written.
+    """
+    resolved = resolve_profile(profile)
+    if projects is None:
+        return [write_blank(output, resolved, year=year, rows=rows, money_unit=money_unit,
+                            secret=secret, password=password)]
+    from jixiao.projects import read_projects
+
+    records = read_projects(projects, resolved)
+    if money_unit:
+        for record in records:
+            record.money_unit = money_unit
+    if year:
+        records = [r for r in records if r.year == year]
+    return write_prefilled(records, output, resolved, group_by=group_by, secret=secret,
+                           password=password, workers=workers)

@@ -1,0 +1,215 @@
+"""Blank and prefilled workbooks: file and sheet names, form ids, the manifest, workers."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from jixiao import fingerprint as fp
+from jixiao.errors import UsageError
+from jixiao.model import FormRecord
+from jixiao.profiles import Profile, load_profile
+from jixiao.template import layout as L
+from jixiao.template.writer import FormSpec, write_forms
+
+BLANK_SHEET = "自评表"
+MANIFEST_NAME = "manifest.csv"
+GROUP_BY = ("project", "unit")
+#: below this many workbooks a process pool costs more than it saves
+_PARALLEL_MIN = 16
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FILE_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+@dataclass(frozen=True)
+class DistributedForm:
+    """One row of manifest.csv: a form handed out, and how to recognise it when it returns."""
+
+    form_id: str
+    year: str
+    department: str
+    unit: str
+    project: str
+    file: str
+    sheet: str
+    fingerprint_kind: str
+    fingerprint: str
+
+
+MANIFEST_COLUMNS = tuple(f.name for f in fields(DistributedForm))
+
+
+def form_id_of(record: FormRecord) -> str:
+    """A stable id from year, department, unit and project: the same project, the same id."""
+    key = "|".join(str(x or "") for x in (record.year, record.department, record.unit,
+                                          record.project))
+    return f"JX{record.year or ''}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:10]}"
+
+
+def _unique(name: str, taken: set[str], limit: int) -> str:
+    candidate, n = name[:limit], 2
+    while candidate.casefold() in taken:
+        suffix = f"({n})"
+        candidate, n = name[:limit - len(suffix)] + suffix, n + 1
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def sheet_name(project: str, taken: set[str]) -> str:
+    """A legal, unique (case-insensitively) sheet name of ≤ 31 characters."""
+    name = _SHEET_FORBIDDEN.sub("_", project).strip().strip("'") or BLANK_SHEET
+    if name.casefold() in (L.META_SHEET.casefold(), "history"):
+        name = f"{name}_"
+    return _unique(name, taken, 31)
+
+
+def file_stem(text: str, taken: set[str]) -> str:
+    stem = _FILE_FORBIDDEN.sub("_", text).strip(" .") or "自评表"
+    return _unique(stem, taken, 120)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8-sig", newline="")
+    os.replace(tmp, path)
+
+
+def write_manifest(path: str | os.PathLike, forms: list[DistributedForm]) -> None:
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(MANIFEST_COLUMNS)
+    for form in forms:
+        writer.writerow(astuple_str(form))
+    _atomic_write_text(Path(path), buffer.getvalue())
+
+
+def astuple_str(form: DistributedForm) -> list[str]:
+    return [str(v) for v in asdict(form).values()]
+
+
+def read_manifest(path: str | os.PathLike) -> list[DistributedForm]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [DistributedForm(**{k: row.get(k) or "" for k in MANIFEST_COLUMNS})
+                for row in csv.DictReader(handle)]
+
+
+def blank_spec(profile: Profile, *, year: int | None, rows: int,
+               money_unit: str | None) -> FormSpec:
+    record = FormRecord(year=year, money_unit=money_unit or profile.money_unit)
+    locked = fp.locked_values(record)
+    form_id = f"blank-{profile.name}-{year or 'any'}-{rows}"
+    return FormSpec(record=record, sheet=BLANK_SHEET, form_id=form_id, locked=locked,
+                    rows=rows)
+
+
+def prefilled_spec(record: FormRecord, sheet: str) -> FormSpec:
+    return FormSpec(record=record, sheet=sheet, form_id=form_id_of(record),
+                    locked=fp.locked_values(record), rows=max(1, len(record.indicators)))
+
+
+@dataclass
+class _Job:
+    path: str
+    specs: list[FormSpec]
+    profile: Profile
+    secret: str | None
+    password: str | None
+
+
+def _run_job(job: _Job) -> list[tuple[str, str]]:
+    return write_forms(job.path, job.specs, job.profile, secret=job.secret,
+                       password=job.password)
+
+
+def plan_jobs(records: list[FormRecord], stage: Path, group_by: str, profile: Profile,
+              secret: str | None, password: str | None) -> list[_Job]:
+    if group_by not in GROUP_BY:
+        raise UsageError(f"--group-by 应为 project 或 unit，而不是 {group_by}")
+    taken_files: set[str] = set()
+    jobs: list[_Job] = []
+    if group_by == "project":
+        for record in records:
+            stem = file_stem(f"{record.unit}-{record.project}", taken_files)
+            jobs.append(_Job(str(stage / f"{stem}.xlsx"),
+                             [prefilled_spec(record, BLANK_SHEET)], profile, secret, password))
+        return jobs
+    by_unit: dict[str, list[FormRecord]] = {}
+    for record in records:
+        by_unit.setdefault(str(record.unit), []).append(record)
+    for unit, members in by_unit.items():
+        stem = file_stem(unit, taken_files)
+        taken_sheets: set[str] = set()
+        specs = [prefilled_spec(r, sheet_name(str(r.project), taken_sheets)) for r in members]
+        jobs.append(_Job(str(stage / f"{stem}.xlsx"), specs, profile, secret, password))
+    return jobs
+
+
+def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profile: Profile, *,
+                    group_by: str = "project", secret: str | None = None,
+                    password: str | None = None,
+                    workers: int | None = None) -> list[DistributedForm]:
+    """Write every record's workbook and manifest.csv into ``out_dir``.
+
+    Files are written into a staging folder inside ``out_dir`` and moved into place only
+    when all of them were written, so a failure leaves nothing half-written behind.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}：输出位置应为文件夹")
+    out.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=out))
+    try:
+        jobs = plan_jobs(records, stage, group_by, profile, secret, password)
+        workers = workers or os.cpu_count() or 1
+        if workers > 1 and len(jobs) >= _PARALLEL_MIN:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                chunk = max(1, len(jobs) // (workers * 8))
+                prints = list(pool.map(_run_job, jobs, chunksize=chunk))
+        else:
+            prints = [_run_job(job) for job in jobs]
+        forms: list[DistributedForm] = []
+        for job, job_prints in zip(jobs, prints):
+            name = Path(job.path).name
+            for spec, (kind, digest) in zip(job.specs, job_prints):
+                r = spec.record
+                forms.append(DistributedForm(
+                    form_id=spec.form_id, year=str(r.year or ""), department=r.department or "",
+                    unit=r.unit or "", project=r.project or "", file=name, sheet=spec.sheet,
+                    fingerprint_kind=kind, fingerprint=digest))
+        for job in jobs:
+            os.replace(job.path, out / Path(job.path).name)
+        write_manifest(out / MANIFEST_NAME, forms)
+        return forms
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_blank(output: str | os.PathLike, profile: Profile, *, year: int | None = None,
+                rows: int = L.DEFAULT_ROWS, money_unit: str | None = None,
+                secret: str | None = None, password: str | None = None) -> DistributedForm:
+    if not 1 <= rows <= L.MAX_ROWS:
+        raise UsageError(f"--rows 应在 1 到 {L.MAX_ROWS} 之间")
+    if money_unit not in (None, "万元", "元"):
+        raise UsageError(f"--money-unit 应为 万元 或 元，而不是 {money_unit}")
+    path = Path(output)
+    if path.is_dir():
+        path = path / f"{BLANK_SHEET}.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    spec = blank_spec(profile, year=year, rows=rows, money_unit=money_unit)
+    [(kind, digest)] = write_forms(path, [spec], profile, secret=secret, password=password)
+    return DistributedForm(form_id=spec.form_id, year=str(year or ""), department="", unit="",
+                           project="", file=path.name, sheet=spec.sheet,
+                           fingerprint_kind=kind, fingerprint=digest)
+
+
+def resolve_profile(profile: Profile | str | None) -> Profile:
+    return profile if isinstance(profile, Profile) else load_profile(profile)
