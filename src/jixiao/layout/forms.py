@@ -1,0 +1,243 @@
+"""Find every form in a sheet and read it into a FormRecord.
+
+A form starts at its 项目名称 label; the title and the （YYYY年度） line just above belong to
+it; it runs to the next form's first line. Inside, each block is found by its header
+labels, so forms moved down or right, with notes above or a footer below, read the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jixiao.io.grid import Grid
+from jixiao.layout.funds import find_fund_header, read_funds
+from jixiao.layout.indicators import (
+    IndicatorHeader,
+    find_indicator_header,
+    header_fields,
+    is_indicator_header,
+    read_indicators,
+)
+from jixiao.layout.labels import (
+    FUND_HEADER,
+    GOAL_ACTUAL,
+    GOAL_EXPECTED,
+    GOAL_LABELS,
+    HEAD_LABELS,
+    TOTAL_LABELS,
+    field_of,
+    label_key,
+    title_text,
+)
+from jixiao.layout.sheet import Sheet
+from jixiao.model import FormRecord
+from jixiao.values import money_unit_of, parse_year
+
+#: rows above 项目名称 searched for the title and the year
+HEAD_ROWS = 6
+#: a form whose indicator header is further than this below 项目名称 is not one form
+MAX_FORM_ROWS = 400
+
+
+@dataclass
+class _Head:
+    anchor_row: int
+    anchor_col: int
+    start: int
+    title: tuple[int, int, str] | None = None
+    year: tuple[int, int, int] | None = None
+
+
+def find_forms(grid: Grid) -> list[FormRecord]:
+    """Every self-evaluation form found in one sheet, top to bottom ([] when none)."""
+    sheet = Sheet(grid)
+    trust_columns = bool(grid.merged)
+    heads = _find_heads(sheet)
+    records = []
+    for i, head in enumerate(heads):
+        stop = heads[i + 1].start if i + 1 < len(heads) else sheet.height
+        record = _read_form(sheet, head, stop, trust_columns)
+        if record is not None:
+            records.append(record)
+    return records
+
+
+# ------------------------------------------------------------------ where forms are
+
+
+def _find_heads(sheet: Sheet) -> list[_Head]:
+    anchors = []
+    for r in range(sheet.height):
+        cells = sheet.cells(r)
+        if any(field_of(t, FUND_HEADER) for _, t in cells):
+            continue  # the central export's fund header names its label column 项目名称
+        for c, text in cells:
+            if _is_label(text, "project"):
+                anchors.append((r, c))
+                break
+    heads = []
+    floor = 0
+    for r, c in anchors:
+        head = _Head(r, c, r)
+        for hr in range(r - 1, max(floor, r - HEAD_ROWS) - 1, -1):
+            cells = sheet.cells(hr)
+            if any(label_key(t).startswith(TOTAL_LABELS) for _, t in cells[:2]):
+                break  # the previous form's last row
+            for hc, text in cells:
+                key = label_key(text)
+                if head.title is None and "自评表" in key:
+                    head.title = (hr, hc, title_text(text) or text)
+                    year = parse_year(text)
+                    if year is not None and head.year is None:
+                        head.year = (hr, hc, year)
+                    head.start = hr
+                elif head.year is None and "年" in text and parse_year(text) is not None \
+                        and len(text) <= 16:
+                    head.year = (hr, hc, parse_year(text))
+                    head.start = hr
+        heads.append(head)
+        floor = r + 1
+    return heads
+
+
+def _is_label(text: str, name: str) -> bool:
+    return label_key(text) in HEAD_LABELS[name]
+
+
+# ------------------------------------------------------------------ one form
+
+
+def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> FormRecord | None:
+    body = range(head.anchor_row, stop)
+    ind_header = find_indicator_header(sheet, body)
+    fund_header = find_fund_header(sheet, body)
+    if ind_header is None or "actual" not in ind_header.cols or (
+            "score" not in ind_header.cols and "weight" not in ind_header.cols):
+        # A target declaration (绩效目标申报表) or a monitoring sheet is not a self-evaluation.
+        if fund_header is None or "executed" not in fund_header.cols:
+            return None
+    record = FormRecord(sheet=sheet.grid.name)
+    first_col = head.anchor_col
+    if head.title is not None:
+        tr, tc, title = head.title
+        record.title = title
+        record.cells["title"] = sheet.ref(tr, tc)
+        record.anchor = sheet.ref(tr, min(tc, first_col))
+    else:
+        record.anchor = sheet.ref(head.start, first_col)
+    if head.year is not None:
+        yr, yc, year = head.year
+        record.year = year
+        record.cells["year"] = sheet.ref(yr, yc)
+
+    header_end = min(x.row for x in (fund_header, ind_header) if x is not None) \
+        if (fund_header or ind_header) else stop
+    _read_head_fields(sheet, range(head.anchor_row, header_end), record)
+
+    goal_row = _find_goal_header(sheet, body)
+    if fund_header is not None:
+        if fund_header.money_label is not None:
+            record.money_unit = fund_header.money_unit
+            record.cells["money_unit"] = sheet.ref(*fund_header.money_label)
+        fund_stop = min(x for x in (goal_row, ind_header.row if ind_header else None, stop)
+                        if x is not None and x > fund_header.row)
+        record.funds = read_funds(sheet, fund_header, fund_stop)
+    if record.money_unit is None:
+        _money_unit_elsewhere(sheet, range(head.start, header_end), record)
+
+    if goal_row is not None:
+        goal_stop = ind_header.row if ind_header and ind_header.row > goal_row else \
+            min(goal_row + 4, stop)
+        _read_goals(sheet, goal_row, goal_stop, record)
+
+    if ind_header is not None:
+        block = read_indicators(sheet, ind_header, stop, trust_columns)
+        record.indicators = block.indicators
+        record.total_weight, record.total_score = block.total_weight, block.total_score
+        record.grade = block.grade
+        record.cells.update(block.cells)
+        record.unparsed.update(block.unparsed)
+    return record
+
+
+def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
+    labels = {k for keys in HEAD_LABELS.values() for k in keys}
+    for r in rows:
+        cells = sheet.cells(r)
+        for i, (c, text) in enumerate(cells):
+            name = next((n for n in HEAD_LABELS if _is_label(text, n)), None)
+            if name is None:
+                inline = _inline_label(text)
+                if inline is not None and getattr(record, inline[0]) is None:
+                    record.__setattr__(inline[0], inline[1])
+                    record.cells[inline[0]] = sheet.ref(r, c)
+                continue
+            if getattr(record, name) is not None or name in record.cells:
+                continue
+            value_cell = None
+            if i + 1 < len(cells) and label_key(cells[i + 1][1]) not in labels:
+                value_cell = cells[i + 1]
+            if value_cell is not None:
+                record.cells[name] = sheet.ref(r, value_cell[0])
+                setattr(record, name, value_cell[1])
+            else:
+                record.cells[name] = sheet.ref(r, sheet.span_end(r, c) + 1)
+
+
+def _inline_label(text: str) -> tuple[str, str] | None:
+    """"项目名称：法律顾问费" typed in one cell."""
+    for sep in ("：", ":"):
+        if sep in text:
+            label, _, value = text.partition(sep)
+            value = value.strip()
+            name = next((n for n in HEAD_LABELS if _is_label(label, n)), None)
+            if name and value:
+                return name, value
+    return None
+
+
+def _money_unit_elsewhere(sheet: Sheet, rows: range, record: FormRecord) -> None:
+    # "单位：万元" noted above the form instead of in the 项目资金 label
+    for r in rows:
+        for c, text in sheet.cells(r):
+            if "单位" in text or "项目资金" in text:
+                unit = money_unit_of(text)
+                if unit is not None:
+                    record.money_unit = unit
+                    record.cells["money_unit"] = sheet.ref(r, c)
+                    return
+
+
+def _find_goal_header(sheet: Sheet, rows: range) -> int | None:
+    for r in rows:
+        keys = [label_key(t) for _, t in sheet.cells(r)]
+        if any(k in GOAL_EXPECTED for k in keys):
+            return r
+        if is_indicator_header(header_fields(sheet, r)):
+            return None
+    return None
+
+
+def _read_goals(sheet: Sheet, header_row: int, stop: int, record: FormRecord) -> None:
+    cells = sheet.cells(header_row)
+    expected_col = next(c for c, t in cells if label_key(t) in GOAL_EXPECTED)
+    actual_col = next((c for c, t in cells if label_key(t) in GOAL_ACTUAL), None)
+    expected: list[str] = []
+    actual: list[str] = []
+    first_text_row = None
+    for r in range(header_row + 1, stop):
+        for c, text in sheet.cells(r):
+            if c < expected_col or label_key(text) in GOAL_LABELS:
+                continue
+            if first_text_row is None:
+                first_text_row = r
+            (actual if actual_col is not None and c >= actual_col else expected).append(text)
+    row = first_text_row if first_text_row is not None else header_row + 1
+    record.cells["goal_expected"] = sheet.ref(row, expected_col)
+    if actual_col is not None:
+        record.cells["goal_actual"] = sheet.ref(row, actual_col)
+    record.goal_expected = "\n".join(expected) or None
+    record.goal_actual = "\n".join(actual) or None
+
+
+__all__ = ["find_forms", "IndicatorHeader"]

@@ -1,0 +1,115 @@
+"""The fund block: 项目资金 header row, then 年度资金总额 and its three sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.layout.labels import FUND_HEADER, MONEY_LABEL, field_of, fund_row_field, label_key
+from jixiao.layout.sheet import Sheet, store_number
+from jixiao.model import FUND_ROWS, FundRow, Funds
+from jixiao.values import ValueParseError, money_unit_of, parse_number, parse_rate_pct
+
+NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
+
+
+@dataclass
+class FundHeader:
+    row: int
+    cols: dict[str, int] = field(default_factory=dict)
+    #: the 执行率 header says "(%)": its numbers are percents already
+    rate_in_percent: bool = False
+    money_unit: str | None = None
+    money_label: tuple[int, int] | None = None
+
+
+def find_fund_header(sheet: Sheet, rows: range) -> FundHeader | None:
+    for r in rows:
+        cols: dict[str, int] = {}
+        rate_pct = False
+        for c, text in sheet.cells(r):
+            name = field_of(text, FUND_HEADER)
+            if name and name not in cols:
+                cols[name] = c
+                if name == "rate_pct" and "%" in text.replace("％", "%"):
+                    rate_pct = True
+        if "executed" in cols and len(cols) >= 2 or {"initial", "budget"} <= cols.keys():
+            header = FundHeader(r, cols, rate_pct)
+            _find_money_unit(sheet, header, rows)
+            return header
+    return None
+
+
+def _find_money_unit(sheet: Sheet, header: FundHeader, rows: range) -> None:
+    # The 项目资金（万元） label sits in the header row, or merged down beside the rows.
+    for r in range(header.row, min(header.row + 6, rows.stop)):
+        for c, text in sheet.cells(r):
+            if label_key(text).startswith(MONEY_LABEL):
+                header.money_label = (r, c)
+                header.money_unit = money_unit_of(text)
+                return
+
+
+def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:
+    """Read up to four fund rows below the header, until `stop` (exclusive)."""
+    funds = Funds()
+    value_cols = sorted(header.cols.values())
+    first_value_col = value_cols[0] if value_cols else 0
+    unassigned = list(FUND_ROWS)
+    pending: list[int] = []  # rows whose label says nothing (placeholders): by order
+    for r in range(header.row + 1, stop):
+        label_cells = [(c, t) for c, t in sheet.cells(r) if c < first_value_col
+                       and not label_key(t).startswith(MONEY_LABEL)]
+        has_values = any(not sheet.is_blank(r, c) for c in value_cols)
+        if not label_cells and not has_values:
+            continue
+        label = label_cells[-1][1] if label_cells else None
+        name = fund_row_field(label)
+        if name in unassigned:
+            unassigned.remove(name)
+            _read_row(sheet, header, r, getattr(funds, name))
+        elif name is None:
+            pending.append(r)
+        if len(pending) + (4 - len(unassigned)) >= 4:
+            break
+    for r in pending:
+        if not unassigned:
+            break
+        _read_row(sheet, header, r, getattr(funds, unassigned.pop(0)))
+    return funds
+
+
+def _read_row(sheet: Sheet, header: FundHeader, r: int, row: FundRow) -> None:
+    for name in NUMBER_FIELDS:
+        if name in header.cols:
+            store_number(sheet, r, header.cols[name], row, name)
+    if "rate_pct" in header.cols:
+        c = header.cols["rate_pct"]
+        row.cells["rate_pct"] = sheet.ref(r, c)
+        value = sheet.raw(r, c)
+        try:
+            row.rate_pct = _rate(value, header.rate_in_percent, sheet.is_percent(r, c), row)
+        except (ValueParseError, ValueError, TypeError, OverflowError):
+            text = sheet.text(r, c)
+            if text is not None:
+                row.unparsed["rate_pct"] = text
+            row.rate_pct = None
+
+
+def _rate(value, header_percent: bool, cell_percent: bool | None, row: FundRow) -> float | None:
+    if isinstance(value, str) or value is None:
+        return parse_rate_pct(value)
+    number = parse_number(value)
+    if number is None:
+        return None
+    if cell_percent is not None:
+        return parse_rate_pct(number, cell_percent)
+    if header_percent:
+        return number
+    # Format unknown (a reader that cannot see number formats): a rate near 全年执行数 /
+    # 全年预算数 is a fraction, one near 100 times that is a percent. Rates above 100 %
+    # (a real mistake to report) stay right this way, unlike a fixed cut-off.
+    if row.budget and row.executed is not None:
+        ratio = row.executed / row.budget
+        return round(number * 100, 10) if abs(number - ratio) < abs(number - ratio * 100) \
+            else number
+    return parse_rate_pct(number, None)

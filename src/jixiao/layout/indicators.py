@@ -1,0 +1,381 @@
+"""The indicator block: header row, 三级指标 rows, 总分 and 评分等级.
+
+Rows are read relative to the header's columns. In a workbook those columns are exact; in
+the text of a PDF a merged cell leaves no field at all, so a row can sit one or two
+columns left or right of its header. Such a row is placed by its 分值/得分 pair (the
+numbers that every scored row has), and its 一级/二级 names are told apart from the
+三级 name by the frameworks' vocabulary rather than by column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.layout.labels import (
+    GRADE_LABELS,
+    GRADES,
+    INDICATOR_HEADER,
+    TOTAL_LABELS,
+    field_of,
+    is_block_label,
+    is_footer,
+    is_level1_name,
+    is_level2_name,
+    label_key,
+    level1_parents,
+)
+from jixiao.layout.sheet import Sheet, store_number
+from jixiao.model import Indicator
+
+TEXT_FIELDS = ("target", "actual", "deviation")
+SHIFTS = (0, -1, 1, -2, 2, -3, 3)
+# Operator words of a 指标性质 column that are not symbols already.
+_OP_WORDS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤", ">=": "≥", "<=": "≤"}
+
+
+@dataclass
+class IndicatorHeader:
+    row: int
+    cols: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def first_col(self) -> int:
+        return min(self.cols.get(k, 10**6) for k in ("level1", "level2", "name"))
+
+
+@dataclass
+class IndicatorBlock:
+    indicators: list[Indicator]
+    total_weight: float | None = None
+    total_score: float | None = None
+    grade: str | None = None
+    cells: dict[str, str] = field(default_factory=dict)
+    unparsed: dict[str, str] = field(default_factory=dict)
+    #: the last row that belongs to the block
+    end: int = 0
+
+
+def header_fields(sheet: Sheet, r: int) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for c, text in sheet.cells(r):
+        name = field_of(text, INDICATOR_HEADER)
+        if name and name not in cols:
+            cols[name] = c
+    return cols
+
+
+def is_indicator_header(cols: dict[str, int]) -> bool:
+    return "name" in cols and ("target" in cols or "actual" in cols) and (
+        "weight" in cols or "score" in cols or "level1" in cols)
+
+
+def find_indicator_header(sheet: Sheet, rows: range) -> IndicatorHeader | None:
+    for r in rows:
+        cols = header_fields(sheet, r)
+        if is_indicator_header(cols):
+            return IndicatorHeader(r, cols)
+    return None
+
+
+# ------------------------------------------------------------------ one row
+
+
+@dataclass
+class _Row:
+    r: int
+    shift: int
+    indicator: Indicator
+    explicit_level1: bool = False
+    explicit_level2: bool = False
+
+
+def _choose_shift(sheet: Sheet, r: int, hdr: IndicatorHeader, trust_columns: bool) -> int | None:
+    """The column shift that puts numbers under 分值/得分; None when the row has none."""
+    number_cols = [hdr.cols[k] for k in ("weight", "score") if k in hdr.cols]
+    if not number_cols:
+        return 0
+    best, best_points = None, -1
+    for shift in SHIFTS:
+        if min(number_cols) + shift < 0:
+            continue
+        kinds = [sheet.number_kind(r, c + shift) for c in number_cols]
+        if 2 not in kinds:
+            continue
+        if trust_columns and shift == 0:
+            return 0
+        points = sum(kinds)
+        if points > best_points:
+            best, best_points = shift, points
+    return best
+
+
+def _kind(text: str) -> str:
+    level1, level2 = is_level1_name(text), is_level2_name(text)
+    if level1 and level2:
+        return "either"
+    return "level1" if level1 else "level2" if level2 else "text"
+
+
+def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
+    ind = Indicator(row=r + sheet.grid.origin[0] + 1)
+    cols = {k: c + shift for k, c in hdr.cols.items()}
+    row = _Row(r, shift, ind)
+
+    for name in ("weight", "score"):
+        if name in cols:
+            store_number(sheet, r, cols[name], ind, name)
+    for name in ("target", "actual"):
+        if name in cols:
+            ind.cells[name] = sheet.ref(r, cols[name])
+            setattr(ind, name, sheet.text(r, cols[name]))
+    if "deviation" in cols:
+        c0 = cols["deviation"]
+        ind.cells["deviation"] = sheet.ref(r, c0)
+        parts = [t for c, t in sheet.cells(r) if c >= c0]
+        ind.deviation = "".join(parts) or None
+    _fold_op_and_unit(sheet, r, cols, ind)
+
+    # Names: everything left of the target column.
+    limit = cols.get("target", cols.get("actual", cols.get("name", 0) + 1))
+    first = hdr.first_col + shift
+    found = []
+    for c, text in sheet.cells(r):
+        if c >= limit or is_block_label(text):
+            continue
+        kind = _kind(text)
+        if kind == "text" and c < first:
+            continue  # a merged side label (项目资金, 绩效指标) or a placeholder
+        found.append((c, text, kind))
+    texts = [f for f in found if f[2] == "text"]
+    if texts:
+        name_cell = texts[-1]
+    elif "name" in cols and not sheet.is_blank(r, cols["name"]):
+        name_cell = next(f for f in found if f[0] == cols["name"])
+    else:
+        name_cell = None
+    if name_cell is not None:
+        found.remove(name_cell)
+        ind.name = name_cell[1]
+        ind.cells["name"] = sheet.ref(r, name_cell[0])
+    elif "name" in cols:
+        ind.cells["name"] = sheet.ref(r, cols["name"])
+
+    level1 = [f for f in found if f[2] == "level1"]
+    level2 = [f for f in found if f[2] == "level2"]
+    for c, text, kind in found:
+        if kind == "either":  # 成本指标: a 一级 (2021) or a 二级 under 产出 (2020)
+            beside_level2 = bool(level2) and not level1
+            by_column = "level2" in cols and c >= cols["level2"]
+            (level1 if beside_level2 or not by_column else level2).append((c, text, kind))
+        elif kind == "text":
+            (level1 if c <= cols.get("level1", first) else level2).append((c, text, kind))
+    if level1:
+        c, text, _ = level1[-1]
+        ind.level1, ind.cells["level1"], row.explicit_level1 = text, sheet.ref(r, c), True
+    if level2:
+        c, text, _ = level2[-1]
+        ind.level2, ind.cells["level2"], row.explicit_level2 = text, sheet.ref(r, c), True
+    return row
+
+
+def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
+    """指标性质 + 年度指标值 + 度量单位 -> "≥95(%)", the spelling of the 9-column form."""
+    op = sheet.text(r, cols["op"]) if "op" in cols else None
+    unit = sheet.text(r, cols["unit"]) if "unit" in cols else None
+    if op is not None:
+        op = _OP_WORDS.get(label_key(op), op)
+        if op in ("定性", "定量"):
+            op = None
+    if unit is not None and ind.target is not None and _is_plain_number(ind.target):
+        ind.target = f"{ind.target}({unit})"
+    if op is not None and ind.target is not None and _is_plain_number(ind.target.split("(")[0]):
+        ind.target = f"{op}{ind.target}"
+    if unit is not None and ind.actual is not None and _is_plain_number(ind.actual):
+        ind.actual = f"{ind.actual}({unit})"
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ the block
+
+
+def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
+                    trust_columns: bool) -> IndicatorBlock:
+    block = IndicatorBlock([])
+    items: list[tuple[str, object]] = []  # ("row", _Row) | ("frag", [(c, text)]) | ("blank", r)
+    end = hdr.row
+    r = hdr.row + 1
+    while r < stop:
+        cells = sheet.cells(r)
+        if not cells:
+            items.append(("blank", r))
+            r += 1
+            continue
+        keys = [label_key(t) for _, t in cells]
+        if any(k.startswith(TOTAL_LABELS) and len(k) <= 4 for k in keys[:3]):
+            _read_total(sheet, r, hdr, trust_columns, block)
+            end = r
+            end = _read_grade_after(sheet, r, stop, block)
+            break
+        if any(k in GRADE_LABELS for k in keys[:3]):
+            _read_grade(sheet, r, block)
+            end = r
+            break
+        if is_footer(cells[0][1]):
+            break
+        if is_indicator_header(header_fields(sheet, r)):
+            r += 1  # the header repeated on a printed page
+            continue
+        end = r
+        shift = _choose_shift(sheet, r, hdr, trust_columns)
+        if shift is None and not trust_columns and len(cells) == 1:
+            items.append(("frag", cells))
+        else:
+            items.append(("row", _read_row(sheet, r, hdr, shift or 0)))
+        r += 1
+    block.end = end
+    rows = _merge_fragments(items, hdr, sheet)
+    _resolve_levels(rows)
+    block.indicators = [row.indicator for row in rows]
+    return block
+
+
+def _merge_fragments(items: list, hdr: IndicatorHeader, sheet: Sheet) -> list[_Row]:
+    """Join text a page break cut off its row: "完成好差评系统范围拓" + "展"."""
+    rows: list[_Row] = []
+    label_rows: list[list[tuple[int, str]]] = []
+    for i, (kind, payload) in enumerate(items):
+        if kind != "frag":
+            continue
+        cells = payload
+        if all(_kind(t) != "text" for _, t in cells):
+            label_rows.append(cells)
+            continue
+        before_break = i + 1 < len(items) and items[i + 1][0] == "blank"
+        prev_row = next((p for k, p in reversed(items[:i]) if k == "row"), None)
+        next_row = next((p for k, p in items[i + 1:] if k == "row"), None)
+        if (before_break or prev_row is None) and next_row is not None:
+            _join(next_row, cells, hdr, sheet, prepend=True)
+        elif prev_row is not None:
+            _join(prev_row, cells, hdr, sheet, prepend=False)
+    pending: list[tuple[int, str]] = []
+    for kind, payload in items:
+        if kind == "frag" and all(_kind(t) != "text" for _, t in payload):
+            pending.extend(payload)
+        elif kind == "row":
+            row = payload
+            for c, text in pending:  # a 一级/二级 name printed on a line of its own
+                k = _kind(text)
+                if k in ("level1", "either") and not row.explicit_level1:
+                    row.indicator.level1, row.explicit_level1 = text, True
+                elif k == "level2" and not row.explicit_level2:
+                    row.indicator.level2, row.explicit_level2 = text, True
+            pending = []
+            rows.append(row)
+    return rows
+
+
+def _join(row: _Row, cells: list[tuple[int, str]], hdr: IndicatorHeader, sheet: Sheet,
+          prepend: bool) -> None:
+    ind = row.indicator
+    for c, text in cells:
+        # A fragment is placed by the header's own columns: after a page break the
+        # extraction lines the lone piece up with the printed column it belongs to.
+        name = _field_at(c, hdr)
+        old = getattr(ind, name)
+        setattr(ind, name, (text + (old or "")) if prepend else ((old or "") + text))
+
+
+def _field_at(c: int, hdr: IndicatorHeader) -> str:
+    placed = sorted((col, name) for name, col in hdr.cols.items())
+    owner = "name"
+    for col, name in placed:
+        if col <= c:
+            owner = name
+    return owner if owner in TEXT_FIELDS else "name"
+
+
+def _resolve_levels(rows: list[_Row]) -> None:
+    """Fill 一级/二级 down from merged cells, placing a 一级 printed mid-block correctly."""
+    previous: Indicator | None = None
+    for row in rows:
+        ind = row.indicator
+        if not row.explicit_level2 and previous is not None and previous.level2 is not None:
+            ind.level2 = previous.level2
+            if "level2" in previous.cells:
+                ind.cells["level2"] = previous.cells["level2"]
+        previous = ind
+
+    explicit = [(i, row.indicator) for i, row in enumerate(rows) if row.explicit_level1]
+    current: Indicator | None = None
+    for i, row in enumerate(rows):
+        ind = row.indicator
+        if row.explicit_level1:
+            current = ind
+            continue
+        parents = level1_parents(ind.level2)
+
+        def fits(source: Indicator | None) -> bool:
+            return source is not None and (not parents or label_key(source.level1) in parents)
+
+        later = [src for j, src in explicit if j > i]
+        source = current if fits(current) else next((s for s in later if fits(s)), None)
+        if source is None:
+            source = current if current is not None else (later[0] if later else None)
+        if source is not None:
+            ind.level1 = source.level1
+            if "level1" in source.cells:
+                ind.cells["level1"] = source.cells["level1"]
+            current = source
+
+
+# ------------------------------------------------------------------ totals
+
+
+def _read_total(sheet: Sheet, r: int, hdr: IndicatorHeader, trust_columns: bool,
+                block: IndicatorBlock) -> None:
+    shift = _choose_shift(sheet, r, hdr, trust_columns) or 0
+    holder = _Holder()
+    for name, out in (("weight", "total_weight"), ("score", "total_score")):
+        if name in hdr.cols:
+            store_number(sheet, r, hdr.cols[name] + shift, holder, name)
+            setattr(block, out, getattr(holder, name))
+            block.cells[out] = holder.cells[name]
+            if name in holder.unparsed:
+                block.unparsed[out] = holder.unparsed[name]
+
+
+class _Holder:
+    def __init__(self) -> None:
+        self.cells: dict[str, str] = {}
+        self.unparsed: dict[str, str] = {}
+
+
+def _read_grade_after(sheet: Sheet, total_row: int, stop: int, block: IndicatorBlock) -> int:
+    for r in range(total_row + 1, min(total_row + 4, stop)):
+        cells = sheet.cells(r)
+        if cells and any(label_key(t) in GRADE_LABELS for _, t in cells[:3]):
+            _read_grade(sheet, r, block)
+            return r
+    return total_row
+
+
+def _read_grade(sheet: Sheet, r: int, block: IndicatorBlock) -> None:
+    cells = sheet.cells(r)
+    label_at = next(i for i, (_, t) in enumerate(cells) if label_key(t) in GRADE_LABELS)
+    label_col = cells[label_at][0]
+    block.cells["grade"] = sheet.ref(r, sheet.span_end(r, label_col) + 1)
+    for c, text in cells[label_at + 1:]:
+        block.cells["grade"] = sheet.ref(r, c)
+        key = label_key(text)
+        if key[:1] in GRADES:
+            block.grade = key[:1]
+        else:
+            block.unparsed["grade"] = text
+        return

@@ -1,0 +1,104 @@
+"""A read-only view of a Grid with what the layout parser asks of it, computed once."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from jixiao.io.grid import Grid
+from jixiao.layout.labels import cell_text, label_key
+from jixiao.values import BLANK_MARKS, ValueParseError, parse_number
+
+
+class Sheet:
+    def __init__(self, grid: Grid) -> None:
+        self.grid = grid
+        self.rows = grid.rows if isinstance(grid.rows, list) else list(grid.rows or [])
+        self.height = len(self.rows)
+
+    @cached_property
+    def _merged_last_col(self) -> dict[tuple[int, int], int]:
+        spans: dict[tuple[int, int], int] = {}
+        for rng in self.grid.merged or ():
+            try:
+                r1, c1, _r2, c2 = (int(x) for x in rng)
+            except (TypeError, ValueError):
+                continue
+            spans[(r1, c1)] = max(c2, c1)
+        return spans
+
+    def raw(self, r: int, c: int) -> Any:
+        if 0 <= r < self.height and c >= 0:
+            line = self.rows[r]
+            if line is not None and c < len(line):
+                return line[c]
+        return None
+
+    def text(self, r: int, c: int) -> str | None:
+        return cell_text(self.raw(r, c))
+
+    def key(self, r: int, c: int) -> str:
+        return label_key(self.raw(r, c))
+
+    def is_blank(self, r: int, c: int) -> bool:
+        text = self.text(r, c)
+        return text is None
+
+    def row_width(self, r: int) -> int:
+        if 0 <= r < self.height and self.rows[r] is not None:
+            return len(self.rows[r])
+        return 0
+
+    def cells(self, r: int) -> list[tuple[int, str]]:
+        """Non-empty cells of row r as (col, text)."""
+        out = []
+        for c in range(self.row_width(r)):
+            text = self.text(r, c)
+            if text is not None:
+                out.append((c, text))
+        return out
+
+    def row_is_blank(self, r: int) -> bool:
+        return not any(self.text(r, c) is not None for c in range(self.row_width(r)))
+
+    def span_end(self, r: int, c: int) -> int:
+        """Last column covered by the cell at (r, c) (itself unless it starts a merge)."""
+        return self._merged_last_col.get((r, c), c)
+
+    def ref(self, r: int, c: int) -> str:
+        return self.grid.ref(r, max(c, 0))
+
+    def is_percent(self, r: int, c: int) -> bool | None:
+        try:
+            return self.grid.is_percent(r, c)
+        except Exception:  # noqa: BLE001 - a reader's odd percent_cells must not stop parsing
+            return None
+
+    def number_kind(self, r: int, c: int) -> int:
+        """2 a number, 1 blank, 0 text: how well a cell fits a 分值/得分 column."""
+        return number_kind(self.raw(r, c))
+
+
+def number_kind(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, str) and value.strip() in BLANK_MARKS:
+        return 1
+    try:
+        return 2 if parse_number(value) is not None else 1
+    except (ValueParseError, ValueError, TypeError, OverflowError):
+        return 0
+
+
+def store_number(sheet: Sheet, r: int, c: int, obj: Any, field: str) -> None:
+    """Read a number into obj.<field>, remembering its cell; text goes to obj.unparsed."""
+    obj.cells[field] = sheet.ref(r, c)
+    value = sheet.raw(r, c)
+    try:
+        number = parse_number(value)
+    except (ValueParseError, ValueError, TypeError, OverflowError):
+        text = cell_text(value)
+        if text is not None:
+            obj.unparsed[field] = text
+        number = None
+    setattr(obj, field, number)
