@@ -93,5 +93,30 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
     ctx.exit(1 if report.has_errors else 0)
 
 
+@cli.command("rules")
+@click.argument("code", required=False)
+def rules_command(code: str | None) -> None:
+    """列出全部检查规则；给出代码（如 F01）则显示该规则的详细说明和示例。"""
+    from jixiao.checks.registry import SEVERITY_LABELS, all_checks, explain, get_check
+
+    if code:
+        chk = get_check(code.strip())
+        if chk is None:
+            raise click.ClickException(f"没有代码为“{code}”的检查规则；运行 jixiao rules 查看全部规则")
+        click.echo(explain(chk), nl=False)
+        return
+    rows = [(c.code, SEVERITY_LABELS[c.severity], c.title) for c in all_checks()]
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("代码", "级别", "检查内容", box=None)
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+    else:
+        click.echo("\n".join(f"{c}  {s}  {t}" for c, s, t in rows))
+
+
 def main() -> None:
     cli()

@@ -1,3 +1,199 @@
-"""reading checks."""
+"""Reading checks (R01–R07): can the form be read, and is what was read complete.
+
+R01 and R02 concern a whole file: ``checking.check_file`` emits them, they are declared
+here so that ``jixiao rules`` and the README list them.
+"""
 
 from __future__ import annotations
+
+from typing import Any, Iterator
+
+from jixiao.checks.registry import CheckContext, Hit, check, declare
+from jixiao.model import FIELD_LABELS, FormRecord
+
+try:  # written in parallel with the checks; R06 degrades to nothing without it
+    from jixiao import fingerprint as _fingerprint
+except ImportError:  # pragma: no cover - only while fingerprint.py does not exist
+    _fingerprint = None  # type: ignore[assignment]
+
+declare(
+    "R01", "error", "文件无法读取（损坏、加密、不是表格文件或文件过大）",
+    explanation=(
+        "文件打不开，里面的自评表就无法审核，也不会进入汇总。常见原因：文件损坏或下载不完整；"
+        "设置了打开密码；把 Word、PDF 或图片改了扩展名冒充表格；文件异常巨大。"
+        "请用 Excel 或 WPS 重新打开确认，去掉打开密码，另存为 .xlsx 后重新提交。"
+    ),
+    bad="提交的“自评表.xlsx”实为改了扩展名的 PDF；或设置了打开密码的工作簿",
+    good="能用 Excel/WPS 正常打开、没有打开密码的 .xlsx / .xls / .ods 文件",
+    scope="file",
+)
+
+declare(
+    "R02", "error", "工作簿中没有找到项目支出绩效自评表",
+    explanation=(
+        "文件能打开，但没有任何一页包含自评表的表头（项目名称、项目资金、绩效指标等），"
+        "通常是交错了文件（如交了预算表、说明文档），或把表头改得面目全非。"
+        "请提交下发的自评表模板填好的文件，不要删除或改写表头文字。"
+    ),
+    bad="工作簿只有一页“项目明细”，没有“项目名称”“项目资金（万元）”“绩效指标”等表头",
+    good="工作簿中有一页“财政项目支出绩效自评表”，表头与下发模板一致",
+    scope="file",
+)
+
+REQUIRED_HEADER_FIELDS = ("project", "department", "unit", "year")
+
+
+@check(
+    "R03", "error", "必填项为空：项目名称、主管部门、实施单位或年度",
+    explanation=(
+        "项目名称、主管部门、实施单位和年度是识别一张自评表的依据，汇总、查重、"
+        "与下发清单核对都靠它们。任何一项为空，这张表就无法归属到具体项目。"
+        "请在表头补全这四项，年度写在标题下方的“（XXXX年度）”中。"
+    ),
+    bad="项目名称：法律顾问费；主管部门：（空）；实施单位：上海市闵行区行政服务中心",
+    good="项目名称：法律顾问费；主管部门：上海市闵行区行政服务中心（汇总）；"
+         "实施单位：上海市闵行区行政服务中心；（2022年度）",
+)
+def required_field_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    for name in REQUIRED_HEADER_FIELDS:
+        value = getattr(form, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if name in form.unparsed:
+                continue  # text where the year should be: R04 says so
+            label = FIELD_LABELS[name]
+            yield Hit(f"“{label}”未填写，请补全", cell=form.cells.get(name),
+                      expected=f"填写{label}", found=None)
+
+
+@check(
+    "R04", "error", "应填数字的单元格填了文字",
+    explanation=(
+        "金额、分值、得分、执行率必须是数字才能计算执行率、得分和总分；"
+        "写成“九千”“约5万”“见附件”等文字，表格公式和审核都无法计算。"
+        "请改填阿拉伯数字（可带千分位逗号），文字说明写到偏差原因或备注中。"
+    ),
+    bad="全年执行数填写“九千”",
+    good="全年执行数填写 9000（或 9,000）",
+)
+def text_where_number(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    for name, text in form.unparsed.items():
+        yield _text_hit(FIELD_LABELS.get(name, name), text, form.cells.get(name))
+    for row_name, row in form.funds.rows():
+        for name, text in row.unparsed.items():
+            label = f"{FIELD_LABELS[row_name]}的{FIELD_LABELS.get(name, name)}"
+            yield _text_hit(label, text, row.cells.get(name))
+    for position, indicator in enumerate(form.indicators, start=1):
+        for name, text in indicator.unparsed.items():
+            label = f"指标“{indicator.name or f'第{position}项'}”的{FIELD_LABELS.get(name, name)}"
+            yield _text_hit(label, text, indicator.cells.get(name))
+
+
+def _text_hit(label: str, text: str, cell: str | None) -> Hit:
+    return Hit(f"{label}应为数字，实际填写了“{text}”，无法计算", cell=cell,
+               expected="数字", found=text)
+
+
+@check(
+    "R05", "warning", "模板中的公式被改成了固定数值",
+    explanation=(
+        "下发模板中的合计、执行率、资金得分、总分和评分等级由公式自动计算。"
+        "公式被覆盖成手填数字后，修改其他数据时它不再随之更新，容易出现前后矛盾。"
+        "请从下发模板中复制原公式恢复该单元格（或重新用模板填报），不要手工改写计算结果。"
+    ),
+    bad="H6（资金得分）原为公式 =IF(D6>0,ROUND(F6*MIN(E6/D6,1),2),0)，被改填为 10",
+    good="H6 保留公式，随全年预算数、全年执行数自动算出 9.95",
+)
+def formula_overwritten(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    if form.template is None:
+        return
+    for name, cell in form.template.overwritten_formulas:
+        label = FIELD_LABELS.get(name, name)
+        yield Hit(f"{label}（{cell}）原为模板公式，现被改成固定数值，将不再自动计算",
+                  cell=cell, expected="模板公式", found="固定数值")
+
+
+@check(
+    "R06", "error", "下发时预置并锁定的数值被改动",
+    explanation=(
+        "预置版模板中的项目信息、各来源预算数、指标名称、年度指标值和分值是预算编制时确定的，"
+        "单位只应填写执行数、实际完成值、得分和偏差原因。改动这些锁定数值会使自评与预算目标脱节，"
+        "也无法与下发清单对应。请恢复为下发时的数值；确需调整的，应走预算或目标调整程序，"
+        "由主管部门重新下发表格。"
+    ),
+    bad="下发时“保障公务外出次数”年度指标值为 ≥200(次)，交回时被改为 ≥150(次)",
+    good="年度指标值、分值、预算数与下发时一致，只填写了实际完成值、得分和执行数",
+)
+def locked_value_changed(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    if form.template is None or _fingerprint is None:
+        return
+    template = form.template
+    locked = getattr(template, "locked_values", None)
+    if isinstance(locked, dict) and locked:
+        yield from _stored_fingerprint_hits(template, locked, ctx)
+        yield from _manifest_hits(template, locked, ctx, stored=True)
+        for label, cell, expected, found in _fingerprint.changed_fields(form, locked):
+            yield Hit(f"{label}下发时为“{_show(expected)}”，现为“{_show(found)}”，"
+                      "锁定数值不得改动", cell=cell, expected=expected, found=found)
+    elif template.form_id in ctx.manifest_fingerprints:
+        # The metadata's copy of the locked values is gone: fingerprint what the cells hold.
+        yield from _manifest_hits(template, _fingerprint.locked_values(form), ctx,
+                                  stored=False)
+
+
+def _stored_fingerprint_hits(template: Any, locked: dict, ctx: CheckContext) -> Iterator[Hit]:
+    if not template.fingerprint or not template.fingerprint_kind:
+        return
+    if _fingerprint.verify(locked, template.fingerprint_kind, template.fingerprint,
+                           ctx.secret) is False:
+        yield Hit("模板隐藏页中记录的预置数值与其指纹不符，预置数值可能被改写",
+                  expected=template.fingerprint, found="指纹不符")
+
+
+def _manifest_hits(template: Any, values: dict, ctx: CheckContext, *,
+                   stored: bool) -> Iterator[Hit]:
+    expected = ctx.manifest_fingerprints.get(template.form_id or "")
+    if not expected:
+        return
+    digests = {_fingerprint.fingerprint(values, None)[1]}
+    if ctx.secret:
+        digests.add(_fingerprint.fingerprint(values, ctx.secret)[1])
+    if expected.strip().lower() in digests:
+        return
+    where = "模板隐藏页记录的预置数值" if stored else "表中预置（锁定）的数值"
+    yield Hit(f"表单 {template.form_id} 的{where}与下发清单（manifest）中的指纹不符，"
+              "与下发时不一致", expected=expected, found=next(iter(sorted(digests))))
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "空"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+MONEY_UNITS = ("万元", "元")
+
+
+@check(
+    "R07", "warning", "金额单位缺失或不明确（万元还是元）",
+    explanation=(
+        "同一个数字以万元或元计相差一万倍：单位不明，汇总时金额就可能错一万倍，"
+        "执行率看似正常也掩盖不了。请在“项目资金（万元）”或“项目资金（元）”的栏目名中写明单位，"
+        "并与下发模板的单位保持一致。"
+    ),
+    bad="栏目名只写“项目资金”，金额 19200.00 不知是元还是万元",
+    good="栏目名写“项目资金（元）”，金额 19200.00 即 19,200 元",
+)
+def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    cell = form.cells.get("money_unit")
+    unit = form.money_unit
+    if not unit:
+        yield Hit("未写明金额单位（万元或元），金额无法正确汇总", cell=cell,
+                  expected="万元 或 元", found=None)
+    elif unit not in MONEY_UNITS:
+        yield Hit(f"金额单位“{unit}”不明确，应为万元或元", cell=cell,
+                  expected="万元 或 元", found=unit)
+    elif form.template is not None and form.template.money_unit not in (None, unit):
+        yield Hit(f"金额单位写为“{unit}”，但下发模板的单位是“{form.template.money_unit}”",
+                  cell=cell, expected=form.template.money_unit, found=unit)

@@ -136,5 +136,45 @@ def _cell_key(cell: str | None) -> tuple[int, int]:
 
 def _load_all() -> Iterator[None] | None:
     # Importing the modules runs their @check decorators.
-    from jixiao.checks import funds, indicators, reading, totals  # noqa: F401
+    from jixiao.checks import batch, funds, indicators, reading, totals  # noqa: F401
     return None
+
+
+# ---------------------------------------------------------------- helpers for checks
+
+#: slack for float noise when a difference is compared with a tolerance
+EPSILON = 1e-9
+
+
+def score_tolerance(form: FormRecord, profile: Profile) -> float:
+    """0.01, or 0.05 where the form shows scores with one decimal (CHECKS.md)."""
+    tol = profile.tolerances
+    return tol.score_one_decimal if form.score_decimals == 1 else tol.score
+
+
+def catalogue_markdown() -> str:
+    """The check catalogue as a Markdown table (the README's catalogue section)."""
+    lines = ["| 代码 | 级别 | 检查内容 | 适用范围 |", "| --- | --- | --- | --- |"]
+    scopes = {"form": "每张表", "file": "每个文件", "batch": "汇总时"}
+    for chk in all_checks():
+        title = chk.title.replace("|", "\\|")
+        lines.append(f"| {chk.code} | {SEVERITY_LABELS[chk.severity]} | {title} | "
+                     f"{scopes.get(chk.scope, chk.scope)} |")
+    return "\n".join(lines) + "\n"
+
+
+def explain(chk: Check) -> str:
+    """The full text ``jixiao rules F01`` prints: title, why and how, bad and good example."""
+    scopes = {"form": "每张自评表", "file": "每个文件（读取时）", "batch": "汇总多张表时"}
+    return "\n".join([
+        f"{chk.code}  [{SEVERITY_LABELS[chk.severity]}]  {chk.title}",
+        f"适用范围：{scopes.get(chk.scope, chk.scope)}",
+        "",
+        chk.explanation,
+        "",
+        "错误示例：",
+        f"  {chk.bad}",
+        "",
+        "正确示例：",
+        f"  {chk.good}",
+    ]) + "\n"
