@@ -11,6 +11,7 @@ brackets such as 年初预算数（万元） are allowed):
 | 主管部门 | the supervising department | yes |
 | 实施单位 | the unit that carries out the project | yes |
 | 项目名称 | the project | yes |
+| 金额单位 | 万元 or 元; else the unit in the budget headers' brackets, else the profile's | no |
 | 年初预算数 | budget at the start of the year | yes |
 | 全年预算数 | full-year budget | may be empty |
 | 一级指标 / 二级指标 | from the profile's taxonomy (filled down within a project) | yes |
@@ -42,6 +43,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "department": ("主管部门",),
     "unit": ("实施单位",),
     "project": ("项目名称",),
+    "money_unit": ("金额单位",),
     "initial": ("年初预算数",),
     "budget": ("全年预算数", "调整后预算数"),
     "level1": ("一级指标",),
@@ -50,7 +52,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "target": ("年度指标值", "指标值"),
     "weight": ("分值", "指标分值"),
 }
-OPTIONAL_COLUMNS = ("budget",)
+OPTIONAL_COLUMNS = ("budget", "money_unit")
 LABELS = {key: names[0] for key, names in COLUMNS.items()}
 PROJECT_KEYS = ("year", "department", "unit", "project", "initial", "budget")
 MAX_HEADER_SCAN = 30
@@ -160,6 +162,8 @@ class _ProjectsReader:
 
     def add_row(self, row: int, line: list[Any], columns: dict[str, int]) -> None:
         values = {key: self.cell(line, columns, key) for key in COLUMNS}
+        if values["money_unit"] is not None:
+            values["money_unit"] = normalize_label(values["money_unit"])
         if all(v is None or v == "" for v in values.values()):
             return
         if values["project"] is not None:
@@ -189,6 +193,10 @@ class _ProjectsReader:
         if key in self.seen:
             raise self.error(row, f"项目“{values['project']}”已在第 {self.seen[key]} 行出现，"
                                   "同一项目的各行应相邻")
+        money_unit = values["money_unit"] or self.money_unit or (
+            self.profile.money_unit if self.profile else "万元")
+        if money_unit not in ("万元", "元"):
+            raise self.error(row, f"“金额单位”应为 万元 或 元，而不是“{money_unit}”")
         initial = self.number(row, "initial", values["initial"], required=True)
         budget = self.number(row, "budget", values["budget"], required=False)
         self.seen[key] = row
@@ -205,7 +213,7 @@ class _ProjectsReader:
         self.records.append(FormRecord(
             year=year, project=str(values["project"]), department=str(values["department"]),
             unit=str(values["unit"]),
-            money_unit=self.money_unit or (self.profile.money_unit if self.profile else "万元"),
+            money_unit=money_unit,
             funds=funds))
         self.first_rows.append(row)
 

@@ -43,7 +43,7 @@ COLUMN_WIDTHS = (9, 15, 15, 24, 17, 17, 9, 9, 28)
 #: a fixed creation time keeps generated files byte-identical from run to run
 CREATED = _dt.datetime(2024, 1, 1)
 
-AMOUNT_FORMAT = "#,##0.00"
+AMOUNT_FORMAT = "#,##0.00_ "  # the trailing space keeps figures off the border
 SCORE_FORMAT = "0.00"
 RATE_FORMAT = "0.00%"
 WEIGHT_FORMAT = "0.##"
@@ -111,11 +111,11 @@ class _Formats:
                                                "align": "center", "valign": "vcenter",
                                                "locked": False, "bg_color": INPUT_FILL})
         self.label = add(bold=True, align="center", bg_color=HEADER_FILL)
-        self.label_left = add(bold=True, align="left", bg_color=HEADER_FILL)
-        self.text = add(align="left")
+        self.label_left = add(bold=True, align="left", indent=1, bg_color=HEADER_FILL)
+        self.text = add(align="left", indent=1)
         self.text_center = add(align="center")
-        self.text_input = add(align="left", locked=False, bg_color=INPUT_FILL)
-        self.text_input_top = add(align="left", valign="top", locked=False,
+        self.text_input = add(align="left", indent=1, locked=False, bg_color=INPUT_FILL)
+        self.text_input_top = add(align="left", indent=1, valign="top", locked=False,
                                   bg_color=INPUT_FILL)
         self.amount = add(align="right", num_format=AMOUNT_FORMAT)
         self.amount_input = add(align="right", num_format=AMOUNT_FORMAT, locked=False,
@@ -324,7 +324,7 @@ class _SheetWriter:
     def _funds(self) -> None:
         ws, f, record = self.ws, self.f, self.record
         money_unit = record.money_unit or self.profile.money_unit
-        ws.merge_range(4, 0, 8, 0, f"项目资金（{money_unit}）", f.label)
+        ws.merge_range(4, 0, 8, 0, f"项目资金\n（{money_unit}）", f.label)
         ws.write_blank(4, 1, None, f.label)
         for name in ("initial", "budget", "executed", "weight", "rate_pct"):
             ws.write_string(4, L.FUND_COLUMNS[name], FIELD_LABELS[name], f.label)
@@ -473,8 +473,9 @@ class _SheetWriter:
 
     def _stamp_line(self) -> None:
         r = L.grade_row(self.n) + 2
-        text = ("填报单位（盖章）：" + " " * 28 + "填报人：" + " " * 16 + "联系电话：" + " " * 16
-                + "填报日期：      年    月    日")
+        gap = "\u3000"  # ideographic spaces: ASCII runs get collapsed by some renderers
+        text = (f"填报单位（盖章）：{gap * 14}填报人：{gap * 8}联系电话：{gap * 8}"
+                f"填报日期：{gap * 3}年{gap * 2}月{gap * 2}日")
         self.ws.merge_range(r, 0, r, L.LAST_COL, text, self.f.stamp)
         self.ws.set_row(r, 30)
 

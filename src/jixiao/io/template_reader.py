@@ -1,0 +1,290 @@
+"""Read a workbook made by ``jixiao template`` exactly, through its defined names.
+
+Our own forms need no label search: every field has a defined name (``JX_PROJECT``,
+``JX_FUND_TOTAL_BUDGET``, ``JX_INDICATORS`` …, see :mod:`jixiao.template.layout`) that
+Excel moves along when rows are inserted, and the very hidden ``_jixiao`` sheet says which
+template, profile and form each sheet is, and which values were locked at budget time.
+
+Values come from the calamine grids the checker already read. The sheet XML is scanned
+once, without a full parse, for one fact calamine cannot give: which of the template's
+formula cells now hold a typed constant (R05).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from posixpath import join as posix_join, normpath
+from typing import Any, Iterable
+
+from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
+from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
+from jixiao.template import layout as L
+from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number,
+                           parse_rate_pct, parse_year)
+
+_DEFINED_NAME = re.compile(rb'<definedName\b([^>]*)>([^<]*)</definedName>')
+_SHEET = re.compile(rb'<sheet\b([^>]*?)/?>')
+_RELATIONSHIP = re.compile(rb'<Relationship\b([^>]*?)/?>')
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
+_NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    return {k.decode(): _unescape(v.decode("utf-8")) for k, v in _ATTR.findall(raw)}
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
+    """"'自评表'!$B$13:$I$32" -> (sheet, first_row, first_col, last_row, last_col), 0-based."""
+    m = _REF.match(text.strip())
+    if not m:
+        return None
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    r1, c1 = parse_cell_ref(f"{m.group(3)}{m.group(4)}")
+    if m.group(5):
+        r2, c2 = parse_cell_ref(f"{m.group(5)}{m.group(6)}")
+    else:
+        r2, c2 = r1, c1
+    return sheet, r1, c1, r2, c2
+
+
+class _Workbook:
+    """The parts of the package this reader needs: names, sheets, their XML parts."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        workbook_xml = archive.read("xl/workbook.xml")
+        #: sheet name -> {JX name: parsed reference}
+        self.names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
+        for raw_attrs, raw_value in _DEFINED_NAME.findall(workbook_xml):
+            name = _attrs(raw_attrs).get("name", "")
+            if not name.startswith(L.NAME_PREFIX):
+                continue
+            ref = _parse_ref(_unescape(raw_value.decode("utf-8")))
+            if ref is not None:
+                self.names.setdefault(ref[0], {})[name] = ref
+        self.sheet_parts: dict[str, str] = {}
+        rels = self._relationships()
+        for raw in _SHEET.findall(workbook_xml):
+            attrs = _attrs(raw)
+            target = rels.get(attrs.get("r:id", ""))
+            if target:
+                self.sheet_parts[attrs.get("name", "")] = target
+
+    def _relationships(self) -> dict[str, str]:
+        try:
+            data = self.archive.read("xl/_rels/workbook.xml.rels")
+        except KeyError:
+            return {}
+        rels = {}
+        for raw in _RELATIONSHIP.findall(data):
+            attrs = _attrs(raw)
+            target = attrs.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else normpath(
+                posix_join("xl", target))
+            rels[attrs.get("Id", "")] = target
+        return rels
+
+    def form_sheets(self) -> list[str]:
+        project = f"{L.NAME_PREFIX}PROJECT"
+        return [sheet for sheet in self.sheet_parts if project in self.names.get(sheet, {})]
+
+    def constants_in(self, sheet: str, refs: Iterable[str]) -> set[str]:
+        """Of ``refs``, the cells that hold a value but no formula."""
+        part = self.sheet_parts.get(sheet)
+        if part is None:
+            return set()
+        try:
+            data = self.archive.read(part)
+        except KeyError:
+            return set()
+        constants = set()
+        for ref in refs:
+            m = re.search(rb'<c\b[^>]*\br="' + ref.encode() + rb'"[^>]*?(/>|>(.*?)</c>)', data,
+                          re.S)
+            if m is None or m.group(1) == b"/>":
+                continue
+            body = m.group(2) or b""
+            if b"<f" not in body and (b"<v" in body or b"<is" in body):
+                constants.add(ref)
+        return constants
+
+
+def _metadata(grids: list[Grid], path: str) -> dict[str, dict[str, str]]:
+    """form sheet -> {key: value} from the ``_jixiao`` sheet."""
+    grid = next((g for g in grids if g.name == L.META_SHEET), None)
+    rows: list[list[Any]]
+    if grid is not None:
+        rows = grid.rows
+        offset = grid.origin[0]
+    else:
+        rows, offset = _read_meta_sheet(path), 0
+    meta: dict[str, dict[str, str]] = {}
+    for r, line in enumerate(rows):
+        if r + offset == 0 or len(line) < 3 or line[0] is None or line[1] is None:
+            continue
+        value = line[2]
+        meta.setdefault(str(line[0]), {})[str(line[1])] = "" if value is None else str(value)
+    return meta
+
+
+def _read_meta_sheet(path: str) -> list[list[Any]]:
+    import python_calamine
+
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(path)
+        return workbook.get_sheet_by_name(L.META_SHEET).to_python()
+    except Exception:  # a missing or unreadable metadata sheet leaves the form readable
+        return []
+
+
+class _FormReader:
+    def __init__(self, grid: Grid, names: dict[str, tuple[str, int, int, int, int]]) -> None:
+        self.grid = grid
+        self.names = names
+        self.record = FormRecord(sheet=grid.name, anchor="A1")
+
+    def value(self, row: int, col: int) -> Any:
+        return self.grid.value(row - self.grid.origin[0], col - self.grid.origin[1])
+
+    def position(self, name: str) -> tuple[int, int] | None:
+        ref = self.names.get(name)
+        return None if ref is None else (ref[1], ref[2])
+
+    def read(self) -> FormRecord:
+        record = self.record
+        for name, path in L.FIELD_NAMES.items():
+            pos = self.position(name)
+            if pos is None or path == ("indicators",):
+                continue
+            raw = self.value(*pos)
+            ref = cell_ref(*pos)
+            if path[0] == "funds":
+                self.read_fund(getattr(record.funds, path[1]), path[2], raw, ref)
+            else:
+                self.read_field(path[0], raw, ref)
+        self.read_indicators()
+        return record
+
+    def read_field(self, name: str, raw: Any, ref: str) -> None:
+        record = self.record
+        record.cells[name] = ref
+        if name == "year":
+            record.year = parse_year(raw)
+        elif name == "money_unit":
+            record.money_unit = money_unit_of(raw)
+        elif name in ("total_weight", "total_score"):
+            setattr(record, name, self.number(raw, name, record.unparsed))
+        else:
+            setattr(record, name, clean_text(raw))
+
+    def read_fund(self, row: FundRow, field_name: str, raw: Any, ref: str) -> None:
+        row.cells[field_name] = ref
+        if field_name == "rate_pct":
+            try:
+                row.rate_pct = parse_rate_pct(raw, percent_format=True)
+            except ValueParseError:
+                row.unparsed[field_name] = str(raw)
+            return
+        setattr(row, field_name, self.number(raw, field_name, row.unparsed))
+
+    @staticmethod
+    def number(raw: Any, field_name: str, unparsed: dict[str, str]) -> float | None:
+        try:
+            return parse_number(raw)
+        except ValueParseError:
+            unparsed[field_name] = str(raw).strip()
+            return None
+
+    def read_indicators(self) -> None:
+        block = self.names.get(f"{L.NAME_PREFIX}INDICATORS")
+        if block is None:
+            return
+        _, first_row, first_col, last_row, _ = block
+        # the block starts at 一级指标 (column B of the contract)
+        shift = first_col - L.INDICATOR_COLUMNS["level1"]
+        previous: Indicator | None = None
+        for r in range(first_row, last_row + 1):
+            indicator = Indicator(row=r + 1)
+            empty = True
+            for name, col in L.INDICATOR_COLUMNS.items():
+                c = col + shift
+                raw = self.value(r, c)
+                indicator.cells[name] = cell_ref(r, c)
+                if name in ("weight", "score"):
+                    setattr(indicator, name, self.number(raw, name, indicator.unparsed))
+                    empty = empty and raw is None
+                else:
+                    text = clean_text(raw)
+                    setattr(indicator, name, text)
+                    empty = empty and text is None
+            if empty:
+                continue
+            # 一级/二级 typed once over several rows, as on paper forms
+            if previous is not None and indicator.level1 is None:
+                indicator.level1 = previous.level1
+                if indicator.level2 is None:
+                    indicator.level2 = previous.level2
+            self.record.indicators.append(indicator)
+            previous = indicator
+
+
+def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> TemplateInfo:
+    def text(key: str) -> str | None:
+        return meta.get(key) or None
+
+    year = text("year")
+    info = TemplateInfo(
+        version=text("template_version"), profile=text("profile"),
+        year=int(year) if year and year.isdigit() else None, money_unit=text("money_unit"),
+        form_id=text("form_id"), fingerprint=text("fingerprint"),
+        fingerprint_kind=text("fingerprint_kind"), overwritten_formulas=overwritten)
+    locked: dict[str, Any] | None
+    try:
+        locked = json.loads(meta["locked_values"]) if meta.get("locked_values") else None
+    except ValueError:
+        locked = None
+    # TemplateInfo has no field for it yet (model.py is not ours); R06 reads it from here.
+    info.locked_values = locked  # type: ignore[attr-defined]
+    return info
+
+
+def read_template_forms(path: str, grids: list[Grid]) -> list[FormRecord] | None:
+    """One record per form sheet of a workbook made by ``jixiao template``; None otherwise."""
+    if not any(g.name == L.META_SHEET for g in grids):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = _Workbook(archive)
+            sheets = book.form_sheets()
+            if not sheets:
+                return None
+            by_name = {g.name: g for g in grids}
+            meta = _metadata(grids, str(path))
+            records = []
+            for sheet in sheets:
+                grid = by_name.get(sheet)
+                if grid is None:
+                    continue
+                names = book.names[sheet]
+                record = _FormReader(grid, names).read()
+                formula_cells = {}
+                for field_path in L.FORMULA_FIELDS:
+                    name = next(n for n, p in L.FIELD_NAMES.items() if p == field_path)
+                    if name in names:
+                        formula_cells[cell_ref(names[name][1], names[name][2])] = field_path
+                constants = book.constants_in(sheet, formula_cells)
+                overwritten = [(L.field_label(formula_cells[ref]), ref)
+                               for ref in formula_cells if ref in constants]
+                record.template = _template_info(meta.get(sheet, {}), overwritten)
+                records.append(record)
+            return records
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None
