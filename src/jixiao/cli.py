@@ -118,5 +118,36 @@ def rules_command(code: str | None) -> None:
         click.echo("\n".join(f"{c}  {s}  {t}" for c, s, t in rows))
 
 
+@cli.command("template")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="空白表：输出文件（.xlsx）；配合 --projects：输出文件夹。")
+@click.option("--projects", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="项目清单（xlsx 或 csv）：为每个项目生成预填的自评表，并写出 manifest.csv。")
+@click.option("--profile", default=None, help="评价方案：shanghai（默认）、mof-2020、mof-2021 或 TOML 文件路径。")
+@click.option("--year", type=int, default=None, help="年度；配合 --projects 时只生成该年度的项目。")
+@click.option("--rows", type=int, default=20, show_default=True, help="空白表的绩效指标行数。")
+@click.option("--money-unit", type=click.Choice(["万元", "元"]), default=None,
+              help="金额单位（默认取评价方案或项目清单的单位）。")
+@click.option("--group-by", type=click.Choice(["project", "unit"]), default="project",
+              show_default=True, help="每个项目一个文件，或每个实施单位一个文件（每个项目一张工作表）。")
+@click.option("--password", default=None, help="工作表保护密码（可选）。")
+@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
+              help="预填内容指纹的密钥（HMAC-SHA256），也可用环境变量 JIXIAO_SECRET。")
+@click.option("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+def template_command(output, projects, profile, year, rows, money_unit, group_by, password,
+                     secret, workers):
+    """生成标准自评表：空白表，或按项目清单批量生成预填表。"""
+    from jixiao.template import write_template
+
+    forms = write_template(output, projects=projects, profile=profile, year=year, rows=rows,
+                           money_unit=money_unit, group_by=group_by, password=password,
+                           secret=secret, workers=workers)
+    if projects is None:
+        click.echo(f"已生成空白自评表：{output}")
+    else:
+        files = len({f.file for f in forms})
+        click.echo(f"已生成 {len(forms)} 张预填自评表（{files} 个文件）和 manifest.csv：{output}")
+
+
 def main() -> None:
     cli()
