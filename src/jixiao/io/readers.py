@@ -16,7 +16,7 @@ from typing import Any
 
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
-from jixiao.io.safety import Limits, check_file, decode_text, human_size
+from jixiao.io.safety import Limits, check_file, decode_text, too_many_cells_error
 
 #: Extensions calamine picks its parser by; when the content says otherwise we pass bytes.
 _CALAMINE_EXTENSIONS = {"xlsx": {".xlsx", ".xlsm", ".xltx", ".xltm"}, "xls": {".xls", ".xlt"}, "ods": {".ods", ".ots"}}
@@ -126,14 +126,10 @@ def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float) -> li
             sheet = workbook.get_sheet_by_name(meta.name)
             # .xls and .ods are not covered by the zip scan of cell refs: check the area
             # calamine found before turning it into Python objects.
-            rows, cols = sheet.height, sheet.width
-            end_row, end_col = (sheet.end or (0, 0))
-            if end_row + 1 > limits.max_rows or end_col + 1 > limits.max_cols or rows * cols > limits.max_cells_per_sheet:
-                raise ReadError(
-                    str(path),
-                    f"工作表“{meta.name}”使用区域 {rows} 行 × {cols} 列，远超一张自评表的规模，拒绝读取",
-                    "too_many_cells",
-                )
+            end_row, end_col = sheet.end or (-1, -1)
+            refusal = too_many_cells_error(path, meta.name, end_row + 1, end_col + 1, limits)
+            if refusal:
+                raise refusal
             values = sheet.to_python(skip_empty_area=True)
             origin = sheet.start or (0, 0)
             merged = sheet.merged_cell_ranges or []
@@ -193,15 +189,22 @@ def _choose_delimiter(path: Path, text: str) -> str:
     return ","
 
 
-def split_table(text: str, delimiter: str) -> list[list[str]]:
-    """Rows of fields; a field is unquoted only when it is a complete Excel-style quote."""
+def split_table(text: str, delimiter: str, max_rows: int | None = None,
+                max_cols: int | None = None) -> list[list[str]]:
+    """Rows of fields; a field is unquoted only when it is a complete Excel-style quote.
+
+    Stops as soon as there are more than ``max_rows`` rows or a row has more than
+    ``max_cols`` fields, so a huge text costs no more than the limits allow.
+    """
+    max_rows = max_rows or len(text) + 1
+    max_cols = max_cols or len(text) + 1
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     quoted = _QUOTED[delimiter]
     field_end = _FIELD_END[delimiter]
     rows: list[list[str]] = []
     row: list[str] = []
     pos, n = 0, len(text)
-    while pos < n:
+    while pos < n and len(rows) <= max_rows and len(row) <= max_cols:
         if text[pos] == '"':
             m = quoted.match(text, pos)
             if m:
@@ -236,16 +239,11 @@ def _read_text(path: Path, limits: Limits, deadline: float) -> SheetGrid:
     if "\x00" in text:
         raise ReadError(str(path), "文本文件中含有二进制内容，不是表格文本", "not_spreadsheet")
     delimiter = _choose_delimiter(path, text)
-    table = split_table(text, delimiter)
+    table = split_table(text, delimiter, limits.max_rows, limits.max_cols)
     _check_deadline(path, deadline, limits)
-    n_rows = len(table)
-    n_cols = max((len(r) for r in table), default=0)
-    if n_rows > limits.max_rows or n_cols > limits.max_cols or n_rows * n_cols > limits.max_cells_per_sheet:
-        raise ReadError(
-            str(path),
-            f"文本表格有 {n_rows} 行 × {n_cols} 列（{human_size(len(data))}），远超一张自评表的规模，拒绝读取",
-            "too_many_cells",
-        )
+    refusal = too_many_cells_error(path, path.stem, len(table), max((len(r) for r in table), default=0), limits)
+    if refusal:
+        raise refusal
     rows = [[None if not field.strip() else field for field in line] for line in table]
     return SheetGrid(name=path.stem, rows=_trim(rows), merged=[], percent_cells=None, origin=(0, 0))
 

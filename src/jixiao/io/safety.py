@@ -317,6 +317,9 @@ def _decodes_as_text_head(head: bytes) -> bool:
 def _sniff_text(path: Path, head: bytes) -> str:
     lowered = head[:4096].lstrip().lower()
     if not _decodes_as_text_head(head):
+        if path.suffix.lower() in TEXT_EXTENSIONS and b"\x00" not in head:
+            raise _refuse(path, "无法识别文本文件的编码（支持 UTF-8、UTF-16、GB18030），请另存为 UTF-8 后重新提交",
+                          "encoding")
         raise _refuse(path, "文件内容无法识别，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
     for marker, reason in _TEXT_CONTENT_HINTS:
         if marker in lowered:
@@ -418,15 +421,18 @@ def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Non
         if not m or m.end() == pos:
             break
         pos = m.end()
-    rest = head[pos:pos + 16].upper()
-    if rest.startswith(b"<!DOCTYPE") or rest.startswith(b"<!ENTITY"):
+    if not head.strip():
+        return  # an empty part is the reader's to judge
+    rest = head[pos:pos + 16]
+    if rest.upper().startswith((b"<!DOCTYPE", b"<!ENTITY")):
         raise _refuse(
             path,
             f"工作簿内部 XML（{info.filename}）含有 DOCTYPE/实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取",
             "unsafe_xml",
         )
-    if pos >= len(head) and len(head) == HEAD_BYTES:
-        raise _refuse(path, f"工作簿内部 XML（{info.filename}）开头异常，文件已损坏", "corrupt")
+    if not re.match(rb"<[A-Za-z_]", rest):
+        # A prolog padded past the head (a comment of 64 KB) could hide a DOCTYPE.
+        raise _refuse(path, f"工作簿内部 XML（{info.filename}）开头异常，文件已损坏或被篡改，拒绝读取", "corrupt")
 
 
 def _iter_chunks(zf: zipfile.ZipFile, name: str):
@@ -449,7 +455,8 @@ def _iter_chunks(zf: zipfile.ZipFile, name: str):
                 yield data[:cut]
 
 
-def _too_many_cells(path: Path, sheet: str, rows: int, cols: int, limits: Limits) -> ReadError | None:
+def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, limits: Limits) -> ReadError | None:
+    """The refusal for a sheet whose used area reaches row ``rows`` / column ``cols``, if any."""
     if rows > limits.max_rows:
         what = f"用到第 {rows} 行（上限 {limits.max_rows} 行）"
     elif cols > limits.max_cols:
@@ -465,11 +472,11 @@ _XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br
 _XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-# A non-empty cell: <c ... r="AB12" ...> that is not self-closing. Empty styled cells are
-# skipped by calamine, so only cells with content decide the used area.
-_XLSX_CELL = re.compile(rb"<(?:\w+:)?c(\s[^>]*?)?(/?)>")
+# Row and cell start tags; a self-closing cell is empty (calamine skips it).
+_XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
-_XLSX_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]{1,9})"')
+_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
+_XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
 
 
 def _column_number(letters: bytes) -> int:
@@ -520,35 +527,43 @@ def _check_xlsx_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
 
 
 def _check_xlsx_sheet(path: Path, zf: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
+    # openpyxl in read-only mode trusts <dimension>, so a huge claim is refused even though
+    # calamine ignores it.
+    head = _read_bounded(zf, member, HEAD_BYTES)
+    dimension = _XLSX_DIMENSION.search(head)
+    if dimension:
+        last = dimension.group(1).split(b":")[-1]
+        ref = re.fullmatch(rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})", last)
+        if ref:
+            refusal = too_many_cells_error(path, sheet, int(ref.group(2)), _column_number(ref.group(1)), limits)
+            if refusal:
+                raise refusal
+    # Place every non-empty cell as calamine does: by its r= reference, or else right of
+    # the previous cell in a row placed by its own r= (or below the previous row).
     max_row = max_col = 0
-    unreferenced = 0  # non-empty cells without r=: placed after the previous cell
-    max_row_tag = rows_seen = 0
+    row = col = 0
     for chunk in _iter_chunks(zf, member):
-        for m in _XLSX_CELL.finditer(chunk):
-            if m.group(2):
+        for m in _XLSX_ROW_OR_CELL.finditer(chunk):
+            tag, attrs, selfclosing = m.group(1), m.group(2) or b"", m.group(3)
+            if tag == b"row":
+                ref = _XLSX_ROW_REF.search(attrs)
+                row = int(ref.group(1)) if ref else row + 1
+                col = 0
                 continue
-            ref = _XLSX_CELL_REF.search(m.group(1) or b"")
-            if ref is None:
-                unreferenced += 1
-                continue
-            col = _column_number(ref.group(1))
-            row = int(ref.group(2))
-            if row > max_row:
-                max_row = row
+            ref = _XLSX_CELL_REF.search(attrs)
+            if ref:
+                col = _column_number(ref.group(1))
+                cell_row = int(ref.group(2))
+            else:
+                col += 1
+                cell_row = row
+            if selfclosing:
+                continue  # empty styled cell: calamine skips it
+            if cell_row > max_row:
+                max_row = cell_row
             if col > max_col:
                 max_col = col
-        for m in _XLSX_ROW_REF.finditer(chunk):
-            row = int(m.group(1))
-            if row > max_row_tag:
-                max_row_tag = row
-        rows_seen += chunk.count(b"<row") + chunk.count(b":row ")
-        if unreferenced:
-            # Without refs a cell's place is only bounded by the row tags and the cell count.
-            rows = max(max_row, max_row_tag, rows_seen)
-            cols = max(max_col, max_col + unreferenced)
-        else:
-            rows, cols = max_row, max_col
-        refusal = _too_many_cells(path, sheet, rows, cols, limits)
+        refusal = too_many_cells_error(path, sheet, max_row, max_col, limits)
         if refusal:
             raise refusal
 
@@ -573,7 +588,7 @@ def _check_ods_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
     col = used_rows = used_cols = 0
 
     def check_sheet() -> None:
-        refusal = _too_many_cells(path, sheet, used_rows, used_cols, limits)
+        refusal = too_many_cells_error(path, sheet, used_rows, used_cols, limits)
         if refusal:
             raise refusal
 
