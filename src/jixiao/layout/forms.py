@@ -23,9 +23,11 @@ from jixiao.layout.labels import (
     GOAL_ACTUAL,
     GOAL_EXPECTED,
     GOAL_LABELS,
+    GRADE_LABELS,
     HEAD_LABELS,
     TOTAL_LABELS,
     field_of,
+    is_footer,
     label_key,
     title_text,
 )
@@ -81,8 +83,9 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
         head = _Head(r, c, r)
         for hr in range(r - 1, max(floor, r - HEAD_ROWS) - 1, -1):
             cells = sheet.cells(hr)
-            if any(label_key(t).startswith(TOTAL_LABELS) for _, t in cells[:2]):
-                break  # the previous form's last row
+            if any(label_key(t).startswith(TOTAL_LABELS) or label_key(t) in GRADE_LABELS
+                   or is_footer(t) for _, t in cells[:2]):
+                break  # the previous form's last rows
             for hc, text in cells:
                 key = label_key(text)
                 if head.title is None and "自评表" in key:
@@ -91,7 +94,7 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
                     if year is not None and head.year is None:
                         head.year = (hr, hc, year)
                     head.start = hr
-                elif head.year is None and "年" in text and parse_year(text) is not None \
+                elif head.year is None and "年度" in text and parse_year(text) is not None \
                         and len(text) <= 16:
                     head.year = (hr, hc, parse_year(text))
                     head.start = hr

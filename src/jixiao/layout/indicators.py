@@ -312,6 +312,18 @@ def _resolve_levels(rows: list[_Row]) -> None:
                 ind.cells["level2"] = previous.cells["level2"]
         previous = ind
 
+    # A satisfaction indicator left just above the 满意度指标 rows (its merged labels
+    # printed on the next page) is one of them, not of the group above.
+    for row, after in zip(rows, rows[1:]):
+        ind = row.indicator
+        if not (row.explicit_level1 or row.explicit_level2) and "满意" in (ind.name or "") \
+                and after.explicit_level1 and label_key(after.indicator.level1) == "满意度指标":
+            ind.level1, ind.level2 = after.indicator.level1, after.indicator.level2
+            for key in ("level1", "level2"):
+                if key in after.indicator.cells:
+                    ind.cells[key] = after.indicator.cells[key]
+            row.explicit_level1 = True
+
     explicit = [(i, row.indicator) for i, row in enumerate(rows) if row.explicit_level1]
     current: Indicator | None = None
     for i, row in enumerate(rows):
