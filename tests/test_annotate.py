@@ -156,6 +156,9 @@ def test_copies_are_written_with_the_input_names(annotated):
     out = annotated["base"] / "out"
     assert annotated["written"] == [out / "单位甲.xlsx", out / "单位乙.xlsx"]
     assert sorted(p.name for p in out.iterdir()) == ["单位乙.xlsx", "单位甲.xlsx"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert all(p.stat().st_mode & 0o777 == 0o666 & ~umask for p in out.iterdir())
 
 
 def test_inputs_are_byte_identical_after_annotating(annotated):
@@ -314,13 +317,16 @@ def test_same_names_from_two_folders_get_two_copies(tmp_path):
     assert openpyxl.load_workbook(written[1])[SHEET]["F14"].comment.text.startswith("[I14]")
 
 
-def test_annotating_into_the_input_folder_is_refused(tmp_path):
+def test_a_copy_never_replaces_an_input_in_the_output_folder(tmp_path):
     source = write_xlsx_form(tmp_path / "表.xlsx")
     digest = sha256(source)
-    with pytest.raises(UsageError, match="覆盖"):
-        annotate(CheckReport([file_result(source)]), tmp_path)
+    written = annotate(CheckReport([file_result(source)]), tmp_path)
+    assert written == [tmp_path / "表(2).xlsx"]
     assert sha256(source) == digest
-    assert os.listdir(tmp_path) == ["表.xlsx"]
+    assert LIST_SHEET in openpyxl.load_workbook(written[0]).sheetnames
+    with pytest.raises(UsageError, match="覆盖"):
+        annotate_file(file_result(source), tmp_path, name="表.xlsx")
+    assert sha256(source) == digest
 
 
 def test_unreadable_file_gets_no_copy(tmp_path):
@@ -370,3 +376,29 @@ def _vba_project(tmp_path: Path) -> str:
     path = tmp_path / "vbaProject.bin"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
     return str(path)
+
+
+def test_our_template_keeps_names_metadata_validations_and_reads_back(tmp_path):
+    from jixiao.checking import check_file
+    from jixiao.template import write_template
+
+    source = tmp_path / "模板.xlsx"
+    write_template(source, profile="shanghai", year=2024)
+    before = check_file(source)
+    assert len(before.forms) == 1 and before.forms[0].record.template is not None
+    sheet = before.forms[0].record.sheet
+    result = file_result(source, [finding("I03", "error", "实际完成值为空", "F13", sheet=sheet)], ())
+    copy = annotate_file(result, tmp_path / "out")
+
+    original, annotated_wb = openpyxl.load_workbook(source), openpyxl.load_workbook(copy)
+    assert annotated_wb.sheetnames == [LIST_SHEET, *original.sheetnames]
+    assert set(annotated_wb.defined_names) == set(original.defined_names)
+    for ws in original.worksheets:
+        twin = annotated_wb[ws.title]
+        assert twin.sheet_state == ws.sheet_state
+        assert twin.protection.sheet == ws.protection.sheet
+        assert len(twin.data_validations.dataValidation) == len(ws.data_validations.dataValidation)
+    assert _rgb(annotated_wb[sheet]["F13"]) == SEVERITY_FILLS["error"]
+    after = check_file(copy)
+    assert len(after.forms) == 1 and after.forms[0].record.template is not None
+    assert after.forms[0].record.project == before.forms[0].record.project

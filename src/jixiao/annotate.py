@@ -62,7 +62,6 @@ class _Copy:
     """A workbook about to become the annotated copy."""
 
     workbook: Workbook
-    suffix: str
     #: finding.sheet (the name the checker read) -> title of the sheet in ``workbook``
     titles: dict[str, str]
     #: a sentence for the 问题清单 when the copy is not the original workbook
@@ -75,13 +74,11 @@ def annotate(report: CheckReport, outdir: str | os.PathLike) -> list[Path]:
     """An annotated copy of every readable input of ``report`` in ``outdir``.
 
     Two inputs with the same name (from different folders, or a.xls beside a.xlsx) get
-    distinct names ("a(2).xlsx"). Nothing is written when any copy would replace one of
-    the inputs: that raises UsageError first.
+    distinct names ("a(2).xlsx"), and a copy never takes the name of an input that lives
+    in ``outdir`` itself (a second run over a folder that holds the first run's copies).
     """
     outdir = Path(outdir)
-    names = _output_names(report.files)
-    for result, name in zip(report.files, names):
-        _refuse_overwrite(Path(result.path), outdir / name)
+    names = _output_names(report.files, outdir)
     written = []
     for result, name in zip(report.files, names):
         path = annotate_file(result, outdir, name=name)
@@ -100,28 +97,35 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
     source = Path(result.path)
     if result.status == "unreadable":
         return None
+    target = Path(outdir) / (name or output_name(source))
+    _refuse_overwrite(source, target)
     copy = _open_copy(source)
     if copy is None:
         return None
-    target = Path(outdir) / (name or output_name(source, copy.suffix))
-    _refuse_overwrite(source, target)
     _annotate_workbook(copy, result, source.name)
     with atomic_path(target) as tmp:
         copy.workbook.save(tmp)
+        _make_readable(tmp)
     return target
 
 
-def output_name(source: Path, suffix: str | None = None) -> str:
+def output_name(source: Path) -> str:
     """The file name of a copy: the input's own for .xlsx/.xlsm, else the stem + .xlsx."""
-    if suffix is None:
-        suffix = source.suffix if source.suffix.lower() in OPENPYXL_SUFFIXES else ".xlsx"
+    suffix = source.suffix if source.suffix.lower() in OPENPYXL_SUFFIXES else ".xlsx"
     return source.stem + suffix
 
 
 # ---------------------------------------------------------------- names and safety
 
-def _output_names(results: Iterable[FileResult]) -> list[str]:
-    taken: set[str] = set()
+def _make_readable(path: Path) -> None:
+    """A temporary file is created 0600; the copy is a document to share: 0666 less umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
+def _output_names(results: list[FileResult], outdir: Path) -> list[str]:
+    taken = {Path(r.path).name.casefold() for r in results if _same_folder(Path(r.path), outdir)}
     names = []
     for result in results:
         base = output_name(Path(result.path))
@@ -132,6 +136,13 @@ def _output_names(results: Iterable[FileResult]) -> list[str]:
         taken.add(candidate.casefold())
         names.append(candidate)
     return names
+
+
+def _same_folder(path: Path, folder: Path) -> bool:
+    try:
+        return folder.exists() and os.path.samefile(path.parent, folder)
+    except OSError:
+        return False
 
 
 def _refuse_overwrite(source: Path, target: Path) -> None:
@@ -175,8 +186,7 @@ def _load_original(source: Path) -> _Copy | None:
     except Exception:  # openpyxl raises a zoo of types on workbooks it does not understand
         return None
     workbook.template = False  # a renamed .xltx must be saved as a workbook
-    suffix = ".xlsm" if keep_vba else ".xlsx"
-    return _Copy(workbook, suffix, {ws.title: ws.title for ws in workbook.worksheets})
+    return _Copy(workbook, {ws.title: ws.title for ws in workbook.worksheets})
 
 
 def _convert_from_grids(source: Path, note: str) -> _Copy | None:
@@ -200,7 +210,7 @@ def _convert_from_grids(source: Path, note: str) -> _Copy | None:
             ws.sheet_state = "hidden"
     if not workbook.worksheets:
         workbook.create_sheet("Sheet1")
-    return _Copy(workbook, ".xlsx", titles, note)
+    return _Copy(workbook, titles, note)
 
 
 def _write_grid(ws: Worksheet, grid) -> None:
@@ -302,7 +312,7 @@ def _locate(copy: _Copy, finding: Finding) -> _Located:
 
 
 def _sheet_title(copy: _Copy, sheet: str | None) -> str | None:
-    names = copy.workbook.sheetnames
+    names = [ws.title for ws in copy.workbook.worksheets]  # a chartsheet has no cells
     if sheet is None:
         # a finding without a sheet in a one-sheet file can only mean that sheet
         return names[0] if len(names) == 1 else None
