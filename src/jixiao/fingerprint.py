@@ -50,6 +50,10 @@ def _canonical_number(value: float | int) -> float | int:
 def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
     if isinstance(value, (int, float)):
         return _canonical_number(value)
     if isinstance(value, str):
@@ -89,7 +93,7 @@ def locked_values(record: FormRecord) -> dict[str, Any]:
 
 def canonical_json(values: dict[str, Any]) -> str:
     """The one text the fingerprint is computed over (and stored in the metadata sheet)."""
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+    return json.dumps(_canonical(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                       allow_nan=False)
 
 
