@@ -214,8 +214,10 @@ def _convert_from_grids(source: Path, note: str) -> _Copy | None:
 
 
 def _write_grid(ws: Worksheet, grid) -> None:
+    """Values and merged ranges at their real positions, readable: widths and row heights."""
     r0, c0 = grid.origin
-    widths: dict[int, int] = {}
+    spans = {(fr, fc): (lr, lc) for fr, fc, lr, lc in grid.merged if (fr, fc) != (lr, lc)}
+    texts: list[tuple[int, int, str]] = []
     wrap = Alignment(wrap_text=True, vertical="center")
     for r, row in enumerate(grid.rows):
         for c, value in enumerate(row):
@@ -225,15 +227,39 @@ def _write_grid(ws: Worksheet, grid) -> None:
             put_value(cell, value)
             if isinstance(value, str):
                 cell.alignment = wrap
-                widths[c0 + c + 1] = max(widths.get(c0 + c + 1, 0), display_width(value))
+                texts.append((r, c, value))
             if grid.is_percent(r, c):
                 cell.number_format = "0.00%"
-    for fr, fc, lr, lc in grid.merged:
-        if (fr, fc) != (lr, lc):
-            ws.merge_cells(start_row=r0 + fr + 1, start_column=c0 + fc + 1,
-                           end_row=r0 + lr + 1, end_column=c0 + lc + 1)
-    for col, width in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 40)
+    for (fr, fc), (lr, lc) in spans.items():
+        ws.merge_cells(start_row=r0 + fr + 1, start_column=c0 + fc + 1,
+                       end_row=r0 + lr + 1, end_column=c0 + lc + 1)
+
+    # text merged across columns has their room: only single-column text sets a width
+    widths: dict[int, float] = {}
+    for r, c, text in texts:
+        if spans.get((r, c), (r, c))[1] == c:
+            widths[c] = max(widths.get(c, 8), min(_longest_line(text) + 2, 40))
+    for c, width in widths.items():
+        ws.column_dimensions[get_column_letter(c0 + c + 1)].width = width
+    heights: dict[int, int] = {}
+    for r, c, text in texts:
+        last_row, last_col = spans.get((r, c), (r, c))
+        room = sum(widths.get(col, 8) for col in range(c, last_col + 1)) - 1
+        lines = _wrapped_lines(text, room)
+        heights[r] = max(heights.get(r, 1), math.ceil(lines / (last_row - r + 1)))
+    for r, lines in heights.items():
+        if lines > 1:
+            ws.row_dimensions[r0 + r + 1].height = min(15 * lines + 3, 409)
+
+
+def _longest_line(text: str) -> int:
+    return max(display_width(line) for line in text.split("\n"))
+
+
+def _wrapped_lines(text: str, room: float) -> int:
+    """Lines ``text`` takes in a column ``room`` characters wide (CJK counts two)."""
+    per_line = max(1, int(room))
+    return sum(max(1, math.ceil(display_width(line) / per_line)) for line in text.split("\n"))
 
 
 # ---------------------------------------------------------------- cell values
@@ -469,15 +495,9 @@ def _summary(located: list[_Located]) -> str:
 
 
 def _row_height(values: tuple) -> float:
-    lines = 1
-    for col, width in _WRAPPED_COLUMNS.items():
-        value = values[col - 1]
-        if value is None:
-            continue
-        text = value if isinstance(value, str) else str(value)
-        per_line = max(1, width - 1)
-        lines = max(lines, sum(max(1, math.ceil(display_width(part) / per_line))
-                               for part in text.split("\n")))
+    lines = max((_wrapped_lines(str(values[col - 1]), width - 1)
+                 for col, width in _WRAPPED_COLUMNS.items() if values[col - 1] is not None),
+                default=1)
     return min(15 * lines + 3, 409)  # 409 pt: Excel's tallest row
 
 
