@@ -1,0 +1,187 @@
+"""Many returned files -> one summary (``jixiao merge``).
+
+The pipeline: every file is checked in a worker process (:mod:`jixiao.merge.pool`), which
+sends back only plain rows (:mod:`jixiao.merge.rows`); the parent spills them to a
+temporary file and keeps a few fields per form; decisions across files (duplicates,
+the distribution manifest) are made on those fields (:mod:`jixiao.merge.consolidate`);
+then the rows stream, sorted by path, into the workbook (:mod:`jixiao.summary_writer`) or
+CSV / Parquet files (:mod:`jixiao.merge.tables`). Memory therefore stays flat whatever the
+number of files.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
+
+from jixiao.merge.columns import TABLES
+from jixiao.merge.consolidate import Plan, plan as make_plan
+from jixiao.merge.progress import MergeProgress, ProgressCallback
+from jixiao.merge.tables import CsvTables, ParquetTables, RowStore, Stats, iter_rows, table_paths
+
+FORMATS = ("xlsx", "csv", "parquet")
+
+__all__ = ["FORMATS", "MergeResult", "merge"]
+
+
+@dataclass
+class MergeResult:
+    """What a merge produced. The tables are pandas DataFrames, built on first access.
+
+    ``projects`` (项目汇总), ``indicators`` (指标明细), ``findings`` (问题清单),
+    ``unreadable`` (未读取文件: R01 unreadable and R02 no-form files) and, with a manifest,
+    ``submissions`` (报送情况); columns are the Chinese headers of the workbook.
+    """
+
+    files: int
+    forms: int
+    unreadable_files: int
+    errors: int
+    outputs: list[Path] = field(default_factory=list)
+    _store: RowStore | None = field(default=None, repr=False)
+    _plan: Plan | None = field(default=None, repr=False)
+
+    @cached_property
+    def _frames(self) -> dict[str, Any]:
+        from jixiao.merge.tables import frames
+
+        return frames(self._store, self._plan)
+
+    @property
+    def projects(self):
+        return self._frames["projects"]
+
+    @property
+    def indicators(self):
+        return self._frames["indicators"]
+
+    @property
+    def findings(self):
+        return self._frames["findings"]
+
+    @property
+    def unreadable(self):
+        return self._frames["unreadable"]
+
+    @property
+    def submissions(self):
+        return self._frames.get("submissions")
+
+    def close(self) -> None:
+        """Drop the spilled rows (also done when the result is garbage-collected)."""
+        if self._store is not None:
+            self._store.close()
+
+
+def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
+          output: str | os.PathLike | None = None, fmt: str = "xlsx",
+          manifest: str | os.PathLike | None = None, jobs: int | None = None,
+          profile: Any = None, quiet: bool = False,
+          progress: bool | ProgressCallback | None = None,
+          secret: str | None = None, limits: Any = None) -> MergeResult:
+    """Check every form in ``paths`` (files, folders, globs) and consolidate them.
+
+    ``output``: the summary workbook (``fmt="xlsx"``) or the base name / folder of the CSV
+    or Parquet tables (see :mod:`jixiao.merge.tables`); None writes nothing and only
+    returns the DataFrames. ``jobs``: worker processes (default: every core). One bad file
+    never stops the run: it is listed in ``unreadable`` with its reason.
+    """
+    from jixiao.checking import iter_input_files
+    from jixiao.errors import UsageError
+    from jixiao.io.safety import Limits
+    from jixiao.merge.pool import WorkerSettings, run_isolated
+    from jixiao.profiles import load_profile
+
+    if fmt not in FORMATS:
+        raise UsageError(f"不支持的输出格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if isinstance(profile, str):
+        profile = load_profile(profile)  # a bad name fails here, once, not per file
+    manifest_rows = None
+    fingerprints = None
+    if manifest is not None:
+        from jixiao.manifest import read_manifest
+
+        manifest_rows = read_manifest(manifest)
+        fingerprints = {r.form_id: r.fingerprint for r in manifest_rows if r.fingerprint}
+    if output is not None:
+        _check_output_folder(Path(output), fmt)
+    limits = limits or Limits.from_env()
+    files = sorted({str(p) for p in iter_input_files(paths)})
+    jobs = jobs or os.cpu_count() or 1
+    settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
+                              limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None))
+
+    store = RowStore()
+    summaries = []
+    try:
+        with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
+            for _, summary, blob in run_isolated(files, settings, jobs=jobs,
+                                                 time_budget_s=limits.time_budget_s):
+                store.put(summary.path, blob)
+                summaries.append(summary)
+                bar.advance(len(summary.forms), summary.errors)
+        the_plan = make_plan(summaries, manifest_rows)
+        result = MergeResult(
+            files=len(files), forms=sum(len(s.forms) for s in summaries),
+            unreadable_files=sum(s.status != "ok" for s in summaries),
+            errors=sum(s.errors for s in summaries), _store=store, _plan=the_plan)
+        if output is not None:
+            result.outputs = write_outputs(store, the_plan, Path(output), fmt, profile)
+        return result
+    except BaseException:
+        store.close()
+        raise
+
+
+def _check_output_folder(output: Path, fmt: str) -> None:
+    from jixiao.errors import UsageError
+
+    folder = output if (fmt != "xlsx" and (output.is_dir() or str(output).endswith(os.sep))) \
+        else output.parent
+    if not folder.is_dir():
+        raise UsageError(f"输出目录不存在：{folder}")
+    if fmt == "xlsx" and output.is_dir():
+        raise UsageError(f"输出路径是一个文件夹：{output}，请给出 .xlsx 文件名")
+
+
+def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profile: Any) -> list[Path]:
+    """Stream every table into the chosen format; each file appears only when complete."""
+    from jixiao.profiles import load_profile
+
+    with_submissions = the_plan.submissions is not None
+    tables = [t for t in TABLES if t != "submissions" or with_submissions]
+    if fmt == "xlsx":
+        from jixiao.summary_writer import SummaryWorkbook
+
+        sink: Any = SummaryWorkbook(output, with_submissions=with_submissions)
+        outputs = [output]
+    else:
+        paths = table_paths(output, fmt, tables)
+        sink = CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
+        outputs = list(paths.values())
+    stats = Stats()
+    try:
+        for table, row in iter_rows(store, the_plan):
+            sink.add(table, row)
+            stats.add(table, row)
+        if fmt == "xlsx":
+            grade_profile = profile or load_profile()
+            overview = [
+                ("文件数", len(the_plan.files)),
+                ("汇总的自评表数", sum(len(s.forms) for s in the_plan.files)),
+                ("未读取的文件数", sum(s.status != "ok" for s in the_plan.files)),
+                ("问题数", sum(stats.codes.values())),
+            ]
+            sink.close(stats, grade_order=[g for g, _ in grade_profile.grades], overview=overview,
+                       unit_submissions=the_plan.unit_submissions)
+        else:
+            sink.close()
+    except BaseException:
+        sink.abort()
+        raise
+    return outputs

@@ -1,0 +1,209 @@
+"""Check many files in worker processes, losing only the file a worker dies or hangs on.
+
+``concurrent.futures`` cannot say which file killed a worker, and a broken pool fails
+every file still queued. So this pool gives each worker its own pipe and a small batch of
+paths; the worker answers file by file. When a worker dies (python-calamine can abort the
+process on a hostile file) or spends more than the time budget on one file, the parent
+knows exactly which file that was: it reports that one (R01), starts a fresh worker and
+hands the rest of the batch out again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any, Callable, Iterator
+
+from jixiao.merge.rows import FileSummary, failed_file_rows
+
+#: seconds a worker gets beyond the per-file budget before it is killed (the readers
+#: enforce the budget themselves where they can; this is the hard stop)
+KILL_GRACE_S = 2.0
+
+
+@dataclass
+class WorkerSettings:
+    """Everything a worker needs to check a file (pickled once per worker)."""
+
+    profile: Any = None
+    secret: str | None = None
+    manifest_fingerprints: dict[str, str] | None = None
+    limits: Any = None
+    #: bytes of address space per worker (RLIMIT_AS); None: unlimited
+    memory_bytes: int | None = None
+
+
+def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
+    """Check one file and return its rows; never raises."""
+    from jixiao.checking import check_file
+    from jixiao.merge.rows import file_rows
+
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = 0.0
+    try:
+        result = check_file(path, settings.profile, secret=settings.secret,
+                            manifest_fingerprints=settings.manifest_fingerprints,
+                            limits=settings.limits)
+        return file_rows(result, mtime)
+    except Exception as exc:  # a bug of ours on one file must not stop the run
+        return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
+                                mtime)
+
+
+def _worker_main(conn, settings: WorkerSettings) -> None:
+    if settings.memory_bytes:
+        try:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (settings.memory_bytes, settings.memory_bytes))
+        except (ImportError, ValueError, OSError):
+            pass
+    while True:
+        try:
+            batch = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if batch is None:
+            return
+        for index, path in batch:
+            try:
+                summary, blob = check_one(path, settings)
+            except MemoryError:
+                summary, blob = failed_file_rows(path, "文件读取时占用内存过多，已跳过，请检查文件是否异常")
+            conn.send((index, summary, blob))
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    #: (index, path) given to the worker and not answered yet, in the order it works
+    pending: deque = field(default_factory=deque)
+    #: when the worker started on pending[0]
+    since: float = 0.0
+
+
+def _context():
+    # fork: workers start in milliseconds and never re-import the caller's __main__ (spawn
+    # and forkserver do, which breaks scripts without a main guard). The parent runs no
+    # threads while workers start (the progress bar refreshes without one), so forking
+    # is safe. Elsewhere (macOS, Windows) spawn is the only safe choice.
+    if "fork" in mp.get_all_start_methods() and os.name == "posix" and not _is_macos():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
+def _is_macos() -> bool:
+    import sys
+
+    return sys.platform == "darwin"
+
+
+def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_budget_s: float,
+                 on_start: Callable[[], None] | None = None
+                 ) -> Iterator[tuple[int, FileSummary, bytes]]:
+    """Yield (index into paths, summary, rows blob) for every path, in completion order."""
+    if not paths:
+        return
+    ctx = _context()
+    jobs = max(1, min(jobs, len(paths)))
+    todo: deque = deque(enumerate(paths))
+    workers: list[_Worker] = []
+    hard_limit = time_budget_s + KILL_GRACE_S
+
+    def start() -> _Worker:
+        parent_conn, child_conn = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=_worker_main, args=(child_conn, settings), daemon=True)
+        proc.start()
+        child_conn.close()
+        return _Worker(proc, parent_conn)
+
+    def batch_size() -> int:
+        # Large batches cut pipe traffic; small ones near the end keep every core busy.
+        return max(1, min(16, len(todo) // (jobs * 4)))
+
+    def feed(w: _Worker) -> None:
+        if w.pending or not todo:
+            return
+        batch = [todo.popleft() for _ in range(min(batch_size(), len(todo)))]
+        w.pending.extend(batch)
+        w.since = time.monotonic()
+        try:
+            w.conn.send(batch)
+        except (BrokenPipeError, OSError):
+            pass  # the worker is gone; the sentinel reports it
+
+    def replace(w: _Worker, reason: str) -> tuple[int, FileSummary, bytes]:
+        """Report the file w was on, requeue the rest of its batch, start a new worker."""
+        index, path = w.pending.popleft()
+        todo.extendleft(reversed(w.pending))
+        w.pending.clear()
+        if w.process.is_alive():
+            w.process.kill()
+        w.process.join()
+        w.conn.close()
+        workers[workers.index(w)] = start()
+        summary, blob = failed_file_rows(path, reason)
+        return index, summary, blob
+
+    try:
+        workers.extend(start() for _ in range(jobs))
+        if on_start:
+            on_start()
+        for w in workers:
+            feed(w)
+        while any(w.pending for w in workers) or todo:
+            busy = [w for w in workers if w.pending]
+            waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
+            deadline = min(w.since for w in busy) + hard_limit
+            ready = set(wait(waitables, timeout=max(0.0, deadline - time.monotonic())))
+            for w in list(busy):
+                if w.conn in ready:
+                    try:
+                        while w.conn.poll():
+                            index, summary, blob = w.conn.recv()
+                            w.pending.popleft()
+                            w.since = time.monotonic()
+                            yield index, summary, blob
+                    except (EOFError, OSError):
+                        pass  # died mid-message: the sentinel check below reports it
+                    feed(w)
+                if w.pending and (w.process.sentinel in ready or not w.process.is_alive()):
+                    w.process.join()
+                    yield replace(w, _crash_reason(w.process.exitcode))
+            now = time.monotonic()
+            for w in workers:
+                if w.pending and now - w.since > hard_limit:
+                    yield replace(w, f"读取超时（超过 {time_budget_s:g} 秒），已跳过，请检查文件是否异常")
+            for w in workers:
+                feed(w)
+    finally:
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        for w in workers:
+            w.process.join(timeout=1)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+
+
+def _crash_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return f"读取此文件时读取程序异常退出（{name}），文件可能已损坏或构造异常，已跳过"
+    return f"读取此文件时读取程序异常退出（退出码 {exitcode}），文件可能已损坏或构造异常，已跳过"

@@ -1,0 +1,181 @@
+"""One checked file -> plain rows for the summary tables (runs in the worker processes).
+
+Only tuples of str / float / int / None leave a worker: no workbook, grid or record
+objects, so what crosses the process boundary is small and the parent never holds a form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import pickle
+from typing import Any, NamedTuple
+
+from jixiao.checking import FileResult, FormResult
+from jixiao.merge.columns import SEVERITY_LABELS
+from jixiao.model import Finding
+from jixiao.profiles import load_profile
+from jixiao.scoring import fund_budget_executed, reference_score
+from jixiao.values import FreeText, Qualitative, Quantity, format_number, normalize_label, parse_measure
+
+BAND_LABELS = {"met": "达成", "partial": "部分达成", "unmet": "未达成"}
+
+
+class FormKey(NamedTuple):
+    """What consolidation needs to know about one form after its rows are spilled."""
+
+    sheet: str | None
+    anchor: str | None
+    year: int | None
+    department: str | None
+    unit: str | None
+    project: str | None
+    form_id: str | None
+    #: digest of the form's figures: equal digests mean an identical resubmission
+    figures: str
+
+    @property
+    def identity(self) -> tuple[Any, str, str]:
+        """(year, 实施单位, 项目名称) as compared across files (M01, the manifest)."""
+        return (self.year, normalize_label(self.unit or ""), normalize_label(self.project or ""))
+
+
+class FileSummary(NamedTuple):
+    """The small part of a file's result the parent keeps in memory."""
+
+    path: str
+    mtime: float
+    forms: tuple[FormKey, ...]
+    errors: int
+    #: "ok", "unreadable" (R01) or "no_form" (R02)
+    status: str
+
+
+def text(value: Any) -> str | None:
+    if value is None:
+        return None
+    s = value if isinstance(value, str) else str(value)
+    return s if s.strip() else None
+
+
+def number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def display(value: Any) -> str | None:
+    """expected/found of a finding as one text column (they may be numbers or text)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isfinite(value):
+        return format_number(value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def finding_row(path: str, f: Finding, unit: str | None, project: str | None) -> tuple:
+    return (path, f.sheet, f.cell, f.code, SEVERITY_LABELS.get(f.severity, f.severity),
+            f.message, display(f.expected), display(f.found), unit, project)
+
+
+def _figures_digest(form: FormResult) -> str:
+    rec = form.record
+    figures = (rec.funds.to_dict(),
+               [(i.name, i.target, i.actual, i.weight, i.score) for i in rec.indicators],
+               rec.total_weight, rec.total_score, rec.grade)
+    return hashlib.blake2b(repr(figures).encode("utf-8"), digest_size=8).hexdigest()
+
+
+def project_row(path: str, form: FormResult) -> tuple:
+    rec, rc = form.record, form.recomputed
+    budget, executed = fund_budget_executed(rec)
+    total = rec.funds.total
+    severities = [f.severity for f in form.findings]
+    return (
+        rec.year, text(rec.department), text(rec.unit), text(rec.project), rec.money_unit,
+        number(total.initial), number(budget), number(executed),
+        number(total.rate_pct), number(rc.fund_rate_pct),
+        number(total.score), number(rc.fund_score),
+        number(rc.total_weight), number(rec.total_score), number(rc.total_score),
+        text(rec.grade), rc.grade,
+        len(rec.indicators), severities.count("error"), severities.count("warning"),
+        severities.count("info"),
+        None,  # 重复提交: decided across files
+        form.profile, rec.template.form_id if rec.template else None,
+        path, rec.sheet, rec.anchor,
+    )
+
+
+def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, str | None]:
+    """(operator, number, unit, band) of a target or actual."""
+    m = parse_measure(value)
+    if isinstance(m, Quantity):
+        return m.op, number(m.value), m.unit, None
+    if isinstance(m, Qualitative):
+        return None, None, None, BAND_LABELS.get(m.band, m.band)
+    if isinstance(m, FreeText) or m is None:
+        return None, None, None, None
+    return None, None, None, None
+
+
+def indicator_rows(path: str, form: FormResult) -> list[tuple]:
+    rec = form.record
+    profile = load_profile(form.profile)
+    rows = []
+    for ind in rec.indicators:
+        t_op, t_value, t_unit, _ = _measure_parts(ind.target)
+        _, a_value, a_unit, band = _measure_parts(ind.actual)
+        try:
+            ref = reference_score(ind, profile)
+        except (ValueError, ArithmeticError):  # a zero target on a ratio rule, etc.
+            ref = None
+        rows.append((
+            rec.year, text(rec.unit), text(rec.project),
+            text(ind.level1), text(ind.level2), text(ind.name), text(ind.target), text(ind.actual),
+            t_op, t_value, t_unit, a_value, a_unit, band,
+            number(ind.weight), number(ind.score),
+            None if ref is None else number(ref.low), None if ref is None else number(ref.high),
+            None if ref is None else ("是" if ref.met else "否"),
+            text(ind.deviation), path, rec.sheet, ind.row,
+        ))
+    return rows
+
+
+def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
+    """(what the parent keeps, the pickled rows it spills to disk)."""
+    path = result.path
+    projects, indicators, findings = [], [], []
+    keys = []
+    for form in result.forms:
+        rec = form.record
+        projects.append(project_row(path, form))
+        indicators.extend(indicator_rows(path, form))
+        unit, project = text(rec.unit), text(rec.project)
+        findings.extend(finding_row(path, f, unit, project) for f in form.findings)
+        keys.append(FormKey(rec.sheet, rec.anchor, rec.year, text(rec.department), unit, project,
+                            rec.template.form_id if rec.template else None,
+                            _figures_digest(form)))
+    unreadable = None
+    status = "ok"
+    for f in result.file_findings:
+        findings.insert(0, finding_row(path, f, None, None))
+        if f.code in ("R01", "R02") and unreadable is None:
+            unreadable = (path, f.code, f.message)
+            status = "unreadable" if f.code == "R01" else "no_form"
+    errors = sum(1 for f in result.all_findings() if f.severity == "error")
+    blob = pickle.dumps((projects, indicators, findings, unreadable), protocol=pickle.HIGHEST_PROTOCOL)
+    return FileSummary(path, mtime, tuple(keys), errors, status), blob
+
+
+def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> tuple[FileSummary, bytes]:
+    """Rows of a file whose worker crashed or ran out of time (R01)."""
+    from jixiao.checks.registry import Hit, finding, get_check
+
+    if get_check("R01") is not None:
+        f = finding("R01", Hit(reason), None)
+    else:
+        f = Finding("R01", "error", reason)
+    result = FileResult(path=path, file_findings=[f])
+    return file_rows(result, mtime)
