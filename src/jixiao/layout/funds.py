@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jixiao.layout.labels import FUND_HEADER, MONEY_LABEL, field_of, fund_row_field, label_key
+from jixiao.layout.labels import FUND_HEADER, MONEY_LABELS, field_of, fund_row_field, label_key
 from jixiao.layout.sheet import Sheet, store_number
 from jixiao.model import FUND_ROWS, FundRow, Funds
 from jixiao.values import ValueParseError, money_unit_of, parse_number, parse_rate_pct
@@ -43,7 +43,7 @@ def _find_money_unit(sheet: Sheet, header: FundHeader, rows: range) -> None:
     # The 项目资金（万元） label sits in the header row, or merged down beside the rows.
     for r in range(header.row, min(header.row + 6, rows.stop)):
         for c, text in sheet.cells(r):
-            if label_key(text).startswith(MONEY_LABEL):
+            if label_key(text).startswith(MONEY_LABELS):
                 header.money_label = (r, c)
                 header.money_unit = money_unit_of(text)
                 return
@@ -58,7 +58,7 @@ def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:
     pending: list[int] = []  # rows whose label says nothing (placeholders): by order
     for r in range(header.row + 1, stop):
         label_cells = [(c, t) for c, t in sheet.cells(r) if c < first_value_col
-                       and not label_key(t).startswith(MONEY_LABEL)]
+                       and not label_key(t).startswith(MONEY_LABELS)]
         has_values = any(not sheet.is_blank(r, c) for c in value_cols)
         if not label_cells and not has_values:
             continue

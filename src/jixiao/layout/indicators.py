@@ -149,10 +149,8 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     texts = [f for f in found if f[2] == "text"]
     if texts:
         name_cell = texts[-1]
-    elif "name" in cols and not sheet.is_blank(r, cols["name"]):
-        name_cell = next(f for f in found if f[0] == cols["name"])
-    else:
-        name_cell = None
+    else:  # a 三级 that reads like a framework name: take the 三级 column's own cell
+        name_cell = next((f for f in found if f[0] == cols.get("name")), None)
     if name_cell is not None:
         found.remove(name_cell)
         ind.name = name_cell[1]

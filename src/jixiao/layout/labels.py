@@ -74,7 +74,8 @@ FUND_ROW_KEYS = (
     ("other", ("其他资金", "其他")),
 )
 
-MONEY_LABEL = "项目资金"
+#: the label merged beside the fund rows; it carries the money unit
+MONEY_LABELS = ("项目资金", "预算执行情况", "资金情况", "项目资金情况")
 
 # The indicator frameworks' names, both vintages (FORM.md §2), used to tell a 一级 from a
 # 二级 when a PDF extraction shifted a row, and to place a 一级 printed mid-block.
