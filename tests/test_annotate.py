@@ -402,3 +402,14 @@ def test_our_template_keeps_names_metadata_validations_and_reads_back(tmp_path):
     after = check_file(copy)
     assert len(after.forms) == 1 and after.forms[0].record.template is not None
     assert after.forms[0].record.project == before.forms[0].record.project
+
+
+def test_a_sheet_of_the_units_named_like_the_list_is_kept(tmp_path):
+    source = write_xlsx_form(tmp_path / "表.xlsx", sheet=LIST_SHEET)
+    result = file_result(source, [finding("F01", "error", "超支", "E6", sheet=LIST_SHEET)], ())
+    wb = openpyxl.load_workbook(annotate_file(result, tmp_path / "out"))
+    assert wb.sheetnames == [f"{LIST_SHEET}(2)", LIST_SHEET]
+    assert wb[LIST_SHEET]["B3"].value == PROJECT
+    assert _rgb(wb[LIST_SHEET]["E6"]) == SEVERITY_FILLS["error"]
+    link = wb[f"{LIST_SHEET}(2)"].cell(LIST_HEADER_ROW + 1, 3).hyperlink.location
+    assert link == f"'{LIST_SHEET}'!E6"

@@ -36,6 +36,7 @@ from jixiao.io import safety
 from jixiao.io.atomic import atomic_path
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
+from jixiao.template.batch import sheet_name
 
 LIST_SHEET = "问题清单"
 LIST_HEADERS = ("序号", "工作表", "单元格", "代码", "严重程度", "问题说明", "应为", "实为")
@@ -191,7 +192,6 @@ def _load_original(source: Path) -> _Copy | None:
 
 def _convert_from_grids(source: Path, note: str) -> _Copy | None:
     from jixiao.io.readers import read_grids
-    from jixiao.template.batch import sheet_name
 
     try:
         grids = read_grids(source)
@@ -418,7 +418,7 @@ def _comment_size(text: str) -> tuple[int, int]:
 def _write_list(copy: _Copy, located: list[_Located], file_name: str) -> None:
     workbook = copy.workbook
     _drop_previous_list(workbook)
-    title = _free_title(workbook, LIST_SHEET)
+    title = sheet_name(LIST_SHEET, {n.casefold() for n in workbook.sheetnames})
     ws = workbook.create_sheet(title, 0)
     last_col = get_column_letter(len(LIST_HEADERS))
 
@@ -508,11 +508,3 @@ def _drop_previous_list(workbook: Workbook) -> None:
             header = tuple(c.value for c in ws[LIST_HEADER_ROW][:len(LIST_HEADERS)])
             if header == LIST_HEADERS:
                 workbook.remove(ws)
-
-
-def _free_title(workbook: Workbook, title: str) -> str:
-    taken = {n.casefold() for n in workbook.sheetnames}
-    candidate, n = title, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{title}({n})", n + 1
-    return candidate
