@@ -424,7 +424,12 @@ def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
                       f"“{profile.name}”的指标体系中",
                       cell=indicator.cells.get("level1"),
                       expected="、".join(profile.level1_names), found=indicator.level1)
-        if level2 is None:
+        if level2 is None and _taxonomy_name(indicator.level2, profile.level1_names):
+            yield Hit(f"{label}的二级指标“{indicator.level2}”在评价方案“{profile.name}”中"
+                      f"是一级指标，不能填在“{indicator.level1 or '空'}”下",
+                      cell=indicator.cells.get("level2"), expected="二级指标",
+                      found=indicator.level2)
+        elif level2 is None:
             yield Hit(f"{label}的二级指标“{indicator.level2 or '空'}”不在评价方案"
                       f"“{profile.name}”的指标体系中",
                       cell=indicator.cells.get("level2"), expected="指标体系中的二级指标",
