@@ -97,6 +97,7 @@ def _group(code: str) -> int:
 
 
 def finding(code: str, hit: Hit, sheet: str | None) -> Finding:
+    _load_all()  # R01/R02 may be the first findings of a process, before any run_checks
     chk = REGISTRY[code]
     return Finding(code=code, severity=chk.severity, message=hit.message, sheet=sheet,
                    cell=hit.cell, expected=hit.expected, found=hit.found)
