@@ -190,3 +190,17 @@ def test_r07_unit_differs_from_the_distributed_template():
 def test_r07_passes_with_yuan_or_wanyuan():
     assert cells(seed_form("seed002_peitao"), "R07") == []
     assert cells(seed_form("seed004_zhuanxiang"), "R07") == []
+
+
+# --- the real instances, read from the published file itself ----------------------------
+
+def test_real_instances_are_found_where_the_published_file_holds_them(tmp_path):
+    # seed 002 read as one sheet: the forms are stacked, so the cells are far down
+    path = tmp_path / "002.txt"
+    shutil.copy(SEEDS / "002_d7a519b45b2b0728.txt", path)
+    found = {(form.record.project, f.code, f.cell)
+             for form in check_file(path, "shanghai").forms for f in form.findings}
+    peitao = "上海市闵行区“一网通办”配套系统(2022运维)"
+    assert {(peitao, "F01", "E605"), (peitao, "F04", "D605"), (peitao, "I05", "H613"),
+            (peitao, "I14", "F612"), ("法律顾问费", "F05", "C9"), ("法律顾问费", "I03", "F15"),
+            ("区大数据中心电子政务系统备份(2022运维)", "I10", "E42")} <= found

@@ -169,7 +169,8 @@ def sources_left_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     yield Hit(
         f"年度资金总额的{labels}有数，但当年财政拨款、上年结转资金、其他资金各行为空或全为 0，"
         "请按资金来源拆分填写",
-        cell=form.funds.current_year.cells.get(first), expected=declared, found="空或0")
+        cell=form.funds.current_year.cells.get(first) or total.cells.get(first),
+        expected=declared, found="空或0")
 
 
 @check(
