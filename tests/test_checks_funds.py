@@ -136,7 +136,7 @@ def test_f05_real_form_with_all_source_rows_zero_or_empty():
     [finding] = run(seed_form("seed002_falvguwen"), "F05")
     assert finding.cell == "C7"
     assert finding.severity == "warning"
-    assert "年初预算数、全年预算数、全年执行数" in finding.message
+    assert "年初预算数 18,000 元、全年预算数 9,000 元、全年执行数 9,000 元" in finding.message
 
 
 def test_f05_passes_when_the_sources_are_filled():

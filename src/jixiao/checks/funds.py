@@ -53,7 +53,7 @@ def execution_over_budget(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
             f"全年执行数 {_amount(form, executed)} 超过全年预算数 {_amount(form, budget)}，"
             f"执行率 {rate:.2f}% 超过 100%",
             cell=form.funds.total.cells.get("executed"),
-            expected=f"≤ {format_number(budget)}",
+            expected=f"≤ {format_amount(budget)}",
             found=executed,
         )
 
@@ -163,14 +163,14 @@ def sources_left_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
                          getattr(row, name) for _, row in form.funds.sources())]
     if not empty_columns:
         return
-    labels = "、".join(FIELD_LABELS[name] for name in empty_columns)
+    figures = "、".join(f"{FIELD_LABELS[name]} {_amount(form, getattr(total, name))}"
+                        for name in empty_columns)
     first = empty_columns[0]
-    declared = {FIELD_LABELS[n]: getattr(total, n) for n in empty_columns}
     yield Hit(
-        f"年度资金总额的{labels}有数，但当年财政拨款、上年结转资金、其他资金各行为空或全为 0，"
+        f"年度资金总额的{figures}，但当年财政拨款、上年结转资金、其他资金各行为空或全为 0，"
         "请按资金来源拆分填写",
         cell=form.funds.current_year.cells.get(first) or total.cells.get(first),
-        expected=declared, found="空或0")
+        expected=f"各来源合计：{figures}", found="空或0")
 
 
 @check(
