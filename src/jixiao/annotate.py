@@ -92,8 +92,10 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
                   name: str | None = None) -> Path | None:
     """Write the annotated copy of one checked file into ``outdir``; return its path.
 
-    None when the file cannot be read (it was reported R01, or it no longer opens): there
-    is nothing to copy. ``name`` overrides the file name of the copy.
+    None when no copy can be made: the file cannot be read (it was reported R01, or it no
+    longer opens) or openpyxl cannot write what it loaded. ``name`` overrides the file name
+    of the copy. UsageError when the copy would replace the input itself or ``outdir``
+    cannot be written.
     """
     source = Path(result.path)
     if result.status == "unreadable":
@@ -103,10 +105,15 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
     copy = _open_copy(source)
     if copy is None:
         return None
-    _annotate_workbook(copy, result, source.name)
-    with atomic_path(target) as tmp:
-        copy.workbook.save(tmp)
-        _make_readable(tmp)
+    try:
+        _annotate_workbook(copy, result, source.name)
+        with atomic_path(target) as tmp:
+            copy.workbook.save(tmp)
+            _make_readable(tmp)
+    except OSError as exc:
+        raise UsageError(f"无法写入标注副本 {target}：{exc.strerror or exc}") from None
+    except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
+        return None
     return target
 
 
