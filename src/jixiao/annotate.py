@@ -109,7 +109,6 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
         _annotate_workbook(copy, result, source.name)
         with atomic_path(target) as tmp:
             copy.workbook.save(tmp)
-            _make_readable(tmp)
     except OSError as exc:
         raise UsageError(f"无法写入标注副本 {target}：{exc.strerror or exc}") from None
     except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
@@ -124,13 +123,6 @@ def output_name(source: Path) -> str:
 
 
 # ---------------------------------------------------------------- names and safety
-
-def _make_readable(path: Path) -> None:
-    """A temporary file is created 0600; the copy is a document to share: 0666 less umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
 
 def _output_names(results: list[FileResult], outdir: Path) -> list[str]:
     taken = {Path(r.path).name.casefold() for r in results if _same_folder(Path(r.path), outdir)}
