@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_checks_support import build_form, cells, run, seed_data, seed_form
+
+from jixiao.checks.registry import run_checks
+from jixiao.profiles import Tolerances, load_profile
 
 
 # --- F01 -------------------------------------------------------------------------------
@@ -191,3 +196,14 @@ def test_f08_fund_weight_other_than_10():
 
 def test_f08_passes_with_weight_10():
     assert cells(seed_form("seed004_zhuanxiang"), "F08") == []
+
+
+@pytest.mark.parametrize("declared,flagged", [(99.68, False), (99.69, False), (99.70, True)])
+def test_f02_truncation_is_a_habit_not_a_tolerance(declared, flagged):
+    # With no tolerance at all, 99.686 % may still be printed cut (99.68) or rounded (99.69)
+    strict = replace(load_profile("shanghai"), tolerances=Tolerances(rate_pct=0, score=0))
+    data = seed_data("seed004_zhuanxiang")
+    data["funds"]["total"].update(budget=1000, executed=996.86, rate_pct=declared, score=9.97)
+    data["funds"]["current_year"].update(budget=None, executed=None, rate_pct=None)
+    found = run_checks(build_form(data), strict, select=["F02"])
+    assert [f.cell for f in found] == (["G6"] if flagged else [])
