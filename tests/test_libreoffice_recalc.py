@@ -12,7 +12,6 @@ weight, 总分 and 等级.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import openpyxl
 import pytest

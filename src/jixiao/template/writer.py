@@ -29,7 +29,7 @@ from jixiao.model import FIELD_LABELS, FormRecord, Indicator
 from jixiao.profiles import Profile
 from jixiao.scoring import execution_rate_pct, fund_score, grade_of, round2
 from jixiao.template import layout as L
-from jixiao.values import Qualitative, Quantity, parse_measure
+from jixiao.values import Quantity, parse_measure
 
 FONT = "宋体"
 INPUT_FILL = "#FFF2CC"
