@@ -35,7 +35,8 @@ from jixiao import fingerprint as fp
 from jixiao.profiles import available_profiles, load_profile
 from jixiao.projects import read_projects
 from jixiao.template import write_template
-from jixiao.template.batch import BLANK_SHEET, form_id_of, read_manifest
+from jixiao.manifest import read_manifest
+from jixiao.template.batch import BLANK_SHEET, form_id_of
 from jixiao.template.writer import CREATED, FormSpec, write_forms
 
 HERE = Path(__file__).resolve().parent

@@ -6,7 +6,7 @@ import pytest
 
 def test_manifest_round_trips_formula_like_text(tmp_path):
     rows = [ManifestRow("JX-1", "2024", "上海市人民政府办公厅", "=单位", "+项目", "a.xlsx", "自评表",
-                        "sha256:ab")]
+                        "sha256", "ab")]
     path = tmp_path / "manifest.csv"
     write_manifest(path, rows)
     raw = path.read_text(encoding="utf-8-sig")

@@ -25,12 +25,14 @@ COLUMNS = {
     "project": "项目名称",
     "file": "文件",
     "sheet": "工作表",
+    "fingerprint_kind": "指纹类型",
     "fingerprint": "指纹",
 }
 
 
 @dataclass(frozen=True)
 class ManifestRow:
+    """One form handed out, and how to recognise it when it returns."""
     form_id: str
     year: str
     department: str
@@ -38,6 +40,7 @@ class ManifestRow:
     project: str
     file: str
     sheet: str
+    fingerprint_kind: str
     fingerprint: str
 
 

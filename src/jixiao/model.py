@@ -119,6 +119,8 @@ class TemplateInfo:
     fingerprint: str | None = None
     #: "hmac-sha256" or "sha256"
     fingerprint_kind: str | None = None
+    #: the prefilled values as distributed (fingerprint.locked_values), for R06
+    locked_values: dict | None = None
     #: cells of the template's formulas that now hold a constant (R05): [(field, cell)]
     overwritten_formulas: list[tuple[str, str]] = field(default_factory=list)
 

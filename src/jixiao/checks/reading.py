@@ -127,7 +127,7 @@ def locked_value_changed(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     if form.template is None or _fingerprint is None:
         return
     template = form.template
-    locked = getattr(template, "locked_values", None)
+    locked = template.locked_values
     if isinstance(locked, dict) and locked:
         yield from _stored_fingerprint_hits(template, locked, ctx)
         yield from _manifest_hits(template, locked, ctx, stored=True)

@@ -252,7 +252,7 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
     except ValueError:
         locked = None
     # TemplateInfo has no field for it yet (model.py is not ours); R06 reads it from here.
-    info.locked_values = locked  # type: ignore[attr-defined]
+    info.locked_values = locked
     return info
 
 

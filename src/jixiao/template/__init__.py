@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 
 from jixiao.profiles import Profile
-from jixiao.template.batch import (DistributedForm, read_manifest, resolve_profile, write_blank,
-                                   write_prefilled)
+from jixiao.manifest import read_manifest
+from jixiao.template.batch import DistributedForm, resolve_profile, write_blank, write_prefilled
 from jixiao.template.layout import DEFAULT_ROWS
 
 __all__ = ["DistributedForm", "read_manifest", "write_template", "write_blank",

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import re
 import shutil
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
 from jixiao import fingerprint as fp
 from jixiao.errors import UsageError
+from jixiao.manifest import ManifestRow, write_manifest
 from jixiao.model import FormRecord
 from jixiao.profiles import Profile, load_profile
 from jixiao.template import layout as L
@@ -28,22 +28,8 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _FILE_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
-@dataclass(frozen=True)
-class DistributedForm:
-    """One row of manifest.csv: a form handed out, and how to recognise it when it returns."""
-
-    form_id: str
-    year: str
-    department: str
-    unit: str
-    project: str
-    file: str
-    sheet: str
-    fingerprint_kind: str
-    fingerprint: str
-
-
-MANIFEST_COLUMNS = tuple(f.name for f in fields(DistributedForm))
+#: one row of manifest.csv (kept under its historical name for callers of this module)
+DistributedForm = ManifestRow
 
 
 def form_id_of(record: FormRecord) -> str:
@@ -73,33 +59,6 @@ def sheet_name(project: str, taken: set[str]) -> str:
 def file_stem(text: str, taken: set[str]) -> str:
     stem = _FILE_FORBIDDEN.sub("_", text).strip(" .") or "自评表"
     return _unique(stem, taken, 120)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8-sig", newline="")
-    os.replace(tmp, path)
-
-
-def write_manifest(path: str | os.PathLike, forms: list[DistributedForm]) -> None:
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(MANIFEST_COLUMNS)
-    for form in forms:
-        writer.writerow(astuple_str(form))
-    _atomic_write_text(Path(path), buffer.getvalue())
-
-
-def astuple_str(form: DistributedForm) -> list[str]:
-    return [str(v) for v in asdict(form).values()]
-
-
-def read_manifest(path: str | os.PathLike) -> list[DistributedForm]:
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return [DistributedForm(**{k: row.get(k) or "" for k in MANIFEST_COLUMNS})
-                for row in csv.DictReader(handle)]
 
 
 def blank_spec(profile: Profile, *, year: int | None, rows: int,
