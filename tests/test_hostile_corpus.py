@@ -78,7 +78,8 @@ def test_odd_but_readable_cells_come_through(corpus):
     assert injected.value(3, 1) == "+cmd|' /C calc'!A0"
     assert injected.value(10, 1) == "\t=1+1"
     control = read_grids(cases["control_chars.xlsx"].path)[0]
-    assert control.value(10, 1).startswith("目标")
+    assert control.value(10, 1) == "目标\x1b[31m红色\x07\x0b结束"  # _x001B_ escapes decoded
+    assert control.value(10, 5) == "完成\x01\x1f情况"
     hidden = read_grids(cases["hidden_sheets.xlsx"].path)
     assert [g.visibility for g in hidden] == ["visible", "hidden", "very_hidden"]
 

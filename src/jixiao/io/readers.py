@@ -158,12 +158,16 @@ def _trim(rows: list[list[Any]]) -> list[list[Any]]:
     """Drop trailing empty rows and the columns right of the last used one; keep a rectangle."""
     last_row = last_col = -1
     for r, line in enumerate(rows):
-        used = [c for c, v in enumerate(line) if v is not None]
-        if used:
-            last_row = r
-            last_col = max(last_col, used[-1])
+        if line.count(None) == len(line):
+            continue
+        last_row = r
+        c = len(line) - 1
+        while c > last_col and line[c] is None:
+            c -= 1
+        last_col = max(last_col, c)
     width = last_col + 1
-    return [line[:width] + [None] * (width - len(line[:width])) for line in rows[: last_row + 1]]
+    return [line[:width] if len(line) >= width else line + [None] * (width - len(line))
+            for line in rows[: last_row + 1]]
 
 
 # --- text tables -------------------------------------------------------------------------

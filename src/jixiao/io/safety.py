@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -156,8 +157,15 @@ def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
     renamed to another spreadsheet extension is still read by what it is. Raises ReadError
     for everything that is not a readable spreadsheet.
     """
-    limits = limits or Limits.from_env()
-    path = Path(path)
+    return _classify(Path(path), limits or Limits.from_env(), check=False)
+
+
+def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
+    """The whole gate: sniff, then check_zip for xlsx/ods. Returns the kind for the reader."""
+    return _classify(Path(path), limits or Limits.from_env(), check=True)
+
+
+def _classify(path: Path, limits: Limits, check: bool) -> str:
     try:
         st = path.stat()
     except OSError as exc:
@@ -180,7 +188,7 @@ def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
         raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
 
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _sniff_zip(path)
+        return _open_zip(path, lambda zf: _zip_kind(path, zf, limits if check else None))
     if head.startswith(_OLE_MAGIC):
         return _sniff_ole(path)
     if head.startswith(b"PK"):
@@ -206,34 +214,51 @@ def _os_reason(exc: OSError) -> str:
     }.get(exc.errno or 0, exc.strerror or "系统错误")
 
 
-def _sniff_zip(path: Path) -> str:
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
+               NotImplementedError, RuntimeError, zlib.error)
+
+
+def _open_zip(path: Path, work):
+    """Run ``work(zipfile)``; any zip or inflate failure is a damaged file."""
     try:
         with zipfile.ZipFile(path) as zf:
-            names = set(zf.namelist())
-            if "xl/workbook.xml" in names:
-                return "xlsx"
-            if "xl/workbook.bin" in names:
-                raise _refuse(
-                    path, "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx 后重新提交", "unsupported"
-                )
-            if "mimetype" in names:
-                mimetype = _read_bounded(zf, "mimetype", 200).strip()
-                if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
-                    return "ods"
-                if mimetype.startswith(b"application/vnd.oasis.opendocument"):
-                    raise _refuse(
-                        path, "文件是 OpenDocument 文本或演示文稿，不是电子表格文件，请提交工作簿", "not_spreadsheet"
-                    )
-            if "word/document.xml" in names:
-                raise _refuse(path, "文件内容是 Word 文档，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
-            if "ppt/presentation.xml" in names:
-                raise _refuse(
-                    path, "文件内容是 PowerPoint 演示文稿，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet"
-                )
+            return work(zf)
     except ReadError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError):
+    except _ZIP_ERRORS:
         raise _refuse(path, "文件已损坏（压缩结构不完整或被截断），请重新导出后提交", "corrupt") from None
+
+
+def _zip_kind(path: Path, zf: zipfile.ZipFile, limits: Limits | None) -> str:
+    """The spreadsheet kind of a zip; with ``limits``, also run the zip checks on it."""
+    kind = _zip_spreadsheet_kind(path, zf)
+    if limits is not None:
+        _check_zip_contents(path, zf, limits, kind)
+    return kind
+
+
+def _zip_spreadsheet_kind(path: Path, zf: zipfile.ZipFile) -> str:
+    names = zf.NameToInfo
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise _refuse(
+            path, "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx 后重新提交", "unsupported"
+        )
+    if "mimetype" in names:
+        mimetype = _read_bounded(zf, "mimetype", 200).strip()
+        if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+            return "ods"
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise _refuse(
+                path, "文件是 OpenDocument 文本或演示文稿，不是电子表格文件，请提交工作簿", "not_spreadsheet"
+            )
+    if "word/document.xml" in names:
+        raise _refuse(path, "文件内容是 Word 文档，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
+    if "ppt/presentation.xml" in names:
+        raise _refuse(
+            path, "文件内容是 PowerPoint 演示文稿，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet"
+        )
     raise _refuse(path, "文件是 zip 压缩包但不是电子表格，请解压后提交其中的工作簿", "not_spreadsheet")
 
 
@@ -354,28 +379,28 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     Checks, in order of cost: the central directory (member count, declared sizes, ratio,
     total, encrypted members), the XML prologs of every XML part (no DOCTYPE/ENTITY), the
     number of sheets, and each sheet's real used area, found by scanning the sheet XML in
-    bounded chunks (the <dimension> tag can lie both ways, so it is not trusted).
+    bounded chunks (the <dimension> tag is checked too, as openpyxl trusts it, but it does
+    not stand for the cells).
     """
     limits = limits or Limits.from_env()
     path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            _check_directory(path, infos, limits)
-            if kind is None:
-                kind = "xlsx" if "xl/workbook.xml" in zf.NameToInfo else "ods"
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    _check_prolog(path, zf, info)
-            if kind == "xlsx":
-                _check_xlsx_sheets(path, zf, limits)
-            else:
-                _check_ods_sheets(path, zf, limits)
-    except ReadError:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
-            NotImplementedError, RuntimeError, zlib.error):
-        raise _refuse(path, "文件已损坏（压缩数据无法解开），请重新导出后提交", "corrupt") from None
+
+    def work(zf: zipfile.ZipFile) -> None:
+        _check_zip_contents(path, zf, limits, kind or _zip_spreadsheet_kind(path, zf))
+
+    _open_zip(path, work)
+
+
+def _check_zip_contents(path: Path, zf: zipfile.ZipFile, limits: Limits, kind: str) -> None:
+    infos = zf.infolist()
+    _check_directory(path, infos, limits)
+    for info in infos:
+        if info.filename.endswith((".xml", ".rels", ".vml")):
+            _check_prolog(path, zf, info)
+    if kind == "xlsx":
+        _check_xlsx_sheets(path, zf, limits)
+    else:
+        _check_ods_sheets(path, zf, limits)
 
 
 def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -408,9 +433,9 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
 _PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 
 
-def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
-    head = _read_bounded(zf, info.filename, HEAD_BYTES)
+def _prolog_end(head: bytes) -> tuple[bytes, bool]:
+    """The first 16 bytes after the XML declaration, comments and PIs; and whether the
+    whole prolog fit in ``head``."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:4].count(b"\x00") >= 2:
         head = head.decode("utf-16", "ignore").encode("utf-8")
     if head.startswith(b"\xef\xbb\xbf"):
@@ -421,22 +446,72 @@ def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Non
         if not m or m.end() == pos:
             break
         pos = m.end()
+    rest = head[pos:pos + 16]
+    return rest, len(rest) >= 10 or pos + len(rest) < len(head)
+
+
+def _member_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
+    """The first ``size`` inflated bytes of a member, straight from its local header.
+
+    ZipFile.open costs tens of microseconds per member; a workbook has a dozen XML parts
+    whose first bytes we need, so deflated and stored members are read directly.
+    """
+    fp = zf.fp
+    if fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
+        return _read_bounded(zf, info.filename, size)
+    fp.seek(info.header_offset)
+    header = fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    fp.seek(info.header_offset + 30 + name_len + extra_len)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return fp.read(min(size, info.compress_size))
+    # deflate rarely needs more input than output; a small member is read whole
+    raw = fp.read(info.compress_size if info.compress_size <= CHUNK_BYTES else min(info.compress_size, size + 4096))
+    return zlib.decompressobj(-15).decompress(raw, size)
+
+
+def _small_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A whole small member, inflated from its raw bytes; its size must be what the
+    directory declares (a lie there is how a bomb slips past a size check)."""
+    if info.compress_type == zipfile.ZIP_STORED or zf.fp is None or info.flag_bits & 0x1:
+        return _read_bounded(zf, info.filename, info.file_size + 1)
+    data = _member_head(zf, info, info.file_size + 1)
+    if len(data) != info.file_size:
+        raise zipfile.BadZipFile("inflated size differs from the directory")
+    return data
+
+
+def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
+    head = _member_head(zf, info, 1024)  # enough for every real prolog
+    rest, complete = _prolog_end(head)
+    if not complete and len(head) == 1024:
+        head = _member_head(zf, info, HEAD_BYTES)
+        rest, complete = _prolog_end(head)
     if not head.strip():
         return  # an empty part is the reader's to judge
-    rest = head[pos:pos + 16]
     if rest.upper().startswith((b"<!DOCTYPE", b"<!ENTITY")):
         raise _refuse(
             path,
             f"工作簿内部 XML（{info.filename}）含有 DOCTYPE/实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取",
             "unsafe_xml",
         )
-    if not re.match(rb"<[A-Za-z_]", rest):
+    if not _ROOT_START.match(rest):
         # A prolog padded past the head (a comment of 64 KB) could hide a DOCTYPE.
         raise _refuse(path, f"工作簿内部 XML（{info.filename}）开头异常，文件已损坏或被篡改，拒绝读取", "corrupt")
 
 
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+
+
 def _iter_chunks(zf: zipfile.ZipFile, name: str):
     """The member's bytes in chunks cut just before a "<", so no tag spans two chunks."""
+    info = zf.getinfo(name)
+    if info.file_size <= CHUNK_BYTES and info.compress_size <= CHUNK_BYTES:
+        yield _small_member(zf, info)
+        return
     carry = b""
     with zf.open(name) as fh:
         while True:
@@ -473,6 +548,7 @@ _XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 # Row and cell start tags; a self-closing cell is empty (calamine skips it).
+_XLSX_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 _XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
 _XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
 _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
@@ -480,6 +556,7 @@ _XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
 
 
 def _column_number(letters: bytes) -> int:
+    """b"A" -> 1, b"XFD" -> 16384."""
     n = 0
     for ch in letters.upper():
         n = n * 26 + ch - 64
@@ -488,11 +565,9 @@ def _column_number(letters: bytes) -> int:
 
 def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
     """(sheet name, member name) for the sheets the workbook lists, in order."""
-    workbook = _read_bounded(zf, "xl/workbook.xml", 4 * MB)
-    try:
-        rels_xml = _read_bounded(zf, "xl/_rels/workbook.xml.rels", 4 * MB)
-    except KeyError:
-        rels_xml = b""
+    workbook = b"".join(_iter_chunks(zf, "xl/workbook.xml"))
+    rels = zf.NameToInfo.get("xl/_rels/workbook.xml.rels")
+    rels_xml = b"".join(_iter_chunks(zf, rels.filename)) if rels else b""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
@@ -527,9 +602,35 @@ def _check_xlsx_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
 
 
 def _check_xlsx_sheet(path: Path, zf: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
-    # openpyxl in read-only mode trusts <dimension>, so a huge claim is refused even though
-    # calamine ignores it.
-    head = _read_bounded(zf, member, HEAD_BYTES)
+    max_row = max_col = 0
+    state = [0, 0]  # current row and column, for cells placed without a reference
+    first = True
+    for chunk in _iter_chunks(zf, member):
+        if first:
+            _check_dimension(path, chunk, sheet, limits)
+            first = False
+        # Fast path: every cell starts with its reference (Excel, WPS, LibreOffice and
+        # xlsxwriter all write <c r="A1" ...>); the largest row and column over all cells,
+        # empty ones included, bound the used area from above. Only when that bound breaks a
+        # limit is the chunk placed exactly, empty styled cells left out as calamine does.
+        refs = _XLSX_CELL_REF_FIRST.findall(chunk)
+        if refs and len(refs) == chunk.count(b"<c ") + chunk.count(b"<c>") and b":c " not in chunk:
+            cols, rows = zip(*refs)
+            bound_row = max(max_row, max(map(int, set(rows))))
+            bound_col = max(max_col, max(map(_column_number, set(cols))))
+            if too_many_cells_error(path, sheet, bound_row, bound_col, limits) is None:
+                max_row, max_col = bound_row, bound_col
+                state[:] = [max_row, 0]  # an upper bound if a later chunk lacks references
+                continue
+        max_row, max_col = _place_cells(chunk, max_row, max_col, state)
+        refusal = too_many_cells_error(path, sheet, max_row, max_col, limits)
+        if refusal:
+            raise refusal
+
+
+def _check_dimension(path: Path, head: bytes, sheet: str, limits: Limits) -> None:
+    """openpyxl in read-only mode trusts <dimension>: a huge claim is refused even though
+    calamine ignores it."""
     dimension = _XLSX_DIMENSION.search(head)
     if dimension:
         last = dimension.group(1).split(b":")[-1]
@@ -538,34 +639,33 @@ def _check_xlsx_sheet(path: Path, zf: zipfile.ZipFile, member: str, sheet: str, 
             refusal = too_many_cells_error(path, sheet, int(ref.group(2)), _column_number(ref.group(1)), limits)
             if refusal:
                 raise refusal
-    # Place every non-empty cell as calamine does: by its r= reference, or else right of
-    # the previous cell in a row placed by its own r= (or below the previous row).
-    max_row = max_col = 0
-    row = col = 0
-    for chunk in _iter_chunks(zf, member):
-        for m in _XLSX_ROW_OR_CELL.finditer(chunk):
-            tag, attrs, selfclosing = m.group(1), m.group(2) or b"", m.group(3)
-            if tag == b"row":
-                ref = _XLSX_ROW_REF.search(attrs)
-                row = int(ref.group(1)) if ref else row + 1
-                col = 0
-                continue
-            ref = _XLSX_CELL_REF.search(attrs)
-            if ref:
-                col = _column_number(ref.group(1))
-                cell_row = int(ref.group(2))
-            else:
-                col += 1
-                cell_row = row
-            if selfclosing:
-                continue  # empty styled cell: calamine skips it
-            if cell_row > max_row:
-                max_row = cell_row
-            if col > max_col:
-                max_col = col
-        refusal = too_many_cells_error(path, sheet, max_row, max_col, limits)
-        if refusal:
-            raise refusal
+
+
+def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> tuple[int, int]:
+    """Place cells as calamine does when some lack r=: right of the previous cell, in a row
+    placed by its own r= (or below the previous row). ``state`` carries [row, col] across
+    chunks."""
+    row, col = state
+    for m in _XLSX_ROW_OR_CELL.finditer(chunk):
+        tag, attrs, selfclosing = m.group(1), m.group(2), m.group(3)
+        if tag == b"row":
+            ref = _XLSX_ROW_REF.search(attrs)
+            row = int(ref.group(1)) if ref else row + 1
+            col = 0
+            continue
+        ref = _XLSX_CELL_REF.search(attrs)
+        if ref:
+            col = _column_number(ref.group(1))
+            cell_row = int(ref.group(2))
+        else:
+            col += 1
+            cell_row = row
+        if selfclosing:
+            continue  # empty styled cell: calamine skips it
+        max_row = max(max_row, cell_row)
+        max_col = max(max_col, col)
+    state[:] = [row, col]
+    return max_row, max_col
 
 
 _ODS_TAG = re.compile(
@@ -627,12 +727,3 @@ def _check_ods_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
                         check_sheet()
                 col += cell_repeat
     check_sheet()
-
-
-def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
-    """sniff + check_zip: the whole gate. Returns the kind for the reader."""
-    limits = limits or Limits.from_env()
-    kind = sniff(path, limits)
-    if kind in ("xlsx", "ods"):
-        check_zip(path, limits, kind)
-    return kind
