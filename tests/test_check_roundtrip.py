@@ -1,0 +1,128 @@
+"""Distribute, fill, check: our own prefilled templates, filled as a unit would.
+
+A consistent fill gives no error and no warning; each planted mistake is reported under its
+code at the cell where it was planted. Filling is done with openpyxl on the shipped
+prefilled samples (protection kept), the way a unit's spreadsheet program writes inputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from jixiao.checking import check_file
+from jixiao.manifest import read_manifest
+from jixiao.values import FreeText, Quantity, format_number, parse_measure
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "prefilled"
+MANIFEST = read_manifest(SAMPLES / "manifest.csv")
+# a 2024 form in 万元 with quantitative and text targets (seed 004)
+PROJECT = "市政府法律事务工作经费"
+FIRST_INDICATOR_ROW = 13
+
+
+def _sample(project: str) -> Path:
+    return SAMPLES / next(row.file for row in MANIFEST if row.project == project)
+
+
+def _consistent_actual(target: str) -> str:
+    """An actual that meets its target exactly, written the way units write it."""
+    measure = parse_measure(target)
+    if isinstance(measure, Quantity):
+        step = {">": 1, "<": -measure.value / 2}.get(measure.op, 0)  # strict: past the target
+        return format_number(measure.value + step) + (measure.unit or "")
+    assert isinstance(measure, FreeText)
+    return target
+
+
+def fill_consistently(path: Path) -> int:
+    """Fill every input cell of the form consistently; return its number of indicators."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb["自评表"]
+    budget = ws["D7"].value
+    ws["E7"] = round(budget * 0.95, 2)  # 95 % spent
+    ws["E8"], ws["E9"] = 0, 0
+    ws["B11"] = "年初确定的绩效目标"
+    ws["F11"] = "目标按计划完成"
+    row = FIRST_INDICATOR_ROW
+    while ws.cell(row, 5).value:  # 年度指标值 (prefilled)
+        ws.cell(row, 6).value = _consistent_actual(ws.cell(row, 5).value)
+        ws.cell(row, 8).value = ws.cell(row, 7).value  # full score
+        row += 1
+    wb.save(path)
+    return row - FIRST_INDICATOR_ROW
+
+
+@pytest.fixture()
+def returned(tmp_path) -> Path:
+    path = tmp_path / "returned.xlsx"
+    shutil.copyfile(_sample(PROJECT), path)
+    fill_consistently(path)
+    return path
+
+
+def _errors_and_warnings(path: Path) -> list[tuple[str, str]]:
+    result = check_file(path)
+    assert result.status == "ok", result.file_findings
+    [form] = result.forms
+    return sorted((f.code, f.cell) for f in form.findings if f.severity != "info")
+
+
+@pytest.mark.parametrize("project", sorted({row.project for row in MANIFEST}))
+def test_every_prefilled_sample_filled_consistently_has_no_error_or_warning(tmp_path, project):
+    path = tmp_path / "returned.xlsx"
+    shutil.copyfile(_sample(project), path)
+    fill_consistently(path)
+    assert _errors_and_warnings(path) == []
+
+
+def _plant(path: Path, **cells) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["自评表"]
+    for ref, value in cells.items():
+        ws[ref] = value
+    wb.save(path)
+
+
+# code planted -> (cells to write, the (code, cell) pairs expected among errors and warnings)
+# Typing over one of the template's formulas is itself R05, so those plants expect it too.
+PLANTS = {
+    "R03": ({"G4": None}, {("R03", "G4"), ("R06", "G4")}),         # 实施单位 cleared (locked)
+    "R04": ({"E7": "九千"}, {("R04", "E7")}),
+    "R05": ({"H6": 9.5}, {("R05", "H6")}),                         # the formula's own value
+    "R06": ({"E15": "≥30%"}, {("R06", "E15")}),                     # a locked target lowered
+    "F01": ({"E7": 999}, {("F01", "E6")}),
+    "F02": ({"G6": 0.5}, {("F02", "G6"), ("R05", "G6")}),
+    "F03": ({"H6": 10}, {("F03", "H6"), ("R05", "H6")}),
+    "F04": ({"E6": 1}, {("F04", "E6"), ("R05", "E6")}),
+    "F06": ({"E7": -5}, {("F06", "E7")}),
+    "I01": ({"H13": 99}, {("I01", "H13")}),
+    "I02": ({"H13": -1, "I13": "说明"}, {("I02", "H13")}),
+    "I03": ({"F13": None}, {("I03", "F13")}),
+    "I04": ({"F13": "0次", "H13": 0}, {("I04", "I13")}),        # missed, no 偏差原因 in I13
+    "I05": ({"F13": "0次"}, {("I05", "H13")}),                     # missed, full score kept
+    "I06": ({"H13": 15}, {("I06", "H13")}),                        # met, score cut silently
+    "I10": ({"F13": "3人"}, {("I10", "F13")}),
+    "I14": ({"F13": ">=2次"}, {("I14", "F13")}),
+    "T02": ({"H20": 50}, {("T02", "H20"), ("R05", "H20")}),
+    "T03": ({"H21": "差"}, {("T03", "H21"), ("R05", "H21")}),
+}
+
+
+def test_plants_fit_the_sample_form():
+    # The plants above are written for this form's rows: 2 targets of ≥ N 次 first, the
+    # 3rd target ≥60%, 7 indicators with the totals at rows 13+7 and 14+7.
+    ws = openpyxl.load_workbook(_sample(PROJECT))["自评表"]
+    assert ws["E13"].value.startswith("≥") and "次" in ws["E13"].value
+    assert ws["E15"].value == "≥60%"
+    assert ws["A20"].value == "总分" and ws["A21"].value == "评分等级"
+
+
+@pytest.mark.parametrize("code", sorted(PLANTS))
+def test_planted_mistake_is_reported_at_its_cell(returned, code):
+    cells, expected = PLANTS[code]
+    _plant(returned, **cells)
+    assert set(_errors_and_warnings(returned)) == expected
