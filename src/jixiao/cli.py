@@ -149,5 +149,37 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
         click.echo(f"已生成 {len(forms)} 张预填自评表（{files} 个文件）和 manifest.csv：{output}")
 
 
+@cli.command("merge")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="汇总工作簿（默认 汇总.xlsx）；CSV/Parquet 时为文件名前缀或文件夹。")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "parquet"]), default="xlsx",
+              show_default=True, help="输出格式。CSV/Parquet 输出 projects、indicators、findings 等多个文件。")
+@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
+              help="分发清单 manifest.csv：标出未提交（M02）和清单外（M03）的表。")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="并行进程数（默认为 CPU 核数）。")
+@click.option("--profile", default=None, help="评价方案：shanghai、mof-2020、mof-2021 或 TOML 文件路径。"
+              "默认按模板记录的方案，其他表用 shanghai。")
+@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
+              help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
+@click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
+def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet):
+    """汇总退回的自评表：并行读取、审核，写出一个汇总工作簿（或 CSV、Parquet）。
+
+    PATHS 可以是文件、文件夹（递归）或通配符。读不了的文件列入“未读取文件”，不会中断汇总。
+    """
+    from jixiao.merge import merge
+
+    if output is None:
+        output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
+    result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
+                   quiet=quiet, secret=secret)
+    click.echo(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
+               f"未读取 {result.unreadable_files} 个文件；输出："
+               + "、".join(str(p) for p in result.outputs), err=True)
+    result.close()
+
+
 def main() -> None:
     cli()

@@ -1,23 +1,31 @@
-"""The summary workbook of ``jixiao merge`` (xlsxwriter, streaming).
+"""The summary workbook of ``jixiao merge``.
 
-Rows are written as they come (xlsxwriter's constant_memory mode), so memory does not grow
-with the number of forms. That mode cannot make Excel "tables" (ListObjects), so every
-sheet is made a table by hand: a bold header row, an autofilter over all rows, the header
-frozen, column widths and number formats per column kind.
+xlsxwriter writes the workbook: sheets, Excel tables (header, filter buttons, banded
+rows), frozen header rows, column widths and number formats, the 统计 sheet with its
+native charts. The data rows of the big sheets (200,000 indicator rows for 10,000 forms)
+do not go through xlsxwriter's per-cell API, which writes about 200,000 cells/s and would
+take most of a merge: they are streamed, already as sheet XML, into a temporary file per
+sheet and spliced into the sheet's ``<sheetData>`` when the package is assembled. Memory
+therefore stays flat whatever the number of rows.
 
-Every text from a returned form is written with ``write_string`` and the workbook is
-opened with ``strings_to_formulas/numbers/urls`` off, so a 项目名称 "=HYPERLINK(...)" or
-"+cmd" stays text. The creation date is fixed so that the same inputs give the same bytes.
+Every text from a returned form is written as an inline string (``t="inlineStr"``), never
+as a formula, so a 项目名称 "=HYPERLINK(...)" or "+cmd" stays text; xlsxwriter's own cells
+are written with ``strings_to_formulas/numbers/urls`` off. The creation date is fixed so
+that the same inputs give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from jixiao.io.grid import column_letter
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column
 
 #: Excel refuses longer cells
@@ -27,17 +35,85 @@ FIXED_CREATED = dt.datetime(2000, 1, 1)
 STATS_SHEET = "统计"
 #: units shown in the findings-by-unit chart (the table lists all)
 CHART_UNITS = 20
+TABLE_STYLE = "Table Style Light 9"
+#: ASCII names of the Excel tables (ListObjects) of each sheet
+TABLE_NAMES = {"projects": "项目汇总表", "indicators": "指标明细表", "findings": "问题清单表",
+               "unreadable": "未读取文件表", "submissions": "报送情况表"}
 
 _NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00", "score": "0.00", "int": "0", "share": "0.0%"}
 _DEFAULT_WIDTHS = {"amount": 14, "rate": 11, "score": 10, "int": 8, "text": 16}
+#: streamed (spliced) sheets; the others are small and written through xlsxwriter
+_STREAMED = ("projects", "indicators", "findings", "unreadable")
+
+# Characters XML 1.0 cannot carry: Excel's own escape for them is _xHHHH_.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-class _Sheet:
-    def __init__(self, ws: Any, columns: tuple[Column, ...], first_col: int = 0) -> None:
-        self.ws = ws
+def xml_text(value: str) -> str:
+    """A string as the content of <t>: escaped, illegal characters as _xHHHH_, ≤ 32,767."""
+    s = value[:MAX_CELL_CHARS]
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    if "\r" in s:  # a raw CR would be read back as LF
+        s = s.replace("\r", "&#13;")
+    if _XML_ILLEGAL.search(s):
+        s = _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
+    return s
+
+
+class _RowStream:
+    """Rows of one sheet as <row> XML in a temporary file, numbered from row 2."""
+
+    def __init__(self, columns: tuple[Column, ...], styles: dict[str, int]) -> None:
         self.columns = columns
-        self.first_col = first_col
-        self.next_row = 1
+        self.rows = 0
+        self._fh = tempfile.TemporaryFile(prefix="jixiao-sheet-")
+        self._letters = [column_letter(c) for c in range(len(columns))]
+        self._styles = [styles.get(c.kind, 0) for c in columns]
+        self._buffer: list[str] = []
+
+    def add(self, row: tuple) -> None:
+        self.rows += 1
+        r = self.rows + 1
+        cells = [f'<row r="{r}">']
+        append = cells.append
+        for value, letter, style in zip(row, self._letters, self._styles):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                if not value:
+                    continue
+                if value.isprintable() and "&" not in value and "<" not in value and ">" not in value \
+                        and value[0] != " " and value[-1] != " " and len(value) <= MAX_CELL_CHARS:
+                    append(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
+                    continue
+                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+                append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>')
+            elif style:
+                append(f'<c r="{letter}{r}" s="{style}"><v>{value!r}</v></c>')
+            else:
+                append(f'<c r="{letter}{r}"><v>{value!r}</v></c>')
+        append("</row>")
+        self._buffer.append("".join(cells))
+        if len(self._buffer) >= 2000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._buffer:
+            self._fh.write("".join(self._buffer).encode("utf-8", "surrogatepass"))
+            self._buffer.clear()
+
+    def copy_to(self, out) -> None:
+        self.flush()
+        self._fh.seek(0)
+        shutil.copyfileobj(self._fh, out, 1024 * 1024)
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 class SummaryWorkbook:
@@ -47,98 +123,132 @@ class SummaryWorkbook:
         import xlsxwriter
 
         self.path = Path(path)
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx.tmp",
-                                         dir=self.path.parent)
+        fd, self._skeleton = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".skeleton.xlsx",
+                                              dir=self.path.parent)
         os.close(fd)
-        self.wb = xlsxwriter.Workbook(self._tmp, {
-            "constant_memory": True,
+        self.wb = xlsxwriter.Workbook(self._skeleton, {
             "strings_to_formulas": False,
             "strings_to_numbers": False,
             "strings_to_urls": False,
             "nan_inf_to_errors": True,
         })
         self.wb.set_properties({"title": "项目支出绩效自评表汇总", "created": FIXED_CREATED})
-        self.header_fmt = self.wb.add_format({
-            "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-            "align": "center", "valign": "vcenter"})
         self.title_fmt = self.wb.add_format({"bold": True, "font_size": 12})
+        self.header_fmt = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                              "align": "center"})
         self.formats = {kind: self.wb.add_format({"num_format": f}) for kind, f in _NUMBER_FORMATS.items()}
-        self.sheets: dict[str, _Sheet] = {}
+        # The style index a streamed cell refers to (xlsxwriter numbers formats on first use).
+        styles = {kind: fmt._get_xf_index() for kind, fmt in self.formats.items()}
+        self.worksheets: dict[str, Any] = {}
+        self.streams: dict[str, _RowStream] = {}
         self._submissions: list[tuple] = []
+        self.stats_ws = None
         for table, (title, columns) in TABLES.items():
             if table == "unreadable":
                 self.stats_ws = self.wb.add_worksheet(STATS_SHEET)
             if table == "submissions" and not with_submissions:
                 continue
-            ws = self.wb.add_worksheet(title)
-            self.sheets[table] = _Sheet(ws, columns)
-            if table != "submissions":  # written at close, beside its per-unit counts
-                self._header(ws, 0, columns)
-
-    # ------------------------------------------------------------ cells
-
-    def _header(self, ws: Any, row: int, columns: tuple[Column, ...], first_col: int = 0) -> None:
-        ws.set_row(row, 30)
-        for c, col in enumerate(columns, start=first_col):
-            ws.write_string(row, c, col.label, self.header_fmt)
-            ws.set_column(c, c, col.width or _DEFAULT_WIDTHS.get(col.kind, 12))
-
-    def _write_row(self, ws: Any, r: int, row: tuple, columns: tuple[Column, ...], first_col: int = 0) -> None:
-        formats = self.formats
-        for c, (value, col) in enumerate(zip(row, columns), start=first_col):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if value:
-                    ws.write_string(r, c, value[:MAX_CELL_CHARS])
-            else:
-                ws.write_number(r, c, value, formats.get(col.kind))
+            self.worksheets[table] = self.wb.add_worksheet(title)
+            if table in _STREAMED:
+                self.streams[table] = _RowStream(columns, styles)
 
     def add(self, table: str, row: tuple) -> None:
         if table == "submissions":
             self._submissions.append(row)
-            return
-        sheet = self.sheets[table]
-        self._write_row(sheet.ws, sheet.next_row, row, sheet.columns)
-        sheet.next_row += 1
+        else:
+            self.streams[table].add(row)
 
     # ------------------------------------------------------------ closing
 
     def close(self, stats: Any, *, grade_order: list[str], overview: list[tuple[str, Any]],
               unit_submissions: list[tuple] | None = None) -> None:
-        if "submissions" in self.sheets:
-            self._write_submissions(unit_submissions or [])
-        for sheet in self.sheets.values():
-            last = max(sheet.next_row - 1, 1)
-            sheet.ws.autofilter(0, 0, last, len(sheet.columns) - 1)
-            sheet.ws.freeze_panes(1, 0)
-        self._write_stats(stats, grade_order, overview)
         try:
+            for table, stream in self.streams.items():
+                # Declared over header + one row: xlsxwriter keeps an entry per cell of a
+                # table's range (500 MB for 200,000 rows); the real extent is patched in
+                # when the package is assembled.
+                self._table(self.worksheets[table], table, TABLES[table][1], 1)
+            if "submissions" in self.worksheets:
+                self._write_submissions(unit_submissions or [])
+            self._write_stats(stats, grade_order, overview)
             self.wb.close()
-            os.replace(self._tmp, self.path)
-        except BaseException:
-            Path(self._tmp).unlink(missing_ok=True)
-            raise
+            fd, final_tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx.tmp",
+                                             dir=self.path.parent)
+            os.close(fd)
+            try:
+                self._splice(final_tmp)
+                os.replace(final_tmp, self.path)
+            except BaseException:
+                Path(final_tmp).unlink(missing_ok=True)
+                raise
+        finally:
+            self._cleanup()
 
     def abort(self) -> None:
         try:
             self.wb.close()
         except Exception:
             pass
-        Path(self._tmp).unlink(missing_ok=True)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        for stream in self.streams.values():
+            stream.close()
+        Path(self._skeleton).unlink(missing_ok=True)
+
+    def _table(self, ws: Any, table: str, columns: tuple[Column, ...], data_rows: int,
+               first_col: int = 0, data: list | None = None, name: str | None = None) -> None:
+        """An Excel table with a frozen header; its rows come from ``data`` or the stream."""
+        options: dict[str, Any] = {
+            "name": name or TABLE_NAMES[table], "style": TABLE_STYLE,
+            "columns": [{"header": c.label, "header_format": self.header_fmt,
+                         **({"format": self.formats[c.kind]} if c.kind in self.formats else {})}
+                        for c in columns],
+        }
+        if data is not None:
+            options["data"] = [list(r) for r in data]
+        ws.add_table(0, first_col, data_rows, first_col + len(columns) - 1, options)
+        for c, col in enumerate(columns, start=first_col):
+            ws.set_column(c, c, col.width or _DEFAULT_WIDTHS.get(col.kind, 12))
+        ws.freeze_panes(1, 0)
+
+    def _splice(self, target: str) -> None:
+        """Copy the skeleton package, putting each stream's rows after its header row and
+        stretching the sheet's dimension and its table to the rows written."""
+        sheets = {f"xl/worksheets/sheet{self.worksheets[t].index + 1}.xml": s
+                  for t, s in self.streams.items()}
+        tables = {TABLE_NAMES[t].encode(): s for t, s in self.streams.items()}
+        with zipfile.ZipFile(self._skeleton) as src, \
+                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+            for info in src.infolist():
+                data = src.read(info)
+                stream = sheets.get(info.filename)
+                if info.filename.startswith("xl/tables/"):
+                    name = re.search(rb'\sname="([^"]*)"', data)
+                    table_stream = tables.get(name.group(1)) if name else None
+                    if table_stream is not None:
+                        data = _stretch_refs(data, table_stream.rows + 1)
+                if stream is None:
+                    dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+                    continue
+                head, sep, tail = data.partition(b"</sheetData>")
+                if not sep:
+                    raise RuntimeError(f"{info.filename}: no </sheetData> in xlsxwriter output")
+                head = _stretch_refs(head, stream.rows + 1, tag=b"dimension")
+                # xlsxwriter wrote only the header (row 1); the streamed rows follow it.
+                with dst.open(_zipinfo_like(info), "w") as out:
+                    out.write(head)
+                    stream.copy_to(out)
+                    out.write(sep + tail)
 
     def _write_submissions(self, unit_rows: list[tuple]) -> None:
-        sheet = self.sheets["submissions"]
-        ws, columns = sheet.ws, sheet.columns
+        ws = self.worksheets["submissions"]
+        columns = TABLES["submissions"][1]
+        self._table(ws, "submissions", columns, max(len(self._submissions), 1),
+                    data=self._submissions or None)
         gap = len(columns) + 1  # the per-unit table sits right of the list, one column apart
-        self._header(ws, 0, columns)
-        self._header(ws, 0, UNIT_SUBMISSION_COLUMNS, gap)
-        for r in range(1, max(len(self._submissions), len(unit_rows)) + 1):
-            if r <= len(self._submissions):
-                self._write_row(ws, r, self._submissions[r - 1], columns)
-            if r <= len(unit_rows):
-                self._write_row(ws, r, unit_rows[r - 1], UNIT_SUBMISSION_COLUMNS, gap)
-        sheet.next_row = len(self._submissions) + 1
+        self._table(ws, "submissions", UNIT_SUBMISSION_COLUMNS, max(len(unit_rows), 1),
+                    first_col=gap, data=unit_rows or None, name="各单位报送情况表")
 
     def _write_stats(self, stats: Any, grade_order: list[str], overview: list[tuple[str, Any]]) -> None:
         ws = self.stats_ws
@@ -165,7 +275,7 @@ class SummaryWorkbook:
 
     def _stats_block(self, row: int, title: str, header: tuple, rows: list[tuple], chart_type: str,
                      series_name: str, chart_rows: int | None = None) -> int:
-        """A titled table with a native chart of its last numeric column beside it."""
+        """A titled table with a native chart of its count column beside it."""
         ws = self.stats_ws
         ws.write_string(row, 0, title, self.title_fmt)
         head = row + 1
@@ -179,10 +289,11 @@ class SummaryWorkbook:
                 if isinstance(v, str):
                     ws.write_string(i, c, v)
                 elif v is not None:
-                    ws.write_number(i, c, v, self.formats[kinds[c] if c else "int"])
+                    ws.write_number(i, c, v, self.formats[kinds[c]])
+        used = 0
         if rows:
             shown = len(rows) if chart_rows is None else min(chart_rows, len(rows))
-            value_col = len(header) - 1 if kinds[-1] != "share" else len(header) - 2
+            value_col = len(header) - (2 if kinds[-1] == "share" else 1)
             chart = self.wb.add_chart({"type": chart_type})
             chart.add_series({
                 "name": series_name,
@@ -195,7 +306,19 @@ class SummaryWorkbook:
             height = 300 if chart_type == "column" else max(300, 22 * shown + 80)
             chart.set_size({"width": 560, "height": height})
             ws.insert_chart(row, 7, chart)
-            chart_rows_used = height // 20 + 2
-        else:
-            chart_rows_used = 0
-        return max(head + len(rows) + 2, row + chart_rows_used)
+            used = height // 20 + 2
+        return max(head + len(rows) + 2, row + used)
+
+
+def _stretch_refs(xml: bytes, last_row: int, tag: bytes = b"(?:table|autoFilter)") -> bytes:
+    """ref="A1:W2" -> ref="A1:W{last_row}" on the given tags (at least the header + 1 row)."""
+    last = str(max(last_row, 2)).encode()
+    return re.sub(rb'(<' + tag + rb'\b[^>]*?\sref="[A-Z]+1:[A-Z]+)[0-9]+"',
+                  lambda m: m.group(1) + last + b'"', xml)
+
+
+def _zipinfo_like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    out = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    out.compress_type = zipfile.ZIP_DEFLATED
+    out.external_attr = info.external_attr
+    return out

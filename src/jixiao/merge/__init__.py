@@ -108,10 +108,14 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
 
         manifest_rows = read_manifest(manifest)
         fingerprints = {r.form_id: r.fingerprint for r in manifest_rows if r.fingerprint}
+    outputs = []
     if output is not None:
         _check_output_folder(Path(output), fmt)
+        outputs = _output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)
     limits = limits or Limits.from_env()
-    files = sorted({str(p) for p in iter_input_files(paths)})
+    # A summary written into the folder being merged is not an input of the next run.
+    own = {os.path.realpath(p) for p in outputs}
+    files = sorted({str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in own})
     jobs = jobs or os.cpu_count() or 1
     settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                               limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None))
@@ -149,21 +153,27 @@ def _check_output_folder(output: Path, fmt: str) -> None:
         raise UsageError(f"输出路径是一个文件夹：{output}，请给出 .xlsx 文件名")
 
 
+def _output_paths(output: Path, fmt: str, *, with_submissions: bool) -> list[Path]:
+    if fmt == "xlsx":
+        return [output]
+    tables = [t for t in TABLES if t != "submissions" or with_submissions]
+    return list(table_paths(output, fmt, tables).values())
+
+
 def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profile: Any) -> list[Path]:
     """Stream every table into the chosen format; each file appears only when complete."""
     from jixiao.profiles import load_profile
 
     with_submissions = the_plan.submissions is not None
-    tables = [t for t in TABLES if t != "submissions" or with_submissions]
+    outputs = _output_paths(output, fmt, with_submissions=with_submissions)
     if fmt == "xlsx":
         from jixiao.summary_writer import SummaryWorkbook
 
         sink: Any = SummaryWorkbook(output, with_submissions=with_submissions)
-        outputs = [output]
     else:
+        tables = [t for t in TABLES if t != "submissions" or with_submissions]
         paths = table_paths(output, fmt, tables)
         sink = CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
-        outputs = list(paths.values())
     stats = Stats()
     try:
         for table, row in iter_rows(store, the_plan):
