@@ -14,6 +14,7 @@ The flags tell later tests what else to expect:
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import struct
@@ -251,6 +252,19 @@ def _patch_declared_size(data: bytes, member: str, size: int) -> bytes:
         pos = at + 4
 
 
+def _rezip(data: bytes, changes: dict[str, str | bytes | None]) -> bytes:
+    """The zip ``data`` with members replaced, added, or (value None) removed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            if name not in changes:
+                dst.writestr(name, src.read(name))
+        for name, content in changes.items():
+            if content is not None:
+                dst.writestr(name, content)
+    return out.getvalue()
+
+
 def _bomb_sheet(path: Path, inflated_mb: int) -> Path:
     """A real zip bomb: a sheet of ``inflated_mb`` MB of cells, compressed about 1000:1."""
     row = b'<row r="1"><c r="A1"><v>0</v></c></row>'
@@ -397,7 +411,7 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
             zf.writestr(n, d)
     write_xlsx(add("broken_workbook_xml.xlsx", "corrupt", "workbook.xml is not well-formed"),
                [("S", sheet_xml([["x"]]))], workbook_xml=f"{_DECL}<workbook {_NS} {_RNS}><sheets><sheet name=")
-    write_xlsx(add("padded_prolog.xlsx", "corrupt", "a 70 KB comment before the root could hide a DOCTYPE"),
+    write_xlsx(add("padded_prolog.xlsx", "unsafe_xml", "a DOCTYPE hidden behind a 70 KB comment"),
                [("S", sheet_xml([["x"]], prolog=_DECL + "<!--" + "x" * 70000 + "-->" + _XXE))])
 
     # --- encrypted ---
@@ -418,6 +432,14 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
     _bomb_sheet(add("zip_bomb.xlsx", "zip_bomb", "a sheet that inflates to 210 MB (ratio ~1000)"), 210)
     add("lying_directory.xlsx", "zip_bomb", "the zip directory claims a 1 GB sheet").write_bytes(
         _patch_declared_size(good_bytes, "xl/worksheets/sheet1.xml", 1 << 30))
+    add("understated_size.xlsx", "zip_bomb", "a sheet that inflates past the size its directory declares",
+        ).write_bytes(_patch_declared_size(good_bytes, "xl/worksheets/sheet1.xml", 100))
+    far_cells = (f'<worksheet {_NS}><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
+                 '<c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>')
+    add("sheet_in_odd_place.xlsx", "too_many_cells", "the workbook points at a sheet stored outside xl/worksheets/"
+        ).write_bytes(_rezip(good_bytes, {"xl/worksheets/sheet1.xml": None, "xl/data/blob.bin": far_cells,
+                                          "xl/_rels/workbook.xml.rels": _workbook_rels(1, False).replace(
+                                              "worksheets/sheet1.xml", "data/blob.bin")}))
     with zipfile.ZipFile(add("many_members.xlsx", "zip_bomb", "3,000 zip members"), "w") as zf:
         zf.writestr("xl/workbook.xml", _workbook(["S"]))
         for i in range(3000):

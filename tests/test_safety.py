@@ -220,3 +220,22 @@ def test_ods_padding_is_cheap_but_repeated_values_count(tmp_path):
     with pytest.raises(ReadError) as info:
         check_zip(tmp_path / "form.ods", Limits(max_rows=19))
     assert info.value.kind == "too_many_cells"
+
+
+def test_utf16_sheet_is_refused_rather_than_read_as_empty(tmp_path):
+    xml = '<?xml version="1.0" encoding="UTF-16"?>\n' + sheet_xml([["项目名称", 1.0]], prolog="")
+    path = write_xlsx(tmp_path / "u16.xlsx", [("S", xml.encode("utf-16"))])
+    err = refused(path)
+    assert err.kind == "unsupported"
+    assert "UTF-16" in err.reason
+
+
+def test_member_inflating_past_its_declared_size_is_a_bomb(tmp_path):
+    from hostile_corpus import _patch_declared_size
+
+    data = form_xlsx(tmp_path / "f.xlsx").read_bytes()
+    path = tmp_path / "lie.xlsx"
+    path.write_bytes(_patch_declared_size(data, "xl/worksheets/sheet1.xml", 100))
+    err = refused(path)
+    assert err.kind == "zip_bomb"
+    assert "声明" in err.reason

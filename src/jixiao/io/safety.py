@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import posixpath
 import re
 import struct
 import zipfile
@@ -392,15 +393,35 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
 
 
 def _check_zip_contents(path: Path, zf: zipfile.ZipFile, limits: Limits, kind: str) -> None:
+    """Every XML part is inflated once, in chunks, by our own inflater: its real size must
+    be the declared one (readers trust the stream, not the directory), its prolog may not
+    declare entities, and a sheet's cells are scanned for the used area on the way."""
     infos = zf.infolist()
     _check_directory(path, infos, limits)
+    sheets = _xlsx_sheet_members(path, zf, limits) if kind == "xlsx" else {}
     for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")):
-            _check_prolog(path, zf, info)
-    if kind == "xlsx":
-        _check_xlsx_sheets(path, zf, limits)
-    else:
-        _check_ods_sheets(path, zf, limits)
+        if info.is_dir() or not _is_xml_part(zf, info, sheets):
+            continue  # images, vbaProject.bin: no reader parses them as XML
+        chunks = _iter_chunks(path, zf, info)
+        if info.filename in sheets:
+            _check_xlsx_sheet(path, chunks, sheets[info.filename], limits)
+        elif kind == "ods" and info.filename == "content.xml":
+            _check_ods_sheets(path, chunks, limits)
+        else:
+            for _ in chunks:
+                pass
+
+
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+
+
+def _is_xml_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: dict[str, str]) -> bool:
+    if info.filename.endswith(_XML_SUFFIXES) or info.filename in sheets:
+        return True
+    if info.file_size == 0:
+        return False
+    head = _member_head(zf, info, 64)
+    return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
 
 
 def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -> None:
@@ -431,15 +452,21 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
 
 
 _PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
-def _prolog_end(head: bytes) -> tuple[bytes, bool]:
-    """The first 16 bytes after the XML declaration, comments and PIs; and whether the
-    whole prolog fit in ``head``."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:4].count(b"\x00") >= 2:
+def _is_utf16(head: bytes) -> bool:
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:4].count(b"\x00") >= 2
+
+
+def _check_prolog(path: Path, name: str, head: bytes) -> None:
+    """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
+    if _is_utf16(head):
         head = head.decode("utf-16", "ignore").encode("utf-8")
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
+    if not head.strip():
+        return  # an empty part is the reader's to judge
     pos = 0
     while True:
         m = _PROLOG_SKIP.match(head, pos)
@@ -447,87 +474,101 @@ def _prolog_end(head: bytes) -> tuple[bytes, bool]:
             break
         pos = m.end()
     rest = head[pos:pos + 16]
-    return rest, len(rest) >= 10 or pos + len(rest) < len(head)
-
-
-def _member_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
-    """The first ``size`` inflated bytes of a member, straight from its local header.
-
-    ZipFile.open costs tens of microseconds per member; a workbook has a dozen XML parts
-    whose first bytes we need, so deflated and stored members are read directly.
-    """
-    fp = zf.fp
-    if fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 0x1:
-        return _read_bounded(zf, info.filename, size)
-    fp.seek(info.header_offset)
-    header = fp.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    fp.seek(info.header_offset + 30 + name_len + extra_len)
-    if info.compress_type == zipfile.ZIP_STORED:
-        return fp.read(min(size, info.compress_size))
-    # deflate rarely needs more input than output; a small member is read whole
-    raw = fp.read(info.compress_size if info.compress_size <= CHUNK_BYTES else min(info.compress_size, size + 4096))
-    return zlib.decompressobj(-15).decompress(raw, size)
-
-
-def _small_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A whole small member, inflated from its raw bytes; its size must be what the
-    directory declares (a lie there is how a bomb slips past a size check)."""
-    if info.compress_type == zipfile.ZIP_STORED or zf.fp is None or info.flag_bits & 0x1:
-        return _read_bounded(zf, info.filename, info.file_size + 1)
-    data = _member_head(zf, info, info.file_size + 1)
-    if len(data) != info.file_size:
-        raise zipfile.BadZipFile("inflated size differs from the directory")
-    return data
-
-
-def _check_prolog(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
-    head = _member_head(zf, info, 1024)  # enough for every real prolog
-    rest, complete = _prolog_end(head)
-    if not complete and len(head) == 1024:
-        head = _member_head(zf, info, HEAD_BYTES)
-        rest, complete = _prolog_end(head)
-    if not head.strip():
-        return  # an empty part is the reader's to judge
     if rest.upper().startswith((b"<!DOCTYPE", b"<!ENTITY")):
         raise _refuse(
             path,
-            f"工作簿内部 XML（{info.filename}）含有 DOCTYPE/实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取",
+            f"工作簿内部 XML（{name}）含有 DOCTYPE/实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取",
             "unsafe_xml",
         )
     if not _ROOT_START.match(rest):
-        # A prolog padded past the head (a comment of 64 KB) could hide a DOCTYPE.
-        raise _refuse(path, f"工作簿内部 XML（{info.filename}）开头异常，文件已损坏或被篡改，拒绝读取", "corrupt")
+        # A prolog padded past the first chunk (a huge comment) could hide a DOCTYPE.
+        raise _refuse(path, f"工作簿内部 XML（{name}）开头异常，文件已损坏或被篡改，拒绝读取", "corrupt")
 
 
-_ROOT_START = re.compile(rb"<[A-Za-z_]")
+def _data_offset(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
+    assert zf.fp is not None
+    zf.fp.seek(info.header_offset)
+    header = zf.fp.read(30)
+    if len(header) != 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile("bad local header")
+    name_len, extra_len = struct.unpack("<HH", header[26:30])
+    return info.header_offset + 30 + name_len + extra_len
 
 
-def _iter_chunks(zf: zipfile.ZipFile, name: str):
-    """The member's bytes in chunks cut just before a "<", so no tag spans two chunks."""
-    info = zf.getinfo(name)
-    if info.file_size <= CHUNK_BYTES and info.compress_size <= CHUNK_BYTES:
-        yield _small_member(zf, info)
+def _member_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
+    """The first ``size`` inflated bytes of a member (to tell XML from binary)."""
+    if zf.fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return _read_bounded(zf, info.filename, size)
+    zf.fp.seek(_data_offset(zf, info))
+    if info.compress_type == zipfile.ZIP_STORED:
+        return zf.fp.read(min(size, info.compress_size))
+    raw = zf.fp.read(min(info.compress_size, size + 4096))
+    return zlib.decompressobj(-15).decompress(raw, size)
+
+
+def _inflate(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """A member's inflated bytes in blocks of at most CHUNK_BYTES.
+
+    Readers inflate the whole deflate stream whatever the directory declares, so the real
+    size is counted here and a member that inflates past its declared size is refused as a
+    bomb; the CRC is checked at the end. (ZipFile.open would stop at the declared size and
+    costs tens of microseconds a member.)
+    """
+    if zf.fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with zf.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
+            while block := fh.read(CHUNK_BYTES):
+                yield block
         return
+    pos = _data_offset(zf, info)
+    left = info.compress_size
+    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    produced = crc = 0
+    while True:
+        if inflater is not None and inflater.unconsumed_tail:
+            raw = inflater.unconsumed_tail
+        elif left > 0:
+            zf.fp.seek(pos)
+            raw = zf.fp.read(min(CHUNK_BYTES, left))
+            if not raw:
+                raise zipfile.BadZipFile("member data cut short")
+            pos += len(raw)
+            left -= len(raw)
+        else:
+            break
+        out = inflater.decompress(raw, CHUNK_BYTES) if inflater is not None else raw
+        produced += len(out)
+        if produced > info.file_size:
+            raise _refuse(
+                path, f"工作簿内部数据（{info.filename}）解压后超过其声明的大小，疑似压缩炸弹，拒绝读取", "zip_bomb"
+            )
+        crc = zlib.crc32(out, crc)
+        if out:
+            yield out
+        if inflater is not None and inflater.eof:
+            break
+    if produced != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile("member size or CRC differs from the directory")
+
+
+def _iter_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    """An XML member's bytes in chunks cut just before a "<", so no tag spans two chunks;
+    the first chunk's prolog is checked before anything else sees it."""
     carry = b""
-    with zf.open(name) as fh:
-        while True:
-            block = fh.read(CHUNK_BYTES)
-            if not block:
-                if carry:
-                    yield carry
-                return
-            data = carry + block
-            cut = data.rfind(b"<")
-            if cut <= 0:
-                carry = b""
-                yield data
-            else:
-                carry = data[cut:]
-                yield data[:cut]
+    first = True
+    for block in _inflate(path, zf, info):
+        if first:
+            _check_prolog(path, info.filename, block)
+            first = False
+        data = carry + block if carry else block
+        cut = data.rfind(b"<")
+        if cut <= 0:
+            carry = b""
+            yield data
+        else:
+            carry = data[cut:]
+            yield data[:cut]
+    if carry:
+        yield carry
 
 
 def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, limits: Limits) -> ReadError | None:
@@ -563,11 +604,12 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
-    """(sheet name, member name) for the sheets the workbook lists, in order."""
-    workbook = b"".join(_iter_chunks(zf, "xl/workbook.xml"))
+def _xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
+    """{member: sheet name} for every sheet part, by the workbook's relationships and by
+    location (a part the workbook does not list is still scanned); refuses too many."""
+    workbook = b"".join(_iter_chunks(path, zf, zf.getinfo("xl/workbook.xml")))
     rels = zf.NameToInfo.get("xl/_rels/workbook.xml.rels")
-    rels_xml = b"".join(_iter_chunks(zf, rels.filename)) if rels else b""
+    rels_xml = b"".join(_iter_chunks(path, zf, rels)) if rels else b""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
@@ -575,38 +617,33 @@ def _xlsx_sheet_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
         if target.startswith("/"):
             member = target.lstrip("/")
         else:
-            member = os.path.normpath(os.path.join("xl", target)).replace(os.sep, "/")
+            member = posixpath.normpath(posixpath.join("xl", target))
         targets[attrs.get(b"Id", b"")] = member
-    parts = []
+    members = {n: n for n in zf.NameToInfo if n.startswith("xl/worksheets/") and n.endswith(".xml")
+               and "/_rels/" not in n}
     for name, rid in _XLSX_SHEET_TAG.findall(workbook):
-        parts.append((name.decode("utf-8", "replace"), targets.get(rid, "")))
-    count = len(_XLSX_SHEET_TAG_ANY.findall(workbook))
-    if count > len(parts):  # sheets written in an attribute order the regex missed
-        parts += [("?", "")] * (count - len(parts))
-    return parts
-
-
-def _check_xlsx_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
-    parts = _xlsx_sheet_parts(zf)
-    worksheet_members = [n for n in zf.NameToInfo if n.startswith("xl/worksheets/") and n.endswith(".xml")
-                         and "/_rels/" not in n]
-    n_sheets = max(len(parts), len(worksheet_members))
+        member = targets.get(rid)
+        if member in zf.NameToInfo:
+            members[member] = name.decode("utf-8", "replace")
+    n_sheets = max(len(members), len(_XLSX_SHEET_TAG_ANY.findall(workbook)))
     if n_sheets > limits.max_sheets:
         raise _refuse(
             path, f"工作簿有 {n_sheets} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
             "too_many_sheets",
         )
-    names = {member: name for name, member in parts if member}
-    for member in worksheet_members:
-        _check_xlsx_sheet(path, zf, member, names.get(member, member), limits)
+    return members
 
 
-def _check_xlsx_sheet(path: Path, zf: zipfile.ZipFile, member: str, sheet: str, limits: Limits) -> None:
+def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
     max_row = max_col = 0
     state = [0, 0]  # current row and column, for cells placed without a reference
     first = True
-    for chunk in _iter_chunks(zf, member):
+    for chunk in chunks:
         if first:
+            if _is_utf16(chunk):
+                # calamine reads such a sheet as empty; openpyxl would not: refuse both ways
+                raise _refuse(path, f"工作表“{sheet}”使用 UTF-16 编码，不受支持，请用 Excel 另存为 .xlsx 后重新提交",
+                              "unsupported")
             _check_dimension(path, chunk, sheet, limits)
             first = False
         # Fast path: every cell starts with its reference (Excel, WPS, LibreOffice and
@@ -676,7 +713,7 @@ _ODS_VALUE = re.compile(rb"value-type=|formula=")
 _ODS_NAME = re.compile(rb'\bname="([^"]*)"')
 
 
-def _check_ods_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
+def _check_ods_sheets(path: Path, chunks, limits: Limits) -> None:
     """Walk content.xml's table/row/cell tags, expanding repeat counts arithmetically.
 
     A cell counts as used when it has a value type, a formula or child content; repeated
@@ -692,7 +729,7 @@ def _check_ods_sheets(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
         if refusal:
             raise refusal
 
-    for chunk in _iter_chunks(zf, "content.xml"):
+    for chunk in chunks:
         for m in _ODS_TAG.finditer(chunk):
             closing, tag, attrs, selfclosing = m.group(1), m.group(2), m.group(3), m.group(4)
             if tag == b"table":
