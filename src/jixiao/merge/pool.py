@@ -56,7 +56,24 @@ def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
                                 mtime)
 
 
+def _quiet_stderr() -> None:
+    """A worker that dies on a hostile file must not print a trace (Python faulthandler,
+    a Rust panic message) over the progress bar: the file's R01 line says what happened."""
+    if os.environ.get("JIXIAO_DEBUG") == "1":
+        return
+    import faulthandler
+
+    faulthandler.disable()
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
 def _worker_main(conn, settings: WorkerSettings) -> None:
+    _quiet_stderr()
     if settings.memory_bytes:
         try:
             import resource

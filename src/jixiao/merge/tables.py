@@ -269,6 +269,9 @@ def frames(store: RowStore, plan: Plan) -> dict[str, Any]:
     """Every table as a pandas DataFrame (columns: the Chinese labels)."""
     import pandas as pd
 
+    # pandas 3 has a text dtype whose missing value is NaN (what read_parquet/read_csv
+    # give); pandas 2 keeps text as objects, where astype("str") would write "None".
+    text_dtype = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
     rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
     for table, row in iter_rows(store, plan):
         rows[table].append(row)
@@ -280,7 +283,9 @@ def frames(store: RowStore, plan: Plan) -> dict[str, Any]:
         for c in columns:
             if c.kind == "int":
                 df[c.label] = df[c.label].astype("Int64")
-            elif c.kind != "text":
+            elif c.kind == "text":
+                df[c.label] = df[c.label].astype(text_dtype)
+            else:
                 df[c.label] = df[c.label].astype("float64")
         out[table] = df
     return out
