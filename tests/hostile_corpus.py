@@ -419,6 +419,11 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
     _encrypt(good, encrypted)
     add("encrypted_package.xls", "encrypted", "an OLE container holding an EncryptedPackage stream").write_bytes(
         _patch_ole_stream_name(good_xls_bytes, "Workbook", "EncryptedPackage"))
+    # FILEPASS (0x002F) in the globals is how BIFF marks an open password; overwrite the
+    # type of WRITEACCESS (0x005C, 112 bytes), which sits there in every xlwt file.
+    writeaccess = good_xls_bytes.find(b"\x5c\x00\x70\x00")
+    add("encrypted_biff.xls", "encrypted", "a .xls whose globals hold a FILEPASS record").write_bytes(
+        good_xls_bytes[:writeaccess] + b"\x2f\x00" + good_xls_bytes[writeaccess + 2:])
     add("word_in_ole.xls", "not_spreadsheet", "a legacy Word document renamed .xls").write_bytes(
         _patch_ole_stream_name(good_xls_bytes, "Workbook", "WordDocument"))
     zip_encrypted = bytearray(good_bytes)
