@@ -4,7 +4,8 @@
 
 Prints, for the same N copies of one form: the safety gate alone (sniff + zip checks),
 calamine reading alone (what read_grids does after the gate), read_grids (gate + read),
-and the isolated reader (read_grids in a kept child process, one pipe round trip a file).
+with percent formats, and the isolated reader (read_grids in a kept child process, one
+pipe round trip a file).
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def main() -> None:
         rate("read without the gate (calamine -> Grid)", paths,
              lambda p: readers._read_workbook(p, "xlsx", limits, time.monotonic() + 60))
         rate("read_grids (gate + read)", paths, lambda p: read_grids(p, limits))
+        rate("read_grids(percent_formats=True)", paths, lambda p: read_grids(p, limits, percent_formats=True))
         with IsolatedReader(limits) as reader:
             rate("IsolatedReader.read (child process + pipe)", paths, reader.read)
 

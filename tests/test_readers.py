@@ -112,7 +112,29 @@ def test_xlsxwriter_form_values_merges_and_origin(tmp_path):
     assert grid.value(4, 4) is True
     assert grid.value(4, 5) == 990.8  # the cached value, as calamine gives it
     assert (grid.height, grid.width) == (5, 6)  # trimmed to the values B2:G6; the merge is kept whole
-    assert grid.percent_cells is None
+    assert grid.percent_cells is None  # formats unknown unless asked for
+
+
+def test_percent_formats_of_xlsx_cells_when_asked(tmp_path):
+    path = tmp_path / "pct.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("自评表")
+    builtin = wb.add_format({"num_format": 10})  # 0.00%
+    custom = wb.add_format({"num_format": '[Red]0.0%;"无"'})
+    quoted = wb.add_format({"num_format": '0.00"%"'})  # a literal %, not a percent format
+    money = wb.add_format({"num_format": "#,##0.00"})
+    ws.write("B2", "执行率")
+    ws.write_number("C3", 0.9949, builtin)
+    ws.write_number("D3", 0.5, custom)
+    ws.write_number("E3", 99.49, quoted)
+    ws.write_number("F3", 495.4, money)
+    ws.merge_range("I3:J3", 0.75, builtin)
+    wb.close()
+    grid = read_grids(path, percent_formats=True)[0]
+    assert grid.origin == (1, 1)
+    assert {grid.ref(r, c) for r, c in grid.percent_cells} == {"C3", "D3", "I3", "J3"}
+    assert grid.is_percent(1, 1) is True and grid.is_percent(1, 3) is False
+    assert read_grids(form_xls(tmp_path / "f.xls"), percent_formats=True)[0].percent_cells is None
 
 
 def test_the_same_form_in_every_format_reads_the_same(tmp_path):

@@ -16,7 +16,15 @@ from typing import Any
 
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
-from jixiao.io.safety import Limits, check_file, decode_text, too_many_cells_error
+from jixiao.io.safety import (
+    Limits,
+    check_file,
+    column_number,
+    decode_text,
+    iter_xml_chunks,
+    too_many_cells_error,
+    xlsx_sheet_members,
+)
 
 #: Extensions calamine picks its parser by; when the content says otherwise we pass bytes.
 _CALAMINE_EXTENSIONS = {"xlsx": {".xlsx", ".xlsm", ".xltx", ".xltm"}, "xls": {".xls", ".xlt"}, "ods": {".ods", ".ots"}}
@@ -37,7 +45,8 @@ class SheetGrid(Grid):
         return self.visibility != "visible"
 
 
-def read_grids(path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
+               percent_formats: bool = False) -> list[SheetGrid]:
     """Gate the file (sniff + zip checks), then read every worksheet into a grid.
 
     Hidden sheets are included and marked. Cell values are what the reader gives: str,
@@ -45,6 +54,11 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None) -> li
     rows and columns are trimmed; leading empty ones are dropped too and recorded in
     ``origin``, so ``Grid.ref`` still names the real cell. Merged ranges are in grid
     coordinates, clipped at the top-left and bounded by the limits.
+
+    ``percent_cells`` is None (formats unknown) unless ``percent_formats`` is set and the
+    file is an .xlsx: then it holds the cells whose number format shows a percent. That
+    costs a second look at styles and sheet XML (about as much again as calamine's read),
+    so it is asked for, not default.
     """
     limits = limits or Limits.from_env()
     path = Path(path)
@@ -53,7 +67,7 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None) -> li
     try:
         if kind == "text":
             return [_read_text(path, limits, deadline)]
-        return _read_workbook(path, kind, limits, deadline)
+        return _read_workbook(path, kind, limits, deadline, percent_formats)
     except ReadError:
         raise
     except MemoryError:
@@ -107,7 +121,9 @@ def _open_workbook(path: Path, kind: str):
         return CalamineWorkbook.from_filelike(fh)
 
 
-def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float) -> list[SheetGrid]:
+def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float,
+                   percent_formats: bool = False) -> list[SheetGrid]:
+    percent = _xlsx_percent_cells(path, limits) if kind == "xlsx" and percent_formats else {}
     workbook = _open_workbook(path, kind)
     try:
         metadata = workbook.sheets_metadata
@@ -133,11 +149,64 @@ def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float) -> li
             values = sheet.to_python(skip_empty_area=True)
             origin = sheet.start or (0, 0)
             merged = sheet.merged_cell_ranges or []
-            grids.append(_make_grid(meta.name, values, merged, origin, _visibility(meta),
-                                    limits))
+            grid = _make_grid(meta.name, values, merged, origin, _visibility(meta), limits)
+            if meta.name in percent:
+                grid.percent_cells = {(r - origin[0], c - origin[1]) for r, c in percent[meta.name]
+                                      if r >= origin[0] and c >= origin[1]}
+            grids.append(grid)
         return grids
     finally:
         workbook.close()
+
+
+# Number formats 9 and 10 are the built-in 0% and 0.00%.
+_BUILTIN_PERCENT_FORMATS = {9, 10}
+_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
+_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
+
+
+def _is_percent_format(code: str) -> bool:
+    """A "%" outside quoted text, escapes and [colour]/[condition] brackets."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.replace("&quot;", '"'))
+    return "%" in code
+
+
+def _xlsx_percent_cells(path: Path, limits: Limits) -> dict[str, set[tuple[int, int]]]:
+    """{sheet name: absolute (row, col) of cells whose number format shows a percent}.
+
+    calamine gives values without formats; the central system's 执行率 is a fraction in a
+    %-formatted cell, so the layout parser wants to know. Cells are matched as Excel writes
+    them (<c r="A1" s="3">); a cell written otherwise is not seen (best effort).
+    """
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        styles = zf.NameToInfo.get("xl/styles.xml")
+        percent_styles: set[int] = set()
+        if styles is not None:
+            xml = b"".join(iter_xml_chunks(path, zf, styles))
+            percent_ids = set(_BUILTIN_PERCENT_FORMATS)
+            for fmt_id, code in _NUMFMT.findall(xml):
+                if _is_percent_format(code.decode("utf-8", "replace")):
+                    percent_ids.add(int(fmt_id))
+            section = _CELL_XFS.search(xml)
+            for index, attrs in enumerate(_XF.findall(section.group(0)) if section else []):
+                fmt = _XF_NUMFMT.search(attrs)
+                if fmt and int(fmt.group(1)) in percent_ids:
+                    percent_styles.add(index)
+        result: dict[str, set[tuple[int, int]]] = {}
+        for member, name in xlsx_sheet_members(path, zf, limits).items():
+            cells: set[tuple[int, int]] = set()
+            if percent_styles:
+                for chunk in iter_xml_chunks(path, zf, zf.getinfo(member)):
+                    for col, row, style in _STYLED_CELL.findall(chunk):
+                        if int(style) in percent_styles:
+                            cells.add((int(row) - 1, column_number(col) - 1))
+            result[name] = cells
+        return result
 
 
 def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int, int], visibility: str,
@@ -274,9 +343,9 @@ def _isolated_worker(conn, max_memory_bytes: int) -> None:
             return
         if request is None:
             return
-        path, limits = request
+        path, limits, percent_formats = request
         try:
-            conn.send(("ok", read_grids(path, limits)))
+            conn.send(("ok", read_grids(path, limits, percent_formats=percent_formats)))
         except ReadError as exc:
             conn.send(("error", (exc.path, exc.reason, exc.kind)))
         except MemoryError:
@@ -328,7 +397,8 @@ class IsolatedReader:
                 process.kill()
                 process.join()
 
-    def read(self, path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+    def read(self, path: str | os.PathLike[str], limits: Limits | None = None, *,
+             percent_formats: bool = False) -> list[SheetGrid]:
         limits = limits or self.limits
         path = str(path)
         if self._process is None or not self._process.is_alive():
@@ -336,7 +406,7 @@ class IsolatedReader:
             self._start()
         assert self._conn is not None and self._process is not None
         try:
-            self._conn.send((path, limits))
+            self._conn.send((path, limits, percent_formats))
             if not self._conn.poll(limits.time_budget_s):
                 self._stop(kill=True)
                 raise ReadError(path, f"文件读取超时（超过 {limits.time_budget_s:g} 秒），文件可能含有异常大量的数据",
@@ -365,7 +435,8 @@ class IsolatedReader:
 _shared_reader: IsolatedReader | None = None
 
 
-def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = None) -> list[SheetGrid]:
+def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = None, *,
+                        percent_formats: bool = False) -> list[SheetGrid]:
     """read_grids in a child process with a hard time budget; a crash becomes a ReadError.
 
     Uses one child per parent process, kept between calls. Callers reading many files in
@@ -379,4 +450,4 @@ def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = No
 
         _shared_reader = IsolatedReader(limits)
         atexit.register(_shared_reader.close)
-    return _shared_reader.read(path, limits)
+    return _shared_reader.read(path, limits, percent_formats=percent_formats)

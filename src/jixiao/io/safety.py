@@ -457,11 +457,11 @@ def _check_zip_contents(path: Path, zf: zipfile.ZipFile, limits: Limits, kind: s
     declare entities, and a sheet's cells are scanned for the used area on the way."""
     infos = zf.infolist()
     _check_directory(path, infos, limits)
-    sheets = _xlsx_sheet_members(path, zf, limits) if kind == "xlsx" else {}
+    sheets = xlsx_sheet_members(path, zf, limits) if kind == "xlsx" else {}
     for info in infos:
         if info.is_dir() or not _is_xml_part(zf, info, sheets):
             continue  # images, vbaProject.bin: no reader parses them as XML
-        chunks = _iter_chunks(path, zf, info)
+        chunks = iter_xml_chunks(path, zf, info)
         if info.filename in sheets:
             _check_xlsx_sheet(path, chunks, sheets[info.filename], limits)
         elif kind == "ods" and info.filename == "content.xml":
@@ -609,7 +609,7 @@ def _inflate(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
         raise zipfile.BadZipFile("member size or CRC differs from the directory")
 
 
-def _iter_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+def iter_xml_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
     """An XML member's bytes in chunks cut just before a "<", so no tag spans two chunks;
     the first chunk's prolog is checked before anything else sees it."""
     carry = b""
@@ -655,7 +655,7 @@ _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
 _XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
 
 
-def _column_number(letters: bytes) -> int:
+def column_number(letters: bytes) -> int:
     """b"A" -> 1, b"XFD" -> 16384."""
     n = 0
     for ch in letters.upper():
@@ -663,12 +663,12 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
+def xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
     """{member: sheet name} for every sheet part, by the workbook's relationships and by
     location (a part the workbook does not list is still scanned); refuses too many."""
-    workbook = b"".join(_iter_chunks(path, zf, zf.getinfo("xl/workbook.xml")))
+    workbook = b"".join(iter_xml_chunks(path, zf, zf.getinfo("xl/workbook.xml")))
     rels = zf.NameToInfo.get("xl/_rels/workbook.xml.rels")
-    rels_xml = b"".join(_iter_chunks(path, zf, rels)) if rels else b""
+    rels_xml = b"".join(iter_xml_chunks(path, zf, rels)) if rels else b""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
@@ -713,7 +713,7 @@ def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
         if refs and len(refs) == chunk.count(b"<c ") + chunk.count(b"<c>") and b":c " not in chunk:
             cols, rows = zip(*refs)
             bound_row = max(max_row, max(map(int, set(rows))))
-            bound_col = max(max_col, max(map(_column_number, set(cols))))
+            bound_col = max(max_col, max(map(column_number, set(cols))))
             if too_many_cells_error(path, sheet, bound_row, bound_col, limits) is None:
                 max_row, max_col = bound_row, bound_col
                 state[:] = [max_row, 0]  # an upper bound if a later chunk lacks references
@@ -732,7 +732,7 @@ def _check_dimension(path: Path, head: bytes, sheet: str, limits: Limits) -> Non
         last = dimension.group(1).split(b":")[-1]
         ref = re.fullmatch(rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})", last)
         if ref:
-            refusal = too_many_cells_error(path, sheet, int(ref.group(2)), _column_number(ref.group(1)), limits)
+            refusal = too_many_cells_error(path, sheet, int(ref.group(2)), column_number(ref.group(1)), limits)
             if refusal:
                 raise refusal
 
@@ -751,7 +751,7 @@ def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> 
             continue
         ref = _XLSX_CELL_REF.search(attrs)
         if ref:
-            col = _column_number(ref.group(1))
+            col = column_number(ref.group(1))
             cell_row = int(ref.group(2))
         else:
             col += 1
