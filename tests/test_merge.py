@@ -273,3 +273,19 @@ def test_cli_merge_bad_format_is_one_line(returns):
 
     res = CliRunner().invoke(cli, ["merge", str(returns["folder"]), "--format", "pdf"])
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_interrupted_write_leaves_no_output_and_no_temporary_file(returns, tmp_path, monkeypatch, fmt):
+    import jixiao.merge.tables as tables
+    import jixiao.summary_writer as summary_writer
+
+    def fail(self, table, row):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary_writer.SummaryWorkbook, "add", fail)
+    monkeypatch.setattr(tables.CsvTables, "add", fail)
+    out = tmp_path / ("汇总.xlsx" if fmt == "xlsx" else "汇总.csv")
+    with pytest.raises(KeyboardInterrupt):
+        jixiao.merge([returns["folder"] / "in"], output=out, fmt=fmt, jobs=1, quiet=True)
+    assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from jixiao.io.atomic import atomic_path
 from jixiao.io.grid import column_letter
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column
 
@@ -172,15 +173,8 @@ class SummaryWorkbook:
                 self._write_submissions(unit_submissions or [])
             self._write_stats(stats, grade_order, overview)
             self.wb.close()
-            fd, final_tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".xlsx.tmp",
-                                             dir=self.path.parent)
-            os.close(fd)
-            try:
-                self._splice(final_tmp)
-                os.replace(final_tmp, self.path)
-            except BaseException:
-                Path(final_tmp).unlink(missing_ok=True)
-                raise
+            with atomic_path(self.path) as tmp:
+                self._splice(str(tmp))
         finally:
             self._cleanup()
 

@@ -50,25 +50,11 @@ class MergeResult:
 
         return frames(self._store, self._plan)
 
-    @property
-    def projects(self):
-        return self._frames["projects"]
-
-    @property
-    def indicators(self):
-        return self._frames["indicators"]
-
-    @property
-    def findings(self):
-        return self._frames["findings"]
-
-    @property
-    def unreadable(self):
-        return self._frames["unreadable"]
-
-    @property
-    def submissions(self):
-        return self._frames.get("submissions")
+    projects = property(lambda self: self._frames["projects"], doc="项目汇总")
+    indicators = property(lambda self: self._frames["indicators"], doc="指标明细")
+    findings = property(lambda self: self._frames["findings"], doc="问题清单")
+    unreadable = property(lambda self: self._frames["unreadable"], doc="未读取文件")
+    submissions = property(lambda self: self._frames.get("submissions"), doc="报送情况 (with a manifest)")
 
     def close(self) -> None:
         """Drop the spilled rows (also done when the result is garbage-collected)."""

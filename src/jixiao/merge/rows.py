@@ -16,7 +16,7 @@ from jixiao.merge.columns import SEVERITY_LABELS
 from jixiao.model import Finding
 from jixiao.profiles import load_profile
 from jixiao.scoring import fund_budget_executed, reference_score
-from jixiao.values import FreeText, Qualitative, Quantity, format_number, normalize_label, parse_measure
+from jixiao.values import Qualitative, Quantity, format_number, normalize_label, parse_measure
 
 BAND_LABELS = {"met": "达成", "partial": "部分达成", "unmet": "未达成"}
 
@@ -115,9 +115,7 @@ def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, st
         return m.op, number(m.value), m.unit, None
     if isinstance(m, Qualitative):
         return None, None, None, BAND_LABELS.get(m.band, m.band)
-    if isinstance(m, FreeText) or m is None:
-        return None, None, None, None
-    return None, None, None, None
+    return None, None, None, None  # free text or empty: nothing to compute with
 
 
 def indicator_rows(path: str, form: FormResult) -> list[tuple]:

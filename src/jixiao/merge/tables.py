@@ -171,21 +171,42 @@ def table_paths(output: str | os.PathLike, fmt: str, tables: list[str]) -> dict[
     return {t: out.parent / f"{stem}_{TABLE_FILE_NAMES[t]}{suffix}" for t in tables}
 
 
-def _temp_beside(path: Path) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    return tmp
+class _AtomicTables:
+    """One output file per table, each written to a temporary file beside it and renamed
+    into place only when every table is complete."""
+
+    def __init__(self, paths: dict[str, Path]) -> None:
+        from contextlib import ExitStack
+
+        from jixiao.io.atomic import atomic_path
+
+        self._stack = ExitStack()
+        self._tmp = {t: self._stack.enter_context(atomic_path(p)) for t, p in paths.items()}
+
+    def _finish(self) -> None:
+        """Close the writers (subclasses)."""
+
+    def close(self) -> None:
+        self._finish()
+        self._stack.close()
+
+    def abort(self) -> None:
+        try:
+            self._finish()
+        except Exception:
+            pass
+        # Leaving the stack with an exception deletes the temporary files.
+        self._stack.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
-class CsvTables:
+class CsvTables(_AtomicTables):
     def __init__(self, paths: dict[str, Path]) -> None:
         import csv
 
         from jixiao.io.csvsafe import safe_csv_cell
 
+        super().__init__(paths)
         self._safe = safe_csv_cell
-        self._paths = paths
-        self._tmp = {t: _temp_beside(p) for t, p in paths.items()}
         self._fh = {t: open(tmp, "w", encoding="utf-8-sig", newline="") for t, tmp in self._tmp.items()}
         self._writers = {t: csv.writer(fh) for t, fh in self._fh.items()}
         for t, w in self._writers.items():
@@ -195,17 +216,9 @@ class CsvTables:
         safe = self._safe
         self._writers[table].writerow([safe(v) for v in row])
 
-    def close(self) -> None:
+    def _finish(self) -> None:
         for fh in self._fh.values():
             fh.close()
-        for t, tmp in self._tmp.items():
-            os.replace(tmp, self._paths[t])
-
-    def abort(self) -> None:
-        for fh in self._fh.values():
-            fh.close()
-        for tmp in self._tmp.values():
-            Path(tmp).unlink(missing_ok=True)
 
 
 def arrow_schema(columns: tuple[Column, ...]):
@@ -215,7 +228,7 @@ def arrow_schema(columns: tuple[Column, ...]):
     return pa.schema([(c.label, types.get(c.kind, pa.float64())) for c in columns])
 
 
-class ParquetTables:
+class ParquetTables(_AtomicTables):
     BATCH_ROWS = 20_000
 
     def __init__(self, paths: dict[str, Path]) -> None:
@@ -225,8 +238,7 @@ class ParquetTables:
             from jixiao.errors import UsageError
 
             raise UsageError("输出 Parquet 需要安装 pyarrow：pip install 'jixiao[parquet]'") from None
-        self._paths = paths
-        self._tmp = {t: _temp_beside(p) for t, p in paths.items()}
+        super().__init__(paths)
         self._schemas = {t: arrow_schema(TABLES[t][1]) for t in paths}
         self._writers = {t: pq.ParquetWriter(self._tmp[t], self._schemas[t]) for t in paths}
         self._buffers: dict[str, list[tuple]] = {t: [] for t in paths}
@@ -248,21 +260,10 @@ class ParquetTables:
             self._writers[table].write_table(pa.Table.from_arrays(arrays, schema=schema))
             buf.clear()
 
-    def close(self) -> None:
-        for t in self._writers:
+    def _finish(self) -> None:
+        for t, writer in self._writers.items():
             self._flush(t)
-            self._writers[t].close()
-        for t, tmp in self._tmp.items():
-            os.replace(tmp, self._paths[t])
-
-    def abort(self) -> None:
-        for w in self._writers.values():
-            try:
-                w.close()
-            except Exception:
-                pass
-        for tmp in self._tmp.values():
-            Path(tmp).unlink(missing_ok=True)
+            writer.close()
 
 
 def frames(store: RowStore, plan: Plan) -> dict[str, Any]:

@@ -1,0 +1,175 @@
+"""How fast `jixiao merge` consolidates N filled workbooks, beside two reference readers.
+
+    python benchmarks/merge.py                # N = 2,000
+    python benchmarks/merge.py --n 10000      # the deadline-week size
+
+Prints, in one run and on the same files: files/s and peak RSS of jixiao merge with
+--jobs 1 and with every core; the same for an openpyxl-only baseline (read_only=True,
+every cell of every sheet; run on a sample, it is slow); and raw unzip + ElementTree parse
+of the sheet XML as the ceiling. Each measurement runs in a fresh process so its peak RSS is
+its own: "parent" is that process (ru_maxrss of RUSAGE_SELF), "worker" the largest of its
+children (RUSAGE_CHILDREN), "tree" = parent + jobs x worker, an upper bound of the whole
+process tree. The goals of issue 5 are printed beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from multiprocessing import Pool
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+GOAL_VS_OPENPYXL = 10.0
+GOAL_VS_RAW = 0.5
+GOAL_10K_SECONDS = 20.0
+GOAL_RSS_MB = 500.0
+
+
+# ---------------------------------------------------------------- the readers measured
+
+def _openpyxl_read(path: str) -> int:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    cells = 0
+    for ws in wb.worksheets:
+        ws.reset_dimensions()  # read_only trusts <dimension>; read what is really there
+        for row in ws.iter_rows(values_only=True):
+            cells += sum(v is not None for v in row)
+    wb.close()
+    return cells
+
+
+def _raw_read(path: str) -> int:
+    from xml.etree import ElementTree
+
+    with zipfile.ZipFile(path) as zf:
+        cells = 0
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet") and name.endswith(".xml"):
+                root = ElementTree.fromstring(zf.read(name))
+                cells += sum(1 for _ in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}c"))
+        if "xl/sharedStrings.xml" in zf.NameToInfo:
+            ElementTree.fromstring(zf.read("xl/sharedStrings.xml"))
+    return cells
+
+
+def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
+    files = sorted(str(p) for p in Path(folder).glob("unit*/*.xlsx"))[:limit]
+    start = time.perf_counter()
+    if kind == "merge":
+        import jixiao
+
+        with tempfile.TemporaryDirectory() as out:
+            result = jixiao.merge(files, output=Path(out) / "汇总.xlsx", jobs=jobs, quiet=True)
+            forms = result.forms
+            result.close()
+    else:
+        reader = _openpyxl_read if kind == "openpyxl" else _raw_read
+        if jobs == 1:
+            forms = sum(1 for f in files if reader(f))
+        else:
+            with Pool(jobs) as pool:
+                forms = sum(1 for n in pool.imap_unordered(reader, files, chunksize=8) if n)
+    seconds = time.perf_counter() - start
+    return {"kind": kind, "jobs": jobs, "files": len(files), "forms": forms, "seconds": seconds,
+            "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def measure(kind: str, folder: Path, jobs: int, limit: int | None = None) -> dict:
+    """Run one measurement in a fresh interpreter (its own peak RSS)."""
+    cmd = [sys.executable, __file__, "--_measure", kind, "--folder", str(folder), "--jobs", str(jobs)]
+    if limit:
+        cmd += ["--limit", str(limit)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- report
+
+def _rate(m: dict) -> float:
+    return m["files"] / m["seconds"] if m["seconds"] else float("inf")
+
+
+def _tree_mb(m: dict) -> float:
+    workers = m["jobs"] if m["kind"] == "merge" or m["jobs"] > 1 else 0
+    return m["parent_mb"] + workers * m["worker_mb"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000, help="workbooks to generate (default 2,000)")
+    ap.add_argument("--folder", default=None, help="corpus folder (default: a cached one in /tmp)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="'all cores' (default: every core)")
+    ap.add_argument("--openpyxl-sample", type=int, default=300,
+                    help="files the openpyxl baseline reads (it is ~25x slower)")
+    ap.add_argument("--_measure", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args._measure:
+        print(json.dumps(_measure(args._measure, args.folder, args.jobs, args.limit)))
+        return
+
+    from make_corpus import make_corpus
+
+    folder = Path(args.folder or Path(tempfile.gettempdir()) / f"jixiao-bench-corpus-{args.n}")
+    t = time.perf_counter()
+    files = make_corpus(folder, args.n)
+    print(f"corpus: {len(files)} workbooks in {folder} (ready in {time.perf_counter() - t:.1f} s); "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
+
+    all_jobs = args.jobs
+    sample = min(args.openpyxl_sample, len(files))
+    runs = [
+        ("jixiao merge", measure("merge", folder, 1)),
+        ("jixiao merge", measure("merge", folder, all_jobs)),
+        ("openpyxl read-only", measure("openpyxl", folder, 1, sample)),
+        ("openpyxl read-only", measure("openpyxl", folder, all_jobs, sample)),
+        ("unzip + ElementTree", measure("raw", folder, 1)),
+        ("unzip + ElementTree", measure("raw", folder, all_jobs)),
+    ]
+    small = measure("merge", folder, all_jobs, max(1, len(files) // 5))
+
+    print(f"\n{'reader':<22}{'jobs':>5}{'files':>8}{'seconds':>9}{'files/s':>9}"
+          f"{'parent MB':>11}{'worker MB':>11}{'tree MB':>9}")
+    for name, m in runs:
+        print(f"{name:<22}{m['jobs']:>5}{m['files']:>8}{m['seconds']:>9.2f}{_rate(m):>9.0f}"
+              f"{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{_tree_mb(m):>9.0f}")
+
+    merge_all, openpyxl_all, raw_all = runs[1][1], runs[3][1], runs[5][1]
+    vs_openpyxl = _rate(merge_all) / _rate(openpyxl_all)
+    vs_raw = _rate(merge_all) / _rate(raw_all)
+    t10k = 10_000 / _rate(merge_all)
+    measured_10k = "measured" if merge_all["files"] >= 10_000 else f"extrapolated from {merge_all['files']}"
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    print(f"\ngoals (issue 5), jixiao merge with {all_jobs} jobs:")
+    print(f"  vs openpyxl read-only  {vs_openpyxl:6.1f}x   goal >= {GOAL_VS_OPENPYXL:.0f}x   "
+          f"{verdict(vs_openpyxl >= GOAL_VS_OPENPYXL)}")
+    print(f"  vs unzip+ElementTree   {vs_raw:6.0%}    goal >= {GOAL_VS_RAW:.0%}    "
+          f"{verdict(vs_raw >= GOAL_VS_RAW)}")
+    print(f"  10,000 workbooks       {t10k:6.1f} s  goal < {GOAL_10K_SECONDS:.0f} s    "
+          f"{verdict(t10k < GOAL_10K_SECONDS)} ({measured_10k})")
+    peak = max(_tree_mb(m) for _, m in runs[:2])
+    print(f"  peak RSS (tree)        {peak:6.0f} MB goal < {GOAL_RSS_MB:.0f} MB  {verdict(peak < GOAL_RSS_MB)}")
+    print(f"  RSS vs N: {small['files']} files -> parent {small['parent_mb']:.0f} MB, worker "
+          f"{small['worker_mb']:.0f} MB; {merge_all['files']} files -> parent "
+          f"{merge_all['parent_mb']:.0f} MB, worker {merge_all['worker_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
