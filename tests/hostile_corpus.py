@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from jixiao.io.grid import column_letter
+
 
 @dataclass
 class HostileCase:
@@ -65,15 +67,6 @@ FORM_ROWS: list[list[object]] = [
     ["总分", None, None, None, None, None, 100.0, 94.95],
 ]
 FORM_MERGES = ["A1:I1", "A2:I2", "B3:I3", "B4:E4", "G4:I4", "A5:A9", "A10:A11", "A12:A19", "A20:F20"]
-
-
-def _col(c: int) -> str:
-    s = ""
-    c += 1
-    while c:
-        c, r = divmod(c - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 # --- minimal xlsx parts ------------------------------------------------------------------
@@ -123,7 +116,7 @@ _ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relatio
 
 
 def _cell(r: int, c: int, value: object) -> str:
-    ref = f"{_col(c)}{r + 1}"
+    ref = f"{column_letter(c)}{r + 1}"
     if value is None:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -458,7 +451,7 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
                    for r in range(1, 200_001))
     write_xlsx(add("rows_200k.xlsx", "too_many_cells", "a sheet that really has 200,000 rows"),
                [("S", f"{_DECL}<worksheet {_NS}><sheetData>{rows}</sheetData></worksheet>")])
-    cols = "".join(f'<c r="{_col(c)}1"><v>{c}</v></c>' for c in range(10_000))
+    cols = "".join(f'<c r="{column_letter(c)}1"><v>{c}</v></c>' for c in range(10_000))
     write_xlsx(add("cols_10k.xlsx", "too_many_cells", "one row of 10,000 columns"),
                [("S", f'{_DECL}<worksheet {_NS}><sheetData><row r="1">{cols}</row></sheetData></worksheet>')])
     norefs = "".join(f"<row><c><v>{rng.random()}</v></c></row>" for _ in range(60_000))
