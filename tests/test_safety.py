@@ -69,8 +69,11 @@ def test_real_central_export_is_xls(tmp_path):
     assert sniff(renamed) == "xls"
 
 
-def test_seed_text_is_text():
+def test_seed_text_is_text(tmp_path):
     assert sniff(SEED_TXT) == "text"
+    bm = tmp_path / "bm.csv"  # starts like a BMP signature, but is text
+    bm.write_text("BMI,身高\n22,170\n", encoding="utf-8")
+    assert sniff(bm) == "text"
 
 
 def test_xlsxwriter_and_ods_forms(tmp_path):
@@ -96,6 +99,7 @@ def test_xlsxwriter_and_ods_forms(tmp_path):
         ("page.xls", b"<html><table><tr><td>1</td></tr></table></html>", "unsupported", "另存为"),
         ("words.txt", "只是一段文字\n".encode(), "not_spreadsheet", "制表符或逗号"),
         ("odd.csv", b"a,b\n\x80\x80\xff,1\n", "encoding", "编码"),
+        ("image.csv", b"BM\x36\x00\x0c\x00\x00\x00\x00\x00", "not_spreadsheet", "BMP"),
     ],
 )
 def test_refusals_by_content(tmp_path, name, content, kind, words):

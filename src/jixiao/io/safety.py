@@ -44,8 +44,11 @@ KINDS = {
 }
 
 MB = 1024 * 1024
+#: Text tables are read only under these names; content decides everything else.
 TEXT_EXTENSIONS = {".csv", ".tsv", ".txt"}
 SPREADSHEET_EXTENSIONS = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods", ".ots"}
+#: What a caller walking a folder should hand to the reader (anything else is skipped).
+INPUT_EXTENSIONS = TEXT_EXTENSIONS | SPREADSHEET_EXTENSIONS
 # How much of a file's head is read to tell text from binary and find the XML prolog.
 HEAD_BYTES = 64 * 1024
 # Members are inflated in chunks of this size so memory stays flat whatever they claim.
@@ -133,7 +136,6 @@ _BINARY_SIGNATURES: list[tuple[bytes, str]] = [
     (b"\x89PNG", "文件内容是图片（PNG），不是电子表格文件，请提交 Excel 工作簿"),
     (b"\xff\xd8\xff", "文件内容是图片（JPEG），不是电子表格文件，请提交 Excel 工作簿"),
     (b"GIF8", "文件内容是图片（GIF），不是电子表格文件，请提交 Excel 工作簿"),
-    (b"BM", "文件内容是图片（BMP），不是电子表格文件，请提交 Excel 工作簿"),
     (b"II*\x00", "文件内容是图片（TIFF），不是电子表格文件，请提交 Excel 工作簿"),
     (b"MM\x00*", "文件内容是图片（TIFF），不是电子表格文件，请提交 Excel 工作簿"),
     (b"Rar!", "文件是 RAR 压缩包，不是电子表格文件，请解压后提交其中的工作簿"),
@@ -141,6 +143,10 @@ _BINARY_SIGNATURES: list[tuple[bytes, str]] = [
     (b"\x1f\x8b", "文件是 gzip 压缩包，不是电子表格文件，请解压后提交其中的工作簿"),
     (b"{\\rtf", "文件内容是 RTF 文档，不是电子表格文件，请提交 Excel 工作簿"),
     (b"\x7fELF", "文件是可执行程序，不是电子表格文件"),
+]
+# Two-letter signatures a text table could start with too: binary only when NULs follow.
+_WEAK_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"BM", "文件内容是图片（BMP），不是电子表格文件，请提交 Excel 工作簿"),
     (b"MZ", "文件是可执行程序，不是电子表格文件"),
 ]
 # Excel 2.1-4.0 worksheets are bare BIFF records, not OLE containers.
@@ -196,6 +202,9 @@ def _classify(path: Path, limits: Limits, check: bool) -> str:
         raise _refuse(path, "文件已损坏（压缩结构不完整），请重新导出后提交", "corrupt")
     for signature, reason in _BINARY_SIGNATURES:
         if head.startswith(signature):
+            raise _refuse(path, reason, "not_spreadsheet")
+    for signature, reason in _WEAK_SIGNATURES:
+        if head.startswith(signature) and b"\x00" in head[:64]:
             raise _refuse(path, reason, "not_spreadsheet")
     if head.startswith(_OLD_BIFF):
         raise _refuse(
@@ -406,21 +415,19 @@ def _sniff_text(path: Path, head: bytes) -> str:
             raise _refuse(path, "无法识别文本文件的编码（支持 UTF-8、UTF-16、GB18030），请另存为 UTF-8 后重新提交",
                           "encoding")
         raise _refuse(path, "文件内容无法识别，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet")
-    for marker, reason in _TEXT_CONTENT_HINTS:
-        if marker in lowered:
-            raise _refuse(path, reason, "unsupported")
+    if lowered.startswith(b"<"):  # markup, not a table of text
+        for marker, reason in _TEXT_CONTENT_HINTS:
+            if marker in lowered:
+                raise _refuse(path, reason, "unsupported")
     ext = path.suffix.lower()
     if ext not in TEXT_EXTENSIONS:
         shown = ext or "（无扩展名）"
         raise _refuse(
             path, f"文件扩展名为 {shown}，但内容是纯文本，不是电子表格文件，请提交 Excel 工作簿", "not_spreadsheet"
         )
-    sample = head.decode("utf-16", "ignore") if head.startswith((b"\xff\xfe", b"\xfe\xff")) else head
-    if isinstance(sample, str):
-        has_table = "\t" in sample or "," in sample
-    else:
-        has_table = b"\t" in sample or b"," in sample
-    if not has_table:
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    sample = head.decode("utf-16", "ignore") if utf16 else head.decode("latin-1")
+    if "\t" not in sample and "," not in sample:
         raise _refuse(path, "文本文件中没有用制表符或逗号分隔的表格，无法作为自评表读取", "not_spreadsheet")
     return "text"
 
