@@ -461,6 +461,12 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
             '"3000" office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>')
     _ods(add("ods_repeated_bomb.ods", "too_many_cells", "ODS: one value repeated over 3000 x 3000 cells"),
          f'{_DECL}{_ODS_HEAD}<table:table table:name="S">{wide}</table:table>{_ODS_TAIL}')
+    merges = [f"A{r}:B{r}" for r in range(1, 20_001)]
+    write_xlsx(add("merges_20k.xlsx", "too_many_cells", "a sheet of 20,000 merged ranges"),
+               [("S", sheet_xml([["x"]], merges))])
+    xls_merges = root / "xls_merges.xls"
+    _xls_merges(xls_merges, 6000)
+    add("xls_merges.xls", "too_many_cells", "a .xls with 6,000 merged ranges")
     sheets200 = [(f"S{i}", sheet_xml([[f"sheet {i}"]])) for i in range(200)]
     write_xlsx(add("sheets_200.xlsx", "too_many_sheets", "a workbook with 200 sheets"), sheets200)
     add("rows_200k.csv", "too_many_cells", "a CSV of 200,000 rows").write_text("1,2\n" * 200_000, encoding="utf-8")
@@ -567,6 +573,16 @@ def _xls_rows(path: Path, n_rows: int) -> None:
     ws = book.add_sheet("S")
     for r in range(n_rows):
         ws.row(r).set_cell_number(0, r)
+    book.save(str(path))
+
+
+def _xls_merges(path: Path, n: int) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("S")
+    for r in range(n):
+        ws.write_merge(r, r, 0, 1, "x")
     book.save(str(path))
 
 

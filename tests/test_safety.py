@@ -243,3 +243,27 @@ def test_member_inflating_past_its_declared_size_is_a_bomb(tmp_path):
     err = refused(path)
     assert err.kind == "zip_bomb"
     assert "声明" in err.reason
+
+
+def test_merged_range_limit_in_every_workbook_format(tmp_path):
+    from hostile_corpus import form_xls
+
+    xlsx = form_xlsx(tmp_path / "f.xlsx")  # 9 merged ranges
+    xls = form_xls(tmp_path / "f.xls")  # none
+    ods = form_ods(tmp_path / "f.ods")  # none
+    check_zip(xlsx, Limits(max_merged_ranges=9))
+    err = refused(xlsx, Limits(max_merged_ranges=8))
+    assert err.kind == "too_many_cells"
+    assert "9 个合并单元格" in err.reason
+    merged_xls = tmp_path / "m.xls"
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("自评表")
+    for r in range(3):
+        sheet.write_merge(r, r, 0, 2, "x")
+    book.save(str(merged_xls))
+    assert check_file(merged_xls, Limits(max_merged_ranges=3)) == "xls"
+    assert "3 个合并单元格" in refused(merged_xls, Limits(max_merged_ranges=2)).reason
+    assert check_file(xls, Limits(max_merged_ranges=1)) == "xls"
+    assert check_file(ods, Limits(max_merged_ranges=1)) == "ods"

@@ -23,6 +23,7 @@ from jixiao.io.safety import (
     decode_text,
     iter_xml_chunks,
     too_many_cells_error,
+    too_many_merges_error,
     xlsx_sheet_members,
 )
 
@@ -73,25 +74,17 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
     except MemoryError:
         raise ReadError(str(path), "文件读取时内存不足，文件可能含有异常大量的数据", "too_large") from None
     except Exception as exc:  # calamine raises its own zoo; none may reach the user raw
-        raise ReadError(str(path), _calamine_reason(exc), _calamine_kind(exc)) from None
+        raise _reader_failure(path, exc) from None
 
 
-def _calamine_kind(exc: Exception) -> str:
+def _reader_failure(path: Path, exc: Exception) -> ReadError:
+    """The ReadError for an exception out of calamine (its types carry the meaning)."""
     name = type(exc).__name__
     if name == "PasswordError":
-        return "encrypted"
+        return ReadError(str(path), "文件已加密，请去除密码后重新提交", "encrypted")
     if name == "XmlError" and "entit" in str(exc).lower():
-        return "unsafe_xml"
-    return "corrupt"
-
-
-def _calamine_reason(exc: Exception) -> str:
-    kind = _calamine_kind(exc)
-    if kind == "encrypted":
-        return "文件已加密，请去除密码后重新提交"
-    if kind == "unsafe_xml":
-        return "工作簿内部 XML 含有实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取"
-    return "文件已损坏或格式异常，无法读取工作表内容，请用 Excel 打开后另存为 .xlsx 再提交"
+        return ReadError(str(path), "工作簿内部 XML 含有实体声明，可能是外部实体注入或实体膨胀攻击，拒绝读取", "unsafe_xml")
+    return ReadError(str(path), "文件已损坏或格式异常，无法读取工作表内容，请用 Excel 打开后另存为 .xlsx 再提交", "corrupt")
 
 
 def _check_deadline(path: Path, deadline: float, limits: Limits) -> None:
@@ -146,9 +139,12 @@ def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float,
             refusal = too_many_cells_error(path, meta.name, end_row + 1, end_col + 1, limits)
             if refusal:
                 raise refusal
+            merged = sheet.merged_cell_ranges or []
+            refusal = too_many_merges_error(path, meta.name, len(merged), limits)
+            if refusal:
+                raise refusal
             values = sheet.to_python(skip_empty_area=True)
             origin = sheet.start or (0, 0)
-            merged = sheet.merged_cell_ranges or []
             grid = _make_grid(meta.name, values, merged, origin, _visibility(meta), limits)
             if meta.name in percent:
                 grid.percent_cells = {(r - origin[0], c - origin[1]) for r, c in percent[meta.name]

@@ -80,6 +80,8 @@ class Limits:
     max_sheets: int = 100
     #: Area of a sheet's used range (rows x columns): readers allocate all of it.
     max_cells_per_sheet: int = 200_000
+    #: Merged ranges in one sheet (a form has under 100; layout code looks them up often).
+    max_merged_ranges: int = 5_000
     #: Last used row (1-based) of any sheet, and rows of a text table.
     max_rows: int = 50_000
     #: Last used column (1-based) of any sheet, and fields of a text row.
@@ -302,6 +304,7 @@ def _sniff_ole(path: Path, limits: Limits | None) -> str:
 # (BLANK/MULBLANK only format a cell; calamine leaves them out of the range.)
 _BIFF_VALUE_CELLS = {0x00FD, 0x0203, 0x027E, 0x0006, 0x0204, 0x0205, 0x00D6}
 _BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET, _BIFF_FILEPASS = 0x00BD, 0x0809, 0x000A, 0x0085, 0x002F
+_BIFF_MERGEDCELLS = 0x00E5
 
 
 def _check_xls(path: Path, data: bytes, limits: Limits | None) -> None:
@@ -316,7 +319,7 @@ def _check_xls(path: Path, data: bytes, limits: Limits | None) -> None:
     names: list[str] = []
     n_sheets = 0
     in_sheet = False
-    max_row = max_col = 0
+    max_row = max_col = merges = 0
     pos, end = 0, len(data) - 4
     while pos <= end:
         typ, size = unpack("<HH", data, pos)
@@ -342,13 +345,16 @@ def _check_xls(path: Path, data: bytes, limits: Limits | None) -> None:
                 if n_sheets > limits.max_sheets:
                     raise _refuse(path, f"工作簿有超过 {limits.max_sheets} 个工作表，远超正常规模，拒绝读取",
                                   "too_many_sheets")
-            max_row = max_col = 0
+            max_row = max_col = merges = 0
         elif typ == _BIFF_EOF and in_sheet and limits is not None:
             sheet = names[n_sheets - 1] if n_sheets <= len(names) else f"第 {n_sheets} 个工作表"
-            refusal = too_many_cells_error(path, sheet, max_row, max_col, limits)
+            refusal = (too_many_cells_error(path, sheet, max_row, max_col, limits)
+                       or too_many_merges_error(path, sheet, merges, limits))
             if refusal:
                 raise refusal
             in_sheet = False
+        elif typ == _BIFF_MERGEDCELLS and size >= 2 and limits is not None:
+            merges += unpack("<H", data, body)[0]
         elif typ == _BIFF_BOUNDSHEET and size >= 8:
             names.append(_biff_sheet_name(data[body + 6:body + size]))
         pos = body + size
@@ -637,6 +643,14 @@ def iter_xml_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
         yield carry
 
 
+def too_many_merges_error(path: Path | str, sheet: str, count: int, limits: Limits) -> ReadError | None:
+    """The refusal for a sheet with ``count`` merged ranges, if over the limit."""
+    if count <= limits.max_merged_ranges:
+        return None
+    return _refuse(path, f"工作表“{sheet}”有 {count} 个合并单元格区域（上限 {limits.max_merged_ranges} 个），"
+                         "远超一张自评表的规模，拒绝读取", "too_many_cells")
+
+
 def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, limits: Limits) -> ReadError | None:
     """The refusal for a sheet whose used area reaches row ``rows`` / column ``cols``, if any."""
     if rows > limits.max_rows:
@@ -701,10 +715,14 @@ def xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[
 
 
 def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
-    max_row = max_col = 0
+    max_row = max_col = merges = 0
     state = [0, 0]  # current row and column, for cells placed without a reference
     first = True
     for chunk in chunks:
+        merges += chunk.count(b"<mergeCell ") + chunk.count(b":mergeCell ")
+        refusal = too_many_merges_error(path, sheet, merges, limits)
+        if refusal:
+            raise refusal
         if first:
             if _is_utf16(chunk):
                 # calamine reads such a sheet as empty; openpyxl would not: refuse both ways
@@ -795,7 +813,14 @@ def _check_ods_sheets(path: Path, chunks, limits: Limits) -> None:
         if refusal:
             raise refusal
 
+    col_spans = row_spans = 0
     for chunk in chunks:
+        # a merged range is one cell spanning columns and/or rows (counted over the workbook)
+        col_spans += chunk.count(b"number-columns-spanned=")
+        row_spans += chunk.count(b"number-rows-spanned=")
+        refusal = too_many_merges_error(path, sheet or "?", max(col_spans, row_spans), limits)
+        if refusal:
+            raise refusal
         for m in _ODS_TAG.finditer(chunk):
             closing, tag, attrs, selfclosing = m.group(1), m.group(2), m.group(3), m.group(4)
             if tag == b"table":
