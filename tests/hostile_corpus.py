@@ -501,6 +501,14 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
          f'<table:table-cell office:value-type="string"><text:p>&lol9;</text:p></table:table-cell>'
          f"</table:table-row></table:table>{_ODS_TAIL}")
 
+    # tag soup: an unbounded attribute scan restarted at every "<" would take hours here
+    write_xlsx(add("tag_soup.xlsx", None, "150,000 '<c' without a '>' (calamine sees an empty sheet)",
+                   tags={"tag_soup"}),
+               [("S", f'<worksheet {_NS}><sheetData><row r="1">{"<c" * 150_000}</row></sheetData></worksheet>')])
+    write_xlsx(add("endless_tag.xlsx", "corrupt", "a cell tag with 300 KB of attributes and no end"),
+               [("S", f'<worksheet {_NS}><sheetData><row r="1"><c r="A1" {"x" * 300_000}</row></sheetData>'
+                      "</worksheet>")])
+
     # --- odd but readable ---
     text_numbers = [[(f"{v:,.2f}" if isinstance(v, float) else v) for v in line] for line in FORM_ROWS]
     form_xlsx(add("numbers_as_text.xlsx", None, "every number cell holds text ('409.90', '1,000.00')", form=True),

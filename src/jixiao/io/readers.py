@@ -157,9 +157,8 @@ def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float,
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
 _BUILTIN_PERCENT_FORMATS = {9, 10}
-_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="([0-9]+)"[^>]*?formatCode="([^"]*)"')
-_CELL_XFS = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
-_XF = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\s[^<>]{0,512}?numFmtId="([0-9]+)"[^<>]{0,512}?formatCode="([^"]{0,1024})"')
+_XF = re.compile(rb"<(?:\w+:)?xf\s([^<>]{0,2048})>")
 _XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
 _STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
 
@@ -188,8 +187,9 @@ def _xlsx_percent_cells(path: Path, limits: Limits) -> dict[str, set[tuple[int, 
             for fmt_id, code in _NUMFMT.findall(xml):
                 if _is_percent_format(code.decode("utf-8", "replace")):
                     percent_ids.add(int(fmt_id))
-            section = _CELL_XFS.search(xml)
-            for index, attrs in enumerate(_XF.findall(section.group(0)) if section else []):
+            start = xml.find(b"cellXfs")
+            section = xml[start:xml.find(b"cellXfs", start + 7)] if start >= 0 else b""
+            for index, attrs in enumerate(_XF.findall(section)):
                 fmt = _XF_NUMFMT.search(attrs)
                 if fmt and int(fmt.group(1)) in percent_ids:
                     percent_styles.add(index)

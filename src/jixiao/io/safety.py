@@ -664,13 +664,15 @@ def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, lim
     return _refuse(path, f"工作表“{sheet}”{what}，远超一张自评表的规模，拒绝读取", "too_many_cells")
 
 
-_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
+# Attribute runs are bounded ({0,2048}): an unbounded [^>]* restarted at every "<" of a
+# tag soup without ">" would make these scans quadratic.
+_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\s[^<>]{0,2048}?\bname="([^"]*)"[^<>]{0,2048}?\br:id="([^"]*)"')
 _XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
-_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\s[^<>]{0,4096}>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 # Row and cell start tags; a self-closing cell is empty (calamine skips it).
 _XLSX_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
-_XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^>]*?)(/?)>")
+_XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^<>]{0,2048}?)(/?)>")
 _XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
 _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
 _XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
@@ -790,7 +792,7 @@ def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> 
 
 
 _ODS_TAG = re.compile(
-    rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>", re.S
+    rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^<>]{0,4096}?)(/?)>"
 )
 _ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,12})"')
 _ODS_VALUE = re.compile(rb"value-type=|formula=")
