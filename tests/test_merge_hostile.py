@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 import jixiao
-from jixiao.checking import INPUT_SUFFIXES
+from jixiao.io.safety import INPUT_EXTENSIONS as INPUT_SUFFIXES
 from hostile_corpus import make_corpus
 
 

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterator
 
-from jixiao.merge.columns import (FINDING_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS, TABLES,
+from jixiao.merge.columns import (FINDING_COLUMNS, PROJECT_COLUMNS, TABLES,
                                   Column, index_of)
 from jixiao.merge.consolidate import Plan
 
