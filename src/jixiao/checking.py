@@ -16,12 +16,11 @@ from typing import Any, Iterable, Iterator
 
 from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, ReadError
+from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, load_profile
 from jixiao.scoring import Recomputed, recompute
 
-#: extensions looked at inside a folder (a file named explicitly is always tried)
-INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 
 
 @dataclass
@@ -134,7 +133,9 @@ def _walk(folder: Path, emit) -> Iterator[Path]:
         for name in sorted(files):
             if name.startswith(("~$", ".~lock")):  # Office/LibreOffice lock files
                 continue
-            if name.lower().endswith(INPUT_SUFFIXES):
+            # inside a folder only spreadsheet and text names; a file named explicitly is
+            # always tried
+            if os.path.splitext(name)[1].lower() in INPUT_EXTENSIONS:
                 yield from emit(Path(root) / name)
 
 
@@ -151,7 +152,7 @@ def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     if records is None:
         records = []
         for grid in grids:
-            if getattr(grid, "hidden", False):
+            if grid.hidden:
                 continue
             records.extend(find_forms(grid))
     return records

@@ -40,8 +40,8 @@ class ManifestRow:
     project: str
     file: str
     sheet: str
-    fingerprint_kind: str
-    fingerprint: str
+    fingerprint_kind: str = ""
+    fingerprint: str = ""
 
 
 def write_manifest(path: str | os.PathLike, rows: Iterable[ManifestRow]) -> None:

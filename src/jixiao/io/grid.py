@@ -48,6 +48,13 @@ class Grid:
     percent_cells: set[tuple[int, int]] | None = None
     #: offset of rows[0][0] on the real sheet, so references point at real cells
     origin: tuple[int, int] = (0, 0)
+    #: "visible", "hidden" or "very_hidden" (only code can show it again, as our
+    #: template's metadata sheet)
+    visibility: str = "visible"
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
 
     @property
     def height(self) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +30,8 @@ from jixiao.io.safety import (
 _CALAMINE_EXTENSIONS = {"xlsx": {".xlsx", ".xlsm", ".xltx", ".xltm"}, "xls": {".xls", ".xlt"}, "ods": {".ods", ".ots"}}
 
 
-@dataclass
-class SheetGrid(Grid):
-    """A Grid that knows whether its sheet is shown to the person filling it.
-
-    ``visibility`` is "visible", "hidden" or "very_hidden" (hidden so that only code can
-    show it again, as our template's metadata sheet is).
-    """
-
-    visibility: str = "visible"
-
-    @property
-    def hidden(self) -> bool:
-        return self.visibility != "visible"
-
-
 def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
-               percent_formats: bool = False) -> list[SheetGrid]:
+               percent_formats: bool = False) -> list[Grid]:
     """Gate the file (sniff + zip checks), then read every worksheet into a grid.
 
     Hidden sheets are included and marked. Cell values are what the reader gives: str,
@@ -115,7 +99,7 @@ def _open_workbook(path: Path, kind: str):
 
 
 def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float,
-                   percent_formats: bool = False) -> list[SheetGrid]:
+                   percent_formats: bool = False) -> list[Grid]:
     percent = _xlsx_percent_cells(path, limits) if kind == "xlsx" and percent_formats else {}
     workbook = _open_workbook(path, kind)
     try:
@@ -206,7 +190,7 @@ def _xlsx_percent_cells(path: Path, limits: Limits) -> dict[str, set[tuple[int, 
 
 
 def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int, int], visibility: str,
-               limits: Limits) -> SheetGrid:
+               limits: Limits) -> Grid:
     rows = [[None if v == "" else v for v in line] for line in values]
     rows = _trim(rows)
     r0, c0 = origin
@@ -216,7 +200,7 @@ def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int
             continue
         merged.append((max(fr - r0, 0), max(fc - c0, 0), min(lr, limits.max_rows - 1) - r0,
                        min(lc, limits.max_cols - 1) - c0))
-    return SheetGrid(name=name, rows=rows, merged=merged, percent_cells=None, origin=(r0, c0), visibility=visibility)
+    return Grid(name=name, rows=rows, merged=merged, percent_cells=None, origin=(r0, c0), visibility=visibility)
 
 
 def _trim(rows: list[list[Any]]) -> list[list[Any]]:
@@ -297,7 +281,7 @@ def split_table(text: str, delimiter: str, max_rows: int | None = None,
     return rows
 
 
-def _read_text(path: Path, limits: Limits, deadline: float) -> SheetGrid:
+def _read_text(path: Path, limits: Limits, deadline: float) -> Grid:
     with open(path, "rb") as fh:
         data = fh.read(limits.max_file_bytes + 1)
     decoded = decode_text(data)
@@ -314,7 +298,7 @@ def _read_text(path: Path, limits: Limits, deadline: float) -> SheetGrid:
     if refusal:
         raise refusal
     rows = [[None if not field.strip() else field for field in line] for line in table]
-    return SheetGrid(name=path.stem, rows=_trim(rows), merged=[], percent_cells=None, origin=(0, 0))
+    return Grid(name=path.stem, rows=_trim(rows), merged=[], percent_cells=None, origin=(0, 0))
 
 
 # --- isolation ---------------------------------------------------------------------------
@@ -394,7 +378,7 @@ class IsolatedReader:
                 process.join()
 
     def read(self, path: str | os.PathLike[str], limits: Limits | None = None, *,
-             percent_formats: bool = False) -> list[SheetGrid]:
+             percent_formats: bool = False) -> list[Grid]:
         limits = limits or self.limits
         path = str(path)
         if self._process is None or not self._process.is_alive():
@@ -432,7 +416,7 @@ _shared_reader: IsolatedReader | None = None
 
 
 def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = None, *,
-                        percent_formats: bool = False) -> list[SheetGrid]:
+                        percent_formats: bool = False) -> list[Grid]:
     """read_grids in a child process with a hard time budget; a crash becomes a ReadError.
 
     Uses one child per parent process, kept between calls. Callers reading many files in
