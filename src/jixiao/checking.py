@@ -205,17 +205,50 @@ def _profile_of(record: FormRecord) -> Profile:
 def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                 profile: Profile | str | None = None, *, secret: str | None = None,
                 manifest: str | os.PathLike | None = None, limits: Any = None,
+                jobs: int | None = None, isolate: bool = True,
                 debug: bool = False) -> CheckReport:
-    """Check every form in the given files, folders and globs (``jixiao check``)."""
+    """Check every form in the given files, folders and globs (``jixiao check``).
+
+    Files are read in worker processes (``jobs``, default: every core), so a file that
+    crashes the reader or overruns the per-file time budget costs only its own R01.
+    ``isolate=False`` (or ``debug``) checks in this process, tracebacks and all.
+    """
+    from jixiao.io.safety import Limits
+
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     if isinstance(profile, str):
         profile = load_profile(profile)
+    limits = limits or Limits.from_env()
     fingerprints = load_manifest_fingerprints(manifest) if manifest else None
-    files = [check_file(p, profile, secret=secret, manifest_fingerprints=fingerprints,
-                        limits=limits, debug=debug)
-             for p in iter_input_files(paths)]
-    return CheckReport(files)
+    files = [str(p) for p in iter_input_files(paths)]
+    if not isolate or debug or not files:
+        return CheckReport([check_file(p, profile, secret=secret, limits=limits,
+                                       manifest_fingerprints=fingerprints, debug=debug)
+                            for p in files])
+
+    from jixiao.workers import WorkerSettings, run_isolated
+
+    settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
+                              limits=limits,
+                              memory_bytes=getattr(limits, "max_memory_bytes", None))
+    results: list[FileResult | None] = [None] * len(files)
+    for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
+                                      time_budget_s=limits.time_budget_s,
+                                      task=check_in_worker, lost=lost_file):
+        results[index] = result
+    return CheckReport([r for r in results if r is not None])
+
+
+def check_in_worker(path: str, settings: Any) -> FileResult:
+    """``check_file`` as a worker task (never raises)."""
+    return check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
+                      manifest_fingerprints=settings.manifest_fingerprints)
+
+
+def lost_file(path: str, reason: str) -> FileResult:
+    """The result of a file whose worker died or ran out of time."""
+    return FileResult(path=path, file_findings=[finding("R01", Hit(reason), None)])
 
 
 def load_manifest_fingerprints(manifest: str | os.PathLike) -> dict[str, str]:

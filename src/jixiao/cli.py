@@ -69,8 +69,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="把结果写入文件而不是屏幕。")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="并行读取的进程数，默认等于 CPU 核数。")
 @click.pass_context
-def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output):
+def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output, jobs):
     """审核退回的自评表：重新计算并报告每一处不一致。
 
     PATHS 可以是文件、文件夹（递归）或通配符。退出码：0 无错误，1 有错误，2 用法错误。
@@ -78,7 +80,7 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
     from jixiao.checking import check_paths
     from jixiao.report import render
 
-    report = check_paths(paths, profile, secret=secret, manifest=manifest,
+    report = check_paths(paths, profile, secret=secret, manifest=manifest, jobs=jobs,
                          debug=ctx.obj["debug"])
     text = render(report, fmt)
     if output:

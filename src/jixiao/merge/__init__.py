@@ -1,6 +1,6 @@
 """Many returned files -> one summary (``jixiao merge``).
 
-The pipeline: every file is checked in a worker process (:mod:`jixiao.merge.pool`), which
+The pipeline: every file is checked in a worker process (:mod:`jixiao.workers`), which
 sends back only plain rows (:mod:`jixiao.merge.rows`); the parent spills them to a
 temporary file and keeps a few fields per form; decisions across files (duplicates,
 the distribution manifest) are made on those fields (:mod:`jixiao.merge.consolidate`);
@@ -78,7 +78,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     from jixiao.checking import iter_input_files
     from jixiao.errors import UsageError
     from jixiao.io.safety import Limits
-    from jixiao.merge.pool import WorkerSettings, run_isolated
+    from jixiao.merge.rows import check_one, failed_file_rows
+    from jixiao.workers import WorkerSettings, run_isolated
     from jixiao.profiles import load_profile
 
     if fmt not in FORMATS:
@@ -110,8 +111,9 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     summaries = []
     try:
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
-            for _, summary, blob in run_isolated(files, settings, jobs=jobs,
-                                                 time_budget_s=limits.time_budget_s):
+            for _, (summary, blob) in run_isolated(files, settings, jobs=jobs,
+                                                   time_budget_s=limits.time_budget_s,
+                                                   task=check_one, lost=failed_file_rows):
                 store.put(summary.path, blob)
                 summaries.append(summary)
                 bar.advance(len(summary.forms), summary.errors)

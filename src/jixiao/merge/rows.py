@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import pickle
 from typing import Any, NamedTuple
 
+from jixiao import checking
 from jixiao.checking import FileResult, FormResult
 from jixiao.merge.columns import SEVERITY_LABELS
 from jixiao.model import Finding
 from jixiao.profiles import load_profile
 from jixiao.scoring import fund_budget_executed, reference_score
 from jixiao.values import Qualitative, Quantity, format_number, normalize_label, parse_measure
+from jixiao.workers import WorkerSettings
 
 BAND_LABELS = {"met": "达成", "partial": "部分达成", "unmet": "未达成"}
 
@@ -169,11 +172,20 @@ def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
 
 def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> tuple[FileSummary, bytes]:
     """Rows of a file whose worker crashed or ran out of time (R01)."""
-    from jixiao.checks.registry import Hit, finding, get_check
+    return file_rows(checking.lost_file(path, reason), mtime)
 
-    if get_check("R01") is not None:
-        f = finding("R01", Hit(reason), None)
-    else:
-        f = Finding("R01", "error", reason)
-    result = FileResult(path=path, file_findings=[f])
-    return file_rows(result, mtime)
+
+def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
+    """merge's task in a worker: check one file and return its rows; never raises."""
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = 0.0
+    try:
+        result = checking.check_file(path, settings.profile, secret=settings.secret,
+                            manifest_fingerprints=settings.manifest_fingerprints,
+                            limits=settings.limits)
+        return file_rows(result, mtime)
+    except Exception as exc:  # a bug of ours on one file must not stop the run
+        return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
+                                mtime)

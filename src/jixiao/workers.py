@@ -1,5 +1,8 @@
 """Check many files in worker processes, losing only the file a worker dies or hangs on.
 
+Used by ``jixiao merge`` (rows back) and ``jixiao check`` (FileResults back): the work done
+per file and the answer for a file that was lost are parameters.
+
 ``concurrent.futures`` cannot say which file killed a worker, and a broken pool fails
 every file still queued. So this pool gives each worker its own pipe and a small batch of
 paths; the worker answers file by file. When a worker dies (python-calamine can abort the
@@ -16,9 +19,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
-from jixiao.merge.rows import FileSummary, failed_file_rows
+T = TypeVar("T")
 
 #: seconds a worker gets beyond the per-file budget before it is killed (the readers
 #: enforce the budget themselves where they can; this is the hard stop)
@@ -37,25 +40,6 @@ class WorkerSettings:
     memory_bytes: int | None = None
 
 
-def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
-    """Check one file and return its rows; never raises."""
-    from jixiao.checking import check_file
-    from jixiao.merge.rows import file_rows
-
-    try:
-        mtime = os.stat(path).st_mtime
-    except OSError:
-        mtime = 0.0
-    try:
-        result = check_file(path, settings.profile, secret=settings.secret,
-                            manifest_fingerprints=settings.manifest_fingerprints,
-                            limits=settings.limits)
-        return file_rows(result, mtime)
-    except Exception as exc:  # a bug of ours on one file must not stop the run
-        return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
-                                mtime)
-
-
 def _quiet_stderr() -> None:
     """A worker that dies on a hostile file must not print a trace (Python faulthandler,
     a Rust panic message) over the progress bar: the file's R01 line says what happened."""
@@ -72,7 +56,8 @@ def _quiet_stderr() -> None:
         pass
 
 
-def _worker_main(conn, settings: WorkerSettings) -> None:
+def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSettings], Any],
+                 lost: Callable[[str, str], Any]) -> None:
     _quiet_stderr()
     if settings.memory_bytes:
         try:
@@ -90,10 +75,10 @@ def _worker_main(conn, settings: WorkerSettings) -> None:
             return
         for index, path in batch:
             try:
-                summary, blob = check_one(path, settings)
+                answer = task(path, settings)
             except MemoryError:
-                summary, blob = failed_file_rows(path, "文件读取时占用内存过多，已跳过，请检查文件是否异常")
-            conn.send((index, summary, blob))
+                answer = lost(path, "文件读取时占用内存过多，已跳过，请检查文件是否异常")
+            conn.send((index, answer))
 
 
 @dataclass
@@ -123,9 +108,14 @@ def _is_macos() -> bool:
 
 
 def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_budget_s: float,
-                 on_start: Callable[[], None] | None = None
-                 ) -> Iterator[tuple[int, FileSummary, bytes]]:
-    """Yield (index into paths, summary, rows blob) for every path, in completion order."""
+                 task: Callable[[str, WorkerSettings], T], lost: Callable[[str, str], T],
+                 on_start: Callable[[], None] | None = None) -> Iterator[tuple[int, T]]:
+    """Yield (index into paths, answer) for every path, in completion order.
+
+    ``task(path, settings)`` runs in a worker and must not raise; ``lost(path, reason)``
+    answers for a file whose worker died or overran the time budget. Both must be
+    module-level functions (they are pickled where workers are spawned).
+    """
     if not paths:
         return
     ctx = _context()
@@ -136,7 +126,8 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
 
     def start() -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_worker_main, args=(child_conn, settings), daemon=True)
+        proc = ctx.Process(target=_worker_main, args=(child_conn, settings, task, lost),
+                           daemon=True)
         proc.start()
         child_conn.close()
         return _Worker(proc, parent_conn)
@@ -156,7 +147,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
         except (BrokenPipeError, OSError):
             pass  # the worker is gone; the sentinel reports it
 
-    def replace(w: _Worker, reason: str) -> tuple[int, FileSummary, bytes]:
+    def replace(w: _Worker, reason: str) -> tuple[int, T]:
         """Report the file w was on, requeue the rest of its batch, start a new worker."""
         index, path = w.pending.popleft()
         todo.extendleft(reversed(w.pending))
@@ -166,8 +157,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
         w.process.join()
         w.conn.close()
         workers[workers.index(w)] = start()
-        summary, blob = failed_file_rows(path, reason)
-        return index, summary, blob
+        return index, lost(path, reason)
 
     try:
         workers.extend(start() for _ in range(jobs))
@@ -184,10 +174,10 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
                 if w.conn in ready:
                     try:
                         while w.conn.poll():
-                            index, summary, blob = w.conn.recv()
+                            index, answer = w.conn.recv()
                             w.pending.popleft()
                             w.since = time.monotonic()
-                            yield index, summary, blob
+                            yield index, answer
                     except (EOFError, OSError):
                         pass  # died mid-message: the sentinel check below reports it
                     feed(w)
