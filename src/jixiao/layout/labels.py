@@ -9,6 +9,7 @@ cell), "项目名称：" (a colon), "执行率(%)" (a unit in brackets), "其中
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from jixiao.values import clean_text, normalize_label
@@ -20,8 +21,17 @@ def label_key(value: Any) -> str:
     """A cell reduced for matching a label: no spaces, half-width, no colon, no "(万元)"."""
     if value is None or isinstance(value, (int, float)):
         return ""
-    key = normalize_label(value)
-    key = re.sub(r"\([^()]*\)", "", key)
+    return _text_key(value if isinstance(value, str) else str(value))
+
+
+_BRACKETED = re.compile(r"\([^()]*\)")
+
+
+# Cached because the parser asks for the key of the same few hundred label texts many times
+# per sheet (every header search rescans its rows) and again in every workbook of a batch.
+@lru_cache(maxsize=16384)
+def _text_key(text: str) -> str:
+    key = _BRACKETED.sub("", normalize_label(text))
     return key.lstrip("#*").rstrip(":")
 
 
@@ -101,13 +111,29 @@ def matches(value: Any, keys: tuple[str, ...]) -> bool:
     return label_key(value) in keys
 
 
+def _field_by_key(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    by_key: dict[str, str] = {}
+    for name, keys in table.items():
+        for key in keys:
+            by_key.setdefault(key, name)  # the first field naming a key wins, as in the table
+    return by_key
+
+
+# One dict lookup instead of a walk over every field's spellings: header searches ask this
+# of every cell of every row they scan.
+_FIELD_BY_KEY = {id(table): _field_by_key(table)
+                 for table in (HEAD_LABELS, FUND_HEADER, INDICATOR_HEADER)}
+
+
 def field_of(value: Any, table: dict[str, tuple[str, ...]]) -> str | None:
     key = label_key(value)
     if not key:
         return None
-    for name, keys in table.items():
-        if key in keys:
-            return name
+    by_key = _FIELD_BY_KEY.get(id(table))
+    name = by_key.get(key) if by_key is not None else next(
+        (name for name, keys in table.items() if key in keys), None)
+    if name is not None:
+        return name
     # "偏差原因分析及改进措施（必填）" and similar long variants
     if table is INDICATOR_HEADER and key.startswith("偏差原因"):
         return "deviation"
@@ -159,6 +185,17 @@ _TAGS = re.compile(r"</?(?:p|br|span|div|b|i|u|strong|em|font)(?:\s[^<>]*)?/?>",
 
 def cell_text(value: Any) -> str | None:
     """The text a person reads in a cell: trimmed, wrap gaps and markup removed."""
+    if isinstance(value, str):
+        return _string_text(value)
+    if isinstance(value, (int, float)):
+        return clean_text(value)  # digits: no gap, no markup to remove
+    return _string_text(clean_text(value)) if value is not None else None
+
+
+# Cached for the same reason as _text_key: the labels and placeholders of a form repeat in
+# every workbook, and the two regular expressions are most of a cell's cost.
+@lru_cache(maxsize=16384)
+def _string_text(value: str | None) -> str | None:
     text = clean_text(value)
     if text is None:
         return None

@@ -15,6 +15,13 @@ class Sheet:
         self.grid = grid
         self.rows = grid.rows if isinstance(grid.rows, list) else list(grid.rows or [])
         self.height = len(self.rows)
+        # Every search (heads, fund header, goals, indicator header, rows) rescans the same
+        # rows, so each cell's text is worked out once here rather than on every look.
+        self._texts: list[list[str | None]] = [
+            [cell_text(v) for v in line] if line is not None else [] for line in self.rows]
+        self._cells: list[tuple[tuple[int, str], ...]] = [
+            tuple((c, t) for c, t in enumerate(texts) if t is not None) for texts in self._texts]
+        self._keys: dict[int, tuple[str, ...]] = {}
 
     @cached_property
     def _merged_last_col(self) -> dict[tuple[int, int], int]:
@@ -35,31 +42,25 @@ class Sheet:
         return None
 
     def text(self, r: int, c: int) -> str | None:
-        return cell_text(self.raw(r, c))
-
-    def key(self, r: int, c: int) -> str:
-        return label_key(self.raw(r, c))
+        if 0 <= r < self.height and c >= 0:
+            texts = self._texts[r]
+            if c < len(texts):
+                return texts[c]
+        return None
 
     def is_blank(self, r: int, c: int) -> bool:
-        text = self.text(r, c)
-        return text is None
+        return self.text(r, c) is None
 
-    def row_width(self, r: int) -> int:
-        if 0 <= r < self.height and self.rows[r] is not None:
-            return len(self.rows[r])
-        return 0
-
-    def cells(self, r: int) -> list[tuple[int, str]]:
+    def cells(self, r: int) -> tuple[tuple[int, str], ...]:
         """Non-empty cells of row r as (col, text)."""
-        out = []
-        for c in range(self.row_width(r)):
-            text = self.text(r, c)
-            if text is not None:
-                out.append((c, text))
-        return out
+        return self._cells[r] if 0 <= r < self.height else ()
 
-    def row_is_blank(self, r: int) -> bool:
-        return not any(self.text(r, c) is not None for c in range(self.row_width(r)))
+    def keys(self, r: int) -> tuple[str, ...]:
+        """label_key of each of cells(r), in the same order."""
+        keys = self._keys.get(r)
+        if keys is None:
+            keys = self._keys[r] = tuple(label_key(t) for _, t in self.cells(r))
+        return keys
 
     def span_end(self, r: int, c: int) -> int:
         """Last column covered by the cell at (r, c) (itself unless it starts a merge)."""
