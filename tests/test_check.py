@@ -152,3 +152,19 @@ def test_folders_are_searched_recursively(tmp_path):
     report = jixiao.check([tmp_path])
     assert [Path(f.path).name for f in report.files] == [SEED_004.name]
     assert report.counts()["forms"] == 6
+
+
+def test_limits_can_be_tightened_from_the_command_line():
+    code, data = None, None
+    result = run("check", "--format", "json", "--limit", "max_file_bytes=1KB", str(SEED_004))
+    data = json.loads(result.output)
+    [file] = data["files"]
+    assert file["status"] == "unreadable"
+    assert "文件过大" in file["error"]["message"]
+    assert result.exit_code == 1
+
+
+def test_unknown_limit_is_a_usage_error():
+    result = run("check", "--limit", "max_apples=3", str(SEED_004))
+    assert result.exit_code == 2
+    assert "max_apples" in result.output

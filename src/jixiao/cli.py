@@ -42,7 +42,13 @@ class ChineseClickException(click.ClickException):
         click.echo(f"错误：{self.format_message()}", err=True)
 
 
+def _show_usage_error(self: click.UsageError, file=None) -> None:
+    command = self.ctx.command_path if self.ctx else "jixiao"
+    click.echo(f"用法错误：{self.format_message()}（运行 {command} --help 查看用法）", err=True)
+
+
 click.ClickException.show = ChineseClickException.show  # one Chinese line, not "Error: …"
+click.UsageError.show = _show_usage_error
 
 
 @click.group(cls=JixiaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,6 +59,30 @@ click.ClickException.show = ChineseClickException.show  # one Chinese line, not 
 def cli(ctx: click.Context, debug: bool) -> None:
     """jixiao：财政项目支出绩效自评表 生成、审核、汇总工具。"""
     ctx.obj = {"debug": debug}
+
+
+def limit_option(func):
+    """--limit NAME=VALUE, repeatable: override one of the per-file safety limits."""
+    return click.option(
+        "--limit", "limits", multiple=True, metavar="名称=值",
+        help="调整单个文件的安全限制，可重复，例如 --limit max_file_bytes=100MB "
+             "--limit time_budget_s=30（也可用环境变量 JIXIAO_<名称>；见 README“安全与限制”）。",
+    )(func)
+
+
+def parse_limits(pairs: tuple[str, ...]):
+    """The Limits in force: defaults, then JIXIAO_* variables, then --limit options."""
+    from jixiao.io.safety import Limits
+
+    environ = dict(os.environ)
+    known = set(Limits.__dataclass_fields__)
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in known:
+            raise UsageError(f"无法识别的限制“{pair}”；可用的名称：{'、'.join(sorted(known))}")
+        environ[f"JIXIAO_{name.upper()}"] = value.strip()
+    return Limits.from_env(environ)
 
 
 @cli.command("check")
@@ -71,8 +101,10 @@ def cli(ctx: click.Context, debug: bool) -> None:
               help="把结果写入文件而不是屏幕。")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="并行读取的进程数，默认等于 CPU 核数。")
+@limit_option
 @click.pass_context
-def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output, jobs):
+def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output, jobs,
+                  limits):
     """审核退回的自评表：重新计算并报告每一处不一致。
 
     PATHS 可以是文件、文件夹（递归）或通配符。退出码：0 无错误，1 有错误，2 用法错误。
@@ -81,7 +113,7 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
     from jixiao.report import render
 
     report = check_paths(paths, profile, secret=secret, manifest=manifest, jobs=jobs,
-                         debug=ctx.obj["debug"])
+                         limits=parse_limits(limits), debug=ctx.obj["debug"])
     text = render(report, fmt)
     if output:
         from jixiao.io.atomic import write_text_atomic
@@ -166,7 +198,8 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
 @click.option("--secret", envvar="JIXIAO_SECRET", default=None,
               help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
 @click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
-def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet):
+@limit_option
+def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet, limits):
     """汇总退回的自评表：并行读取、审核，写出一个汇总工作簿（或 CSV、Parquet）。
 
     PATHS 可以是文件、文件夹（递归）或通配符。读不了的文件列入“未读取文件”，不会中断汇总。
@@ -176,7 +209,7 @@ def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet):
     if output is None:
         output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
     result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
-                   quiet=quiet, secret=secret)
+                   quiet=quiet, secret=secret, limits=parse_limits(limits))
     click.echo(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
                f"未读取 {result.unreadable_files} 个文件；输出："
                + "、".join(str(p) for p in result.outputs), err=True)
