@@ -167,7 +167,8 @@ def rules_command(code: str | None) -> None:
 @click.option("--password", default=None, help="工作表保护密码（可选）。")
 @click.option("--secret", envvar="JIXIAO_SECRET", default=None,
               help="预填内容指纹的密钥（HMAC-SHA256），也可用环境变量 JIXIAO_SECRET。")
-@click.option("--workers", type=int, default=None, help="并行进程数（默认为 CPU 核数）。")
+@click.option("-j", "--jobs", "--workers", "workers", type=click.IntRange(min=1), default=None,
+              help="并行进程数（默认为 CPU 核数）。")
 def template_command(output, projects, profile, year, rows, money_unit, group_by, password,
                      secret, workers):
     """生成标准自评表：空白表，或按项目清单批量生成预填表。"""
