@@ -1,0 +1,30 @@
+"""The README shows what the code does: its rules catalogue is the registry's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jixiao.checks.registry import catalogue_markdown
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _block(text: str, name: str) -> str:
+    start = text.index(f"<!-- {name}:start")
+    start = text.index("-->", start) + 3
+    return text[start:text.index(f"<!-- {name}:end -->")].strip()
+
+
+def test_readme_rules_catalogue_is_the_registry():
+    assert _block(README.read_text(encoding="utf-8"), "rules-catalogue") == \
+        catalogue_markdown().strip()
+
+
+def test_readme_starts_with_the_two_setup_commands_ci_runs():
+    text = README.read_text(encoding="utf-8")
+    first_block = text[text.index("```bash"):text.index("```", text.index("```bash") + 7)]
+    ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+    assert "python3 -m pip install -e . && jixiao check samples/returned/" in first_block
+    assert test_command in first_block
+    assert test_command in ci
