@@ -31,9 +31,16 @@ def normalize_label(text: Any) -> str:
     """A label reduced for matching: no whitespace, half-width punctuation, no trailing colon."""
     if text is None:
         return ""
-    s = _nfkc(str(text))
-    s = re.sub(r"\s+", "", s)
-    return s.rstrip(":")
+    return _normalized(text if isinstance(text, str) else str(text))
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+# The same few hundred labels and indicator texts are matched on every form of a run.
+@lru_cache(maxsize=16384)
+def _normalized(text: str) -> str:
+    return _WHITESPACE.sub("", _nfkc(text)).rstrip(":")
 
 
 def clean_text(value: Any) -> str | None:
@@ -206,7 +213,7 @@ def parse_measure(text: Any) -> Measure | None:
     raw = clean_text(text)
     if raw is None:
         return None
-    s = re.sub(r"\s+", "", _nfkc(raw))
+    s = _WHITESPACE.sub("", _nfkc(raw))
     if s in BLANK_MARKS:
         return None
     for band, pattern in _QUALITATIVE:

@@ -25,13 +25,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterator
 
 from jixiao.checks.registry import EPSILON, CheckContext, Hit, check, score_tolerance
 from jixiao.model import FormRecord, Indicator
 from jixiao.profiles import Profile
 from jixiao.scoring import QUALITATIVE_BANDS, Reference, reference_score
-from jixiao.values import FreeText, Quantity, format_number, normalize_label, parse_measure
+from jixiao.values import (FreeText, Measure, Quantity, format_number, normalize_label,
+                           parse_measure)
 
 #: the 一级 categories every form needs (I13), in form order
 REQUIRED_CATEGORIES = ("产出指标", "效益指标", "满意度指标")
@@ -44,34 +46,100 @@ def indicator_label(indicator: Indicator, position: int) -> str:
     return f"指标“{indicator.name}”" if indicator.name else f"第{position}项指标"
 
 
-def _numbered(form: FormRecord) -> Iterator[tuple[Indicator, str]]:
-    for position, indicator in enumerate(form.indicators, start=1):
-        yield indicator, indicator_label(indicator, position)
+class _Taxonomy:
+    """A profile's 一级/二级 names as lookup tables (the taxonomy is read for every row)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.level1_names = frozenset(profile.level1_names)
+        self.level1 = _name_table(profile.level1_names)
+        self.level2 = _name_table([name for lv in profile.taxonomy for name in lv.level2])
+        self.level2_of: dict[str, frozenset[str]] = {}
+        self.first_parent: dict[str, str] = {}
+        for lv in profile.taxonomy:
+            self.level2_of.setdefault(lv.name, frozenset(lv.level2))
+            for name in lv.level2:
+                self.first_parent.setdefault(name, lv.name)
+
+    @staticmethod
+    def lookup(table: dict[str, str], name: str | None) -> str | None:
+        """The taxonomy name ``name`` stands for (spaces, full-width, missing 指标 forgiven)."""
+        return table.get(normalize_label(name)) if name else None
 
 
-def _taxonomy_name(name: str | None, names: list[str] | tuple[str, ...]) -> str | None:
-    """The taxonomy name ``name`` stands for (spaces, full-width, missing 指标 forgiven)."""
-    if not name:
-        return None
-    key = normalize_label(name)
-    for candidate in names:
-        if key in (candidate, candidate.removesuffix("指标")):
-            return candidate
-    return None
+def _name_table(names: list[str]) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for candidate in names:  # the first candidate a key matches wins
+        table.setdefault(candidate, candidate)
+        table.setdefault(candidate.removesuffix("指标"), candidate)
+    return table
 
 
-def _all_level2(profile: Profile) -> list[str]:
-    return [name for level1 in profile.taxonomy for name in level1.level2]
+_TAXONOMIES: dict[int, _Taxonomy] = {}
+
+
+def _taxonomy(profile: Profile) -> _Taxonomy:
+    tables = _TAXONOMIES.get(id(profile))
+    if tables is None or tables.profile is not profile:
+        if len(_TAXONOMIES) > 64:  # profiles made on the fly (tests, --profile x.toml)
+            _TAXONOMIES.clear()
+        tables = _TAXONOMIES[id(profile)] = _Taxonomy(profile)
+    return tables
 
 
 def category_of(indicator: Indicator, profile: Profile) -> str | None:
     """The profile 一级 an indicator belongs to: its own 一级, else the one its 二级 implies."""
-    level1 = _taxonomy_name(indicator.level1, profile.level1_names)
+    return _category(indicator, _taxonomy(profile))
+
+
+def _category(indicator: Indicator, tax: _Taxonomy) -> str | None:
+    level1 = tax.lookup(tax.level1, indicator.level1)
     if level1:
         return level1
-    level2 = _taxonomy_name(indicator.level2, _all_level2(profile))
-    parents = profile.level1_of(level2) if level2 else []
-    return parents[0] if parents else None
+    level2 = tax.lookup(tax.level2, indicator.level2)
+    return tax.first_parent.get(level2) if level2 else None
+
+
+class Row:
+    """One indicator with what the checks ask of it, worked out once per form."""
+
+    __slots__ = ("indicator", "position", "actual", "reference", "copied_target",
+                 "scored_reference", "level1", "level2", "category")
+
+    def __init__(self, indicator: Indicator, position: int, profile: Profile,
+                 tax: _Taxonomy) -> None:
+        self.indicator = indicator
+        self.position = position
+        self.actual: Measure | None = parse_measure(indicator.actual)
+        #: the reference score of FORM.md §3, None without a weight or a measured actual
+        self.reference: Reference | None = reference_score(indicator, profile)
+        #: the actual is written like a target ("=95%"): it states no result (I14)
+        self.copied_target = isinstance(self.actual, Quantity) and self.actual.explicit_op
+        ref = self.reference
+        # The reference of a quantitative or same-text indicator with a declared score;
+        # None for an actual copied from the target: comparing it would only echo I14.
+        self.scored_reference = ref if (
+            ref is not None and ref.kind != "qualitative" and indicator.score is not None
+            and indicator.weight and not self.copied_target) else None
+        self.level1 = tax.lookup(tax.level1, indicator.level1)
+        self.level2 = tax.lookup(tax.level2, indicator.level2)
+        self.category = self.level1 or (tax.first_parent.get(self.level2)
+                                        if self.level2 else None)
+
+    @property
+    def label(self) -> str:
+        return indicator_label(self.indicator, self.position)
+
+
+def indicator_rows(form: FormRecord, ctx: CheckContext) -> list[Row]:
+    """Every indicator of the form with its measures, reference score and category."""
+
+    def rows() -> list[Row]:
+        tax = _taxonomy(ctx.profile)
+        return [Row(indicator, position, ctx.profile, tax)
+                for position, indicator in enumerate(form.indicators, start=1)]
+
+    return ctx.memo(form, "indicator rows", rows)
 
 
 def _reduced(indicator: Indicator, tolerance: float) -> bool:
@@ -88,29 +156,12 @@ def _no_explanation(indicator: Indicator) -> bool:
     return not (indicator.deviation and indicator.deviation.strip())
 
 
-def _copied_target(indicator: Indicator) -> bool:
-    """The actual is written like a target ("=95%"): it states no result (I14)."""
-    actual = parse_measure(indicator.actual)
-    return isinstance(actual, Quantity) and actual.explicit_op
-
-
-def _scored_reference(indicator: Indicator, profile: Profile) -> Reference | None:
-    """The reference of a quantitative or same-text indicator with a declared score.
-
-    None for an actual copied from the target: comparing it would only echo I14.
-    """
-    if indicator.score is None or not indicator.weight or _copied_target(indicator):
-        return None
-    ref = reference_score(indicator, profile)
-    return ref if ref is not None and ref.kind != "qualitative" else None
-
-
 #: free-text actuals that say plainly that nothing was achieved ("通过" → "无")
 _NEGATIVE_ACTUAL = re.compile(r"^(无|否|没有|未通过|未完成|未实现|未开展|未达到)$|^尚未")
 
 
-def _says_not_done(indicator: Indicator) -> bool:
-    actual = parse_measure(indicator.actual)
+def _says_not_done(row: Row) -> bool:
+    actual = row.actual
     return isinstance(actual, FreeText) and bool(_NEGATIVE_ACTUAL.search(
         normalize_label(actual.text)))
 
@@ -138,9 +189,10 @@ def _num(value: float | None) -> str:
 )
 def score_above_weight(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
+    for position, indicator in enumerate(form.indicators, start=1):
         w, s = indicator.weight, indicator.score
         if w is not None and s is not None and s > w + tolerance + EPSILON:
+            label = indicator_label(indicator, position)
             yield Hit(f"{label}得分 {_num(s)} 超过分值 {_num(w)}",
                       cell=indicator.cells.get("score"), expected=f"≤ {_num(w)}", found=s)
 
@@ -156,8 +208,11 @@ def score_above_weight(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     good="“年中预算执行率”分值 20，得分 16——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",
 )
 def weight_or_score_invalid(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    for indicator, label in _numbered(form):
+    for position, indicator in enumerate(form.indicators, start=1):
         w, s = indicator.weight, indicator.score
+        if w is not None and w > 0 and s is not None and s >= 0:
+            continue
+        label = indicator_label(indicator, position)
         if w is None and "weight" not in indicator.unparsed:
             yield Hit(f"{label}未填分值", cell=indicator.cells.get("weight"),
                       expected="> 0", found=None)
@@ -185,8 +240,9 @@ def weight_or_score_invalid(form: FormRecord, ctx: CheckContext) -> Iterator[Hit
          "——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
 )
 def actual_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    for indicator, label in _numbered(form):
+    for position, indicator in enumerate(form.indicators, start=1):
         if not (indicator.actual and str(indicator.actual).strip()):
+            label = indicator_label(indicator, position)
             yield Hit(f"{label}的实际完成值未填写（年度指标值：{indicator.target or '空'}）",
                       cell=indicator.cells.get("actual"), expected="实际完成值", found=None)
 
@@ -204,13 +260,14 @@ def actual_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def shortfall_without_explanation(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
+    for row in indicator_rows(form, ctx):
+        indicator = row.indicator
         if not (_reduced(indicator, tolerance) and _no_explanation(indicator)):
             continue
-        ref = _scored_reference(indicator, ctx.profile)
+        ref = row.scored_reference
         if ref is not None and ref.met:
             continue  # met but reduced: I06
-        yield Hit(f"{label}得分 {_num(indicator.score)} 低于分值 {_num(indicator.weight)}，"
+        yield Hit(f"{row.label}得分 {_num(indicator.score)} 低于分值 {_num(indicator.weight)}，"
                   "但未填写偏差原因分析及改进措施",
                   cell=indicator.cells.get("deviation"), expected="偏差原因及改进措施",
                   found=None)
@@ -230,16 +287,16 @@ def shortfall_without_explanation(form: FormRecord, ctx: CheckContext) -> Iterat
 )
 def unmet_but_full_score(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
-        ref = _scored_reference(indicator, ctx.profile)
+    for row in indicator_rows(form, ctx):
+        indicator, ref = row.indicator, row.scored_reference
         if ref is not None and _is_i05(indicator, ref, tolerance):
             expected: object = ref.low
             note = f"（参考得分 {_num(ref.low)}）"
-        elif _says_not_done(indicator) and _full(indicator, tolerance):
+        elif _full(indicator, tolerance) and _says_not_done(row):
             expected, note = f"< {_num(indicator.weight)}", ""
         else:
             continue
-        yield Hit(f"{label}年度指标值“{indicator.target or ''}”，实际完成值“{indicator.actual}”，"
+        yield Hit(f"{row.label}年度指标值“{indicator.target or ''}”，实际完成值“{indicator.actual}”，"
                   f"未达成却得满分 {_num(indicator.score)}{note}",
                   cell=indicator.cells.get("score"), expected=expected, found=indicator.score)
 
@@ -255,10 +312,10 @@ def unmet_but_full_score(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def met_but_reduced(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
-        ref = _scored_reference(indicator, ctx.profile)
+    for row in indicator_rows(form, ctx):
+        indicator, ref = row.indicator, row.scored_reference
         if ref is not None and _is_i06(indicator, ref, tolerance):
-            yield Hit(f"{label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
+            yield Hit(f"{row.label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
                       f"已达成，但得分 {_num(indicator.score)} 低于分值 "
                       f"{_num(indicator.weight)}，且未说明原因",
                       cell=indicator.cells.get("score"), expected=indicator.weight,
@@ -277,12 +334,10 @@ def met_but_reduced(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def band_and_score_disagree(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
+    for row in indicator_rows(form, ctx):
+        indicator, ref = row.indicator, row.reference
         w, s = indicator.weight, indicator.score
-        if not w or s is None:
-            continue
-        ref = reference_score(indicator, ctx.profile)
-        if ref is None or ref.kind != "qualitative":
+        if not w or s is None or ref is None or ref.kind != "qualitative":
             continue
         low, high = QUALITATIVE_BANDS[ref.band]
         too_low = s < w * low - tolerance - EPSILON
@@ -294,7 +349,7 @@ def band_and_score_disagree(form: FormRecord, ctx: CheckContext) -> Iterator[Hit
             too_high = ref.band == "partial" and s > w * high + tolerance + EPSILON
             allowed = f"{format_number(w * low)}–{format_number(w * high)}"
         if too_low or too_high:
-            yield Hit(f"{label}完成情况为“{BAND_LABELS[ref.band]}”，按规则得分应在 {allowed}"
+            yield Hit(f"{row.label}完成情况为“{BAND_LABELS[ref.band]}”，按规则得分应在 {allowed}"
                       f"（分值 {_num(w)} 的 {int(low * 100)}%–{int(high * 100)}%），"
                       f"实际得分 {_num(s)}",
                       cell=indicator.cells.get("score"), expected=allowed, found=s)
@@ -314,8 +369,8 @@ def band_and_score_disagree(form: FormRecord, ctx: CheckContext) -> Iterator[Hit
 )
 def score_differs_from_reference(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
-    for indicator, label in _numbered(form):
-        ref = _scored_reference(indicator, ctx.profile)
+    for row in indicator_rows(form, ctx):
+        indicator, ref = row.indicator, row.scored_reference
         # Text equal to its target is met but carries no measure: a reduced score there is
         # the unit's judgement (I06 when unexplained), not a number to compare.
         if ref is None or ref.kind != "quantitative" \
@@ -323,7 +378,7 @@ def score_differs_from_reference(form: FormRecord, ctx: CheckContext) -> Iterato
             continue
         if _is_i05(indicator, ref, tolerance) or _is_i06(indicator, ref, tolerance):
             continue
-        yield Hit(f"{label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
+        yield Hit(f"{row.label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
                   f"参考得分 {_num(ref.low)}，填报得分 {_num(indicator.score)}",
                   cell=indicator.cells.get("score"), expected=ref.low, found=indicator.score)
 
@@ -340,18 +395,16 @@ def score_differs_from_reference(form: FormRecord, ctx: CheckContext) -> Iterato
          "——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
 )
 def far_above_target(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    for indicator, label in _numbered(form):
-        if indicator.weight is None or _copied_target(indicator):
+    for row in indicator_rows(form, ctx):
+        indicator, ref = row.indicator, row.reference
+        if indicator.weight is None or row.copied_target or ref is None or not ref.far_above:
             continue
-        ref = reference_score(indicator, ctx.profile)
-        if ref is None or not ref.far_above:
-            continue
-        target, actual = parse_measure(indicator.target), parse_measure(indicator.actual)
+        target, actual = parse_measure(indicator.target), row.actual
         lower_is_better = isinstance(target, Quantity) and target.op in ("≤", "<")
         if lower_is_better and isinstance(actual, Quantity) and actual.value == 0:
             continue  # zero errors or complaints against "≤5%" is the goal, not a low bar
         how = "比指标值低 20% 以上" if lower_is_better else "超出指标值 20% 以上"
-        yield Hit(f"{label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
+        yield Hit(f"{row.label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
                   f"{how}，年初指标值可能设定偏低",
                   cell=indicator.cells.get("actual"), expected=indicator.target,
                   found=indicator.actual)
@@ -360,6 +413,8 @@ def far_above_target(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 _TRAILING_NUMBER_UNIT = re.compile(r"\d(?:\.\d+)?(?P<unit>[^\d\s()*×+=<>≥≤]+)$")
 
 
+# _unit_key and _target_unit: the same units and targets recur on every form of a run.
+@lru_cache(maxsize=4096)
 def _unit_key(unit: str | None) -> str | None:
     if not unit:
         return None
@@ -367,6 +422,7 @@ def _unit_key(unit: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=8192)
 def _target_unit(text: str | None) -> str | None:
     measure = parse_measure(text)
     if isinstance(measure, Quantity):
@@ -390,14 +446,14 @@ def _target_unit(text: str | None) -> str | None:
     good="年度指标值“≥2800(万)”，实际完成值“3000(万)”——实例：上海市政府办公厅 2024 年度《“上海发布”办公室工作经费》",
 )
 def unit_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    for indicator, label in _numbered(form):
-        actual = parse_measure(indicator.actual)
+    for row in indicator_rows(form, ctx):
+        actual, indicator = row.actual, row.indicator
         if not isinstance(actual, Quantity):
             continue
         target_unit = _target_unit(indicator.target)
-        if _unit_key(target_unit) and _unit_key(actual.unit) \
-                and _unit_key(target_unit) != _unit_key(actual.unit):
-            yield Hit(f"{label}年度指标值“{indicator.target}”的单位是“{target_unit}”，"
+        target_key, actual_key = _unit_key(target_unit), _unit_key(actual.unit)
+        if target_key and actual_key and target_key != actual_key:
+            yield Hit(f"{row.label}年度指标值“{indicator.target}”的单位是“{target_unit}”，"
                       f"实际完成值“{indicator.actual}”的单位是“{actual.unit}”",
                       cell=indicator.cells.get("actual"), expected=target_unit,
                       found=actual.unit)
@@ -415,16 +471,18 @@ def unit_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     profile = ctx.profile
-    level2_names = _all_level2(profile)
-    for indicator, label in _numbered(form):
-        level1 = _taxonomy_name(indicator.level1, profile.level1_names)
-        level2 = _taxonomy_name(indicator.level2, level2_names)
+    tax = _taxonomy(profile)
+    for row in indicator_rows(form, ctx):
+        indicator, level1, level2 = row.indicator, row.level1, row.level2
+        if level1 is not None and level2 is not None and level2 in tax.level2_of[level1]:
+            continue
+        label = row.label
         if level1 is None:
             yield Hit(f"{label}的一级指标“{indicator.level1 or '空'}”不在评价方案"
                       f"“{profile.name}”的指标体系中",
                       cell=indicator.cells.get("level1"),
                       expected="、".join(profile.level1_names), found=indicator.level1)
-        if level2 is None and _taxonomy_name(indicator.level2, profile.level1_names):
+        if level2 is None and tax.lookup(tax.level1, indicator.level2):
             yield Hit(f"{label}的二级指标“{indicator.level2}”在评价方案“{profile.name}”中"
                       f"是一级指标，不能填在“{indicator.level1 or '空'}”下",
                       cell=indicator.cells.get("level2"), expected="二级指标",
@@ -434,7 +492,7 @@ def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
                       f"“{profile.name}”的指标体系中",
                       cell=indicator.cells.get("level2"), expected="指标体系中的二级指标",
                       found=indicator.level2)
-        elif level1 is not None and level2 not in profile.level2_of(level1):
+        elif level1 is not None and level2 not in tax.level2_of[level1]:
             parents = "或".join(profile.level1_of(level2))
             yield Hit(f"{label}的二级指标“{level2}”应属于{parents}，却填在一级指标“{level1}”下",
                       cell=indicator.cells.get("level2"), expected=parents, found=level1)
@@ -451,7 +509,7 @@ def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def duplicate_indicator(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     first_cell: dict[str, str | None] = {}
-    for indicator, label in _numbered(form):
+    for indicator in form.indicators:
         key = normalize_label(indicator.name)
         if not key:
             continue
@@ -474,10 +532,11 @@ def duplicate_indicator(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     good="产出指标、效益指标、满意度指标各有指标——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
 )
 def category_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    present = {category_of(indicator, ctx.profile) for indicator in form.indicators}
+    present = {row.category for row in indicator_rows(form, ctx)}
     cell = form.indicators[0].cells.get("level1") if form.indicators else None
+    level1_names = _taxonomy(ctx.profile).level1_names
     for category in REQUIRED_CATEGORIES:
-        if category in ctx.profile.level1_names and category not in present:
+        if category in level1_names and category not in present:
             yield Hit(f"绩效指标中没有“{category}”类指标", cell=cell,
                       expected=category, found=None)
 
@@ -494,10 +553,10 @@ def category_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
          "——实例：闵行区行政服务中心 2022 年度《区大数据中心电子政务系统备份(2022运维)》",
 )
 def actual_is_target_expression(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    for indicator, label in _numbered(form):
-        actual = parse_measure(indicator.actual)
-        if isinstance(actual, Quantity) and actual.explicit_op:
-            yield Hit(f"{label}的实际完成值“{indicator.actual}”带有比较符号，像是照抄了"
+    for row in indicator_rows(form, ctx):
+        if row.copied_target:
+            indicator = row.indicator
+            yield Hit(f"{row.label}的实际完成值“{indicator.actual}”带有比较符号，像是照抄了"
                       f"年度指标值“{indicator.target or ''}”，应填写实际完成的数值",
                       cell=indicator.cells.get("actual"), expected="实际完成的数值",
                       found=indicator.actual)

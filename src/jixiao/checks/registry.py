@@ -9,11 +9,15 @@ documentation and behaviour never drift (the sqlfluff habit, STYLE.md).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any, Callable, Iterable, TypeVar
 
+from jixiao.io.grid import parse_cell_ref
 from jixiao.model import SEVERITY_ORDER, Finding, FormRecord
 from jixiao.profiles import Profile
 from jixiao.scoring import Recomputed, recompute
+
+T = TypeVar("T")
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -38,6 +42,15 @@ class CheckContext:
     secret: str | None = None
     #: form id -> fingerprint from a distribution manifest (R06 with --manifest)
     manifest_fingerprints: dict[str, str] = field(default_factory=dict)
+    _memo: dict[str, tuple[FormRecord, Any]] = field(default_factory=dict, repr=False)
+
+    def memo(self, form: FormRecord, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per form: what several checks derive from the same form
+        (each indicator's measures and reference score) is worked out only once."""
+        entry = self._memo.get(key)
+        if entry is None or entry[0] is not form:
+            entry = self._memo[key] = (form, compute())
+        return entry[1]
 
 
 CheckFunc = Callable[[FormRecord, CheckContext], Iterable[Hit]]
@@ -112,11 +125,14 @@ def run_checks(record: FormRecord, profile: Profile, *, secret: str | None = Non
     ctx = CheckContext(profile=profile, recomputed=recomputed or recompute(record, profile),
                        secret=secret, manifest_fingerprints=manifest_fingerprints or {})
     wanted = {c.upper() for c in select} if select else None
+    sheet = record.sheet
     findings: list[Finding] = []
     for chk in REGISTRY.values():
         if chk.func is None or (wanted is not None and chk.code not in wanted):
             continue
-        findings.extend(finding(chk.code, hit, record.sheet) for hit in chk.func(record, ctx))
+        for hit in chk.func(record, ctx):
+            findings.append(Finding(chk.code, chk.severity, hit.message, sheet, hit.cell,
+                                    hit.expected, hit.found))
     return sort_findings(findings)
 
 
@@ -124,10 +140,11 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (SEVERITY_ORDER[f.severity], f.code, _cell_key(f.cell)))
 
 
+# The same few cells are named by the findings of every form of a run.
+@lru_cache(maxsize=4096)
 def _cell_key(cell: str | None) -> tuple[int, int]:
     if not cell:
         return (0, 0)
-    from jixiao.io.grid import parse_cell_ref
     try:
         row, col = parse_cell_ref(cell)
     except ValueError:
@@ -135,10 +152,15 @@ def _cell_key(cell: str | None) -> tuple[int, int]:
     return (row, col)
 
 
-def _load_all() -> Iterator[None] | None:
-    # Importing the modules runs their @check decorators.
-    from jixiao.checks import batch, funds, indicators, reading, totals  # noqa: F401
-    return None
+_loaded = False
+
+
+def _load_all() -> None:
+    global _loaded
+    if not _loaded:
+        # Importing the modules runs their @check decorators.
+        from jixiao.checks import batch, funds, indicators, reading, totals  # noqa: F401
+        _loaded = True
 
 
 # ---------------------------------------------------------------- helpers for checks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from jixiao.checks.indicators import category_of
+from jixiao.checks.indicators import indicator_rows
 from jixiao.checks.registry import EPSILON, CheckContext, Hit, check, score_tolerance
 from jixiao.model import FormRecord
 from jixiao.scoring import round2
@@ -103,8 +103,8 @@ def level1_weights_far_from_default(form: FormRecord, ctx: CheckContext) -> Iter
     defaults = ctx.profile.default_weights
     sums: dict[str, float] = {}
     first_cell: dict[str, str | None] = {}
-    for indicator in form.indicators:
-        category = category_of(indicator, ctx.profile)
+    for row in indicator_rows(form, ctx):
+        indicator, category = row.indicator, row.category
         if category is None or indicator.weight is None:
             continue
         sums[category] = sums.get(category, 0.0) + indicator.weight
