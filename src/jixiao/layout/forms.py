@@ -27,8 +27,8 @@ from jixiao.layout.labels import (
     HEAD_LABELS,
     TOTAL_LABELS,
     field_of,
-    is_footer,
-    label_key,
+    field_of_key,
+    is_footer_key,
     title_text,
 )
 from jixiao.layout.sheet import Sheet
@@ -69,12 +69,15 @@ def find_forms(grid: Grid) -> list[FormRecord]:
 
 def _find_heads(sheet: Sheet) -> list[_Head]:
     anchors = []
+    project_keys = HEAD_LABELS["project"]
     for r in range(sheet.height):
-        cells = sheet.cells(r)
-        if any(field_of(t, FUND_HEADER) for _, t in cells):
+        keys = sheet.keys(r)
+        if not any(k in project_keys for k in keys):
+            continue
+        if sheet.fields(r, FUND_HEADER):
             continue  # the central export's fund header names its label column 项目名称
-        for c, text in cells:
-            if _is_label(text, "project"):
+        for (c, _), key in zip(sheet.cells(r), keys):
+            if key in project_keys:
                 anchors.append((r, c))
                 break
     heads = []
@@ -82,12 +85,11 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
     for r, c in anchors:
         head = _Head(r, c, r)
         for hr in range(r - 1, max(floor, r - HEAD_ROWS) - 1, -1):
-            cells = sheet.cells(hr)
-            if any(label_key(t).startswith(TOTAL_LABELS) or label_key(t) in GRADE_LABELS
-                   or is_footer(t) for _, t in cells[:2]):
+            cells, keys = sheet.cells(hr), sheet.keys(hr)
+            if any(k.startswith(TOTAL_LABELS) or k in GRADE_LABELS or is_footer_key(k)
+                   for k in keys[:2]):
                 break  # the previous form's last rows
-            for hc, text in cells:
-                key = label_key(text)
+            for (hc, text), key in zip(cells, keys):
                 if head.title is None and "自评表" in key:
                     head.title = (hr, hc, title_text(text) or text)
                     year = parse_year(text)
@@ -101,10 +103,6 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
         heads.append(head)
         floor = r + 1
     return heads
-
-
-def _is_label(text: str, name: str) -> bool:
-    return label_key(text) in HEAD_LABELS[name]
 
 
 # ------------------------------------------------------------------ one form
@@ -164,11 +162,10 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
 
 
 def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
-    labels = {k for keys in HEAD_LABELS.values() for k in keys}
     for r in rows:
-        cells = sheet.cells(r)
+        cells, keys = sheet.cells(r), sheet.keys(r)
         for i, (c, text) in enumerate(cells):
-            name = next((n for n in HEAD_LABELS if _is_label(text, n)), None)
+            name = field_of_key(keys[i], HEAD_LABELS)
             if name is None:
                 inline = _inline_label(text)
                 if inline is not None and getattr(record, inline[0]) is None:
@@ -178,7 +175,7 @@ def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
             if getattr(record, name) is not None or name in record.cells:
                 continue
             value_cell = None
-            if i + 1 < len(cells) and label_key(cells[i + 1][1]) not in labels:
+            if i + 1 < len(cells) and field_of_key(keys[i + 1], HEAD_LABELS) is None:
                 value_cell = cells[i + 1]
             if value_cell is not None:
                 record.cells[name] = sheet.ref(r, value_cell[0])
@@ -193,7 +190,7 @@ def _inline_label(text: str) -> tuple[str, str] | None:
         if sep in text:
             label, _, value = text.partition(sep)
             value = value.strip()
-            name = next((n for n in HEAD_LABELS if _is_label(label, n)), None)
+            name = field_of(label, HEAD_LABELS)
             if name and value:
                 return name, value
     return None
@@ -213,8 +210,7 @@ def _money_unit_elsewhere(sheet: Sheet, rows: range, record: FormRecord) -> None
 
 def _find_goal_header(sheet: Sheet, rows: range) -> int | None:
     for r in rows:
-        keys = [label_key(t) for _, t in sheet.cells(r)]
-        if any(k in GOAL_EXPECTED for k in keys):
+        if any(k in GOAL_EXPECTED for k in sheet.keys(r)):
             return r
         if is_indicator_header(header_fields(sheet, r)):
             return None
@@ -222,15 +218,15 @@ def _find_goal_header(sheet: Sheet, rows: range) -> int | None:
 
 
 def _read_goals(sheet: Sheet, header_row: int, stop: int, record: FormRecord) -> None:
-    cells = sheet.cells(header_row)
-    expected_col = next(c for c, t in cells if label_key(t) in GOAL_EXPECTED)
-    actual_col = next((c for c, t in cells if label_key(t) in GOAL_ACTUAL), None)
+    header = list(zip(sheet.cells(header_row), sheet.keys(header_row)))
+    expected_col = next(c for (c, _), k in header if k in GOAL_EXPECTED)
+    actual_col = next((c for (c, _), k in header if k in GOAL_ACTUAL), None)
     expected: list[str] = []
     actual: list[str] = []
     first_text_row = None
     for r in range(header_row + 1, stop):
-        for c, text in sheet.cells(r):
-            if c < expected_col or label_key(text) in GOAL_LABELS:
+        for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
+            if c < expected_col or key in GOAL_LABELS:
                 continue
             if first_text_row is None:
                 first_text_row = r

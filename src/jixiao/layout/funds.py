@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jixiao.layout.labels import FUND_HEADER, MONEY_LABELS, field_of, fund_row_field, label_key
+from jixiao.layout.labels import FUND_HEADER, MONEY_LABELS, fund_row_field
 from jixiao.layout.sheet import Sheet, store_number
 from jixiao.model import FUND_ROWS, FundRow, Funds
 from jixiao.values import ValueParseError, money_unit_of, parse_number, parse_rate_pct
@@ -24,16 +24,11 @@ class FundHeader:
 
 def find_fund_header(sheet: Sheet, rows: range) -> FundHeader | None:
     for r in rows:
-        cols: dict[str, int] = {}
-        rate_pct = False
-        for c, text in sheet.cells(r):
-            name = field_of(text, FUND_HEADER)
-            if name and name not in cols:
-                cols[name] = c
-                if name == "rate_pct" and "%" in text.replace("％", "%"):
-                    rate_pct = True
+        cols = sheet.fields(r, FUND_HEADER)
         if "executed" in cols and len(cols) >= 2 or {"initial", "budget"} <= cols.keys():
-            header = FundHeader(r, cols, rate_pct)
+            rate_label = sheet.text(r, cols["rate_pct"]) if "rate_pct" in cols else None
+            rate_pct = rate_label is not None and "%" in rate_label.replace("％", "%")
+            header = FundHeader(r, dict(cols), rate_pct)
             _find_money_unit(sheet, header, rows)
             return header
     return None
@@ -42,8 +37,8 @@ def find_fund_header(sheet: Sheet, rows: range) -> FundHeader | None:
 def _find_money_unit(sheet: Sheet, header: FundHeader, rows: range) -> None:
     # The 项目资金（万元） label sits in the header row, or merged down beside the rows.
     for r in range(header.row, min(header.row + 6, rows.stop)):
-        for c, text in sheet.cells(r):
-            if label_key(text).startswith(MONEY_LABELS):
+        for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
+            if key.startswith(MONEY_LABELS):
                 header.money_label = (r, c)
                 header.money_unit = money_unit_of(text)
                 return
@@ -57,8 +52,8 @@ def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:
     unassigned = list(FUND_ROWS)
     pending: list[int] = []  # rows whose label says nothing (placeholders): by order
     for r in range(header.row + 1, stop):
-        label_cells = [(c, t) for c, t in sheet.cells(r) if c < first_value_col
-                       and not label_key(t).startswith(MONEY_LABELS)]
+        label_cells = [(c, t) for (c, t), k in zip(sheet.cells(r), sheet.keys(r))
+                       if c < first_value_col and not k.startswith(MONEY_LABELS)]
         has_values = any(not sheet.is_blank(r, c) for c in value_cols)
         if not label_cells and not has_values:
             continue

@@ -10,17 +10,17 @@ numbers that every scored row has), and its 一级/二级 names are told apart f
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from jixiao.layout.labels import (
     GRADE_LABELS,
     GRADES,
     INDICATOR_HEADER,
+    LEVEL1_NAMES,
+    LEVEL2_PARENTS,
     TOTAL_LABELS,
-    field_of,
-    is_block_label,
-    is_footer,
-    is_level1_name,
-    is_level2_name,
+    is_block_key,
+    is_footer_key,
     label_key,
     level1_parents,
 )
@@ -38,8 +38,8 @@ class IndicatorHeader:
     row: int
     cols: dict[str, int] = field(default_factory=dict)
 
-    @property
-    def first_col(self) -> int:
+    @cached_property
+    def first_col(self) -> int:  # asked once per indicator row; cols do not change
         return min(self.cols.get(k, 10**6) for k in ("level1", "level2", "name"))
 
 
@@ -56,12 +56,7 @@ class IndicatorBlock:
 
 
 def header_fields(sheet: Sheet, r: int) -> dict[str, int]:
-    cols: dict[str, int] = {}
-    for c, text in sheet.cells(r):
-        name = field_of(text, INDICATOR_HEADER)
-        if name and name not in cols:
-            cols[name] = c
-    return cols
+    return sheet.fields(r, INDICATOR_HEADER)
 
 
 def is_indicator_header(cols: dict[str, int]) -> bool:
@@ -73,7 +68,7 @@ def find_indicator_header(sheet: Sheet, rows: range) -> IndicatorHeader | None:
     for r in rows:
         cols = header_fields(sheet, r)
         if is_indicator_header(cols):
-            return IndicatorHeader(r, cols)
+            return IndicatorHeader(r, dict(cols))
     return None
 
 
@@ -110,15 +105,28 @@ def _choose_shift(sheet: Sheet, r: int, hdr: IndicatorHeader, trust_columns: boo
 
 
 def _kind(text: str) -> str:
-    level1, level2 = is_level1_name(text), is_level2_name(text)
-    if level1 and level2:
-        return "either"
-    return "level1" if level1 else "level2" if level2 else "text"
+    return _kind_of_key(label_key(text))
+
+
+def _kind_of_key(key: str) -> str:
+    return _NAME_KINDS.get(key, "text")
+
+
+def _name_kinds() -> dict[str, str]:
+    kinds = {}
+    for key in LEVEL1_NAMES | LEVEL2_PARENTS.keys():
+        level1, level2 = key in LEVEL1_NAMES, key in LEVEL2_PARENTS
+        kinds[key] = "either" if level1 and level2 else "level1" if level1 else "level2"
+    return kinds
+
+
+#: framework name -> "level1", "level2" or "either" (成本指标); any other text is "text"
+_NAME_KINDS = _name_kinds()
 
 
 def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     ind = Indicator(row=r + sheet.grid.origin[0] + 1)
-    cols = {k: c + shift for k, c in hdr.cols.items()}
+    cols = {k: c + shift for k, c in hdr.cols.items()} if shift else hdr.cols
     row = _Row(r, shift, ind)
 
     for name in ("weight", "score"):
@@ -139,10 +147,10 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     limit = cols.get("target", cols.get("actual", cols.get("name", 0) + 1))
     first = hdr.first_col + shift
     found = []
-    for c, text in sheet.cells(r):
-        if c >= limit or is_block_label(text):
+    for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
+        if c >= limit or is_block_key(key):
             continue
-        kind = _kind(text)
+        kind = _kind_of_key(key)
         if kind == "text" and c < first:
             continue  # a merged side label (项目资金, 绩效指标) or a placeholder
         found.append((c, text, kind))
@@ -178,6 +186,8 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
 
 def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
     """指标性质 + 年度指标值 + 度量单位 -> "≥95(%)", the spelling of the 9-column form."""
+    if "op" not in cols and "unit" not in cols:
+        return
     op = sheet.text(r, cols["op"]) if "op" in cols else None
     unit = sheet.text(r, cols["unit"]) if "unit" in cols else None
     if op is not None:
@@ -215,7 +225,7 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             items.append(("blank", r))
             r += 1
             continue
-        keys = [label_key(t) for _, t in cells]
+        keys = sheet.keys(r)
         if any(k.startswith(TOTAL_LABELS) and len(k) <= 4 for k in keys[:3]):
             _read_total(sheet, r, hdr, trust_columns, block)
             end = r
@@ -225,7 +235,7 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             _read_grade(sheet, r, block)
             end = r
             break
-        if is_footer(cells[0][1]):
+        if is_footer_key(keys[0]):
             break
         if is_indicator_header(header_fields(sheet, r)):
             r += 1  # the header repeated on a printed page
@@ -369,21 +379,19 @@ class _Holder:
 
 def _read_grade_after(sheet: Sheet, total_row: int, stop: int, block: IndicatorBlock) -> int:
     for r in range(total_row + 1, min(total_row + 4, stop)):
-        cells = sheet.cells(r)
-        if cells and any(label_key(t) in GRADE_LABELS for _, t in cells[:3]):
+        if any(k in GRADE_LABELS for k in sheet.keys(r)[:3]):
             _read_grade(sheet, r, block)
             return r
     return total_row
 
 
 def _read_grade(sheet: Sheet, r: int, block: IndicatorBlock) -> None:
-    cells = sheet.cells(r)
-    label_at = next(i for i, (_, t) in enumerate(cells) if label_key(t) in GRADE_LABELS)
+    cells, keys = sheet.cells(r), sheet.keys(r)
+    label_at = next(i for i, k in enumerate(keys) if k in GRADE_LABELS)
     label_col = cells[label_at][0]
     block.cells["grade"] = sheet.ref(r, sheet.span_end(r, label_col) + 1)
-    for c, text in cells[label_at + 1:]:
+    for (c, text), key in zip(cells[label_at + 1:], keys[label_at + 1:]):
         block.cells["grade"] = sheet.ref(r, c)
-        key = label_key(text)
         if key[:1] in GRADES:
             block.grade = key[:1]
         else:

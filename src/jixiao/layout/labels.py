@@ -21,7 +21,7 @@ def label_key(value: Any) -> str:
     """A cell reduced for matching a label: no spaces, half-width, no colon, no "(万元)"."""
     if value is None or isinstance(value, (int, float)):
         return ""
-    return _text_key(value if isinstance(value, str) else str(value))
+    return text_key(value if isinstance(value, str) else str(value))
 
 
 _BRACKETED = re.compile(r"\([^()]*\)")
@@ -30,7 +30,8 @@ _BRACKETED = re.compile(r"\([^()]*\)")
 # Cached because the parser asks for the key of the same few hundred label texts many times
 # per sheet (every header search rescans its rows) and again in every workbook of a batch.
 @lru_cache(maxsize=16384)
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """label_key of a string."""
     key = _BRACKETED.sub("", normalize_label(text))
     return key.lstrip("#*").rstrip(":")
 
@@ -126,7 +127,11 @@ _FIELD_BY_KEY = {id(table): _field_by_key(table)
 
 
 def field_of(value: Any, table: dict[str, tuple[str, ...]]) -> str | None:
-    key = label_key(value)
+    return field_of_key(label_key(value), table)
+
+
+def field_of_key(key: str, table: dict[str, tuple[str, ...]]) -> str | None:
+    """field_of for a key label_key made already."""
     if not key:
         return None
     by_key = _FIELD_BY_KEY.get(id(table))
@@ -138,6 +143,17 @@ def field_of(value: Any, table: dict[str, tuple[str, ...]]) -> str | None:
     if table is INDICATOR_HEADER and key.startswith("偏差原因"):
         return "deviation"
     return None
+
+
+def fields_of_row(cells: tuple[tuple[int, str], ...], keys: tuple[str, ...],
+                  table: dict[str, tuple[str, ...]]) -> dict[str, int]:
+    """The fields of `table` a row's labels name -> the first column naming each."""
+    found: dict[str, int] = {}
+    for (c, _), key in zip(cells, keys):
+        name = field_of_key(key, table)
+        if name and name not in found:
+            found[name] = c
+    return found
 
 
 def fund_row_field(value: Any) -> str | None:
@@ -152,7 +168,10 @@ def fund_row_field(value: Any) -> str | None:
 
 def is_block_label(value: Any) -> bool:
     """"绩效指标" and the pieces a PDF extraction leaves of it ("绩", "效 指 标")."""
-    key = label_key(value)
+    return is_block_key(label_key(value))
+
+
+def is_block_key(key: str) -> bool:
     return bool(key) and key in BLOCK_LABEL and key != "指"
 
 
@@ -169,7 +188,10 @@ def level1_parents(level2: str | None) -> tuple[str, ...]:
 
 
 def is_footer(value: Any) -> bool:
-    key = label_key(value)
+    return is_footer_key(label_key(value))
+
+
+def is_footer_key(key: str) -> bool:
     return bool(key) and key.startswith(FOOTER_PREFIXES)
 
 
@@ -186,16 +208,17 @@ _TAGS = re.compile(r"</?(?:p|br|span|div|b|i|u|strong|em|font)(?:\s[^<>]*)?/?>",
 def cell_text(value: Any) -> str | None:
     """The text a person reads in a cell: trimmed, wrap gaps and markup removed."""
     if isinstance(value, str):
-        return _string_text(value)
+        return string_text(value)
     if isinstance(value, (int, float)):
         return clean_text(value)  # digits: no gap, no markup to remove
-    return _string_text(clean_text(value)) if value is not None else None
+    return string_text(clean_text(value)) if value is not None else None
 
 
 # Cached for the same reason as _text_key: the labels and placeholders of a form repeat in
 # every workbook, and the two regular expressions are most of a cell's cost.
 @lru_cache(maxsize=16384)
-def _string_text(value: str | None) -> str | None:
+def string_text(value: str | None) -> str | None:
+    """cell_text of a string."""
     text = clean_text(value)
     if text is None:
         return None

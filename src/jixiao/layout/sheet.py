@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
-from jixiao.io.grid import Grid
-from jixiao.layout.labels import cell_text, label_key
+from jixiao.io.grid import Grid, column_letter
+from jixiao.layout.labels import cell_text, fields_of_row, string_text, text_key
 from jixiao.values import BLANK_MARKS, ValueParseError, parse_number
 
 
@@ -18,10 +18,14 @@ class Sheet:
         # Every search (heads, fund header, goals, indicator header, rows) rescans the same
         # rows, so each cell's text is worked out once here rather than on every look.
         self._texts: list[list[str | None]] = [
-            [cell_text(v) for v in line] if line is not None else [] for line in self.rows]
+            [None if v is None else string_text(v) if v.__class__ is str else cell_text(v)
+             for v in line] if line is not None else [] for line in self.rows]
         self._cells: list[tuple[tuple[int, str], ...]] = [
-            tuple((c, t) for c, t in enumerate(texts) if t is not None) for texts in self._texts]
-        self._keys: dict[int, tuple[str, ...]] = {}
+            tuple([(c, t) for c, t in enumerate(texts) if t is not None])
+            for texts in self._texts]
+        self._keys: list[tuple[str, ...]] = [
+            tuple([text_key(t) for _, t in cells]) for cells in self._cells]
+        self._fields: dict[tuple[int, int], dict[str, int]] = {}
 
     @cached_property
     def _merged_last_col(self) -> dict[tuple[int, int], int]:
@@ -57,17 +61,26 @@ class Sheet:
 
     def keys(self, r: int) -> tuple[str, ...]:
         """label_key of each of cells(r), in the same order."""
-        keys = self._keys.get(r)
-        if keys is None:
-            keys = self._keys[r] = tuple(label_key(t) for _, t in self.cells(r))
-        return keys
+        return self._keys[r] if 0 <= r < self.height else ()
+
+    def fields(self, r: int, table: dict[str, tuple[str, ...]]) -> dict[str, int]:
+        """The fields of `table` that row r's labels name -> the first column naming each.
+
+        Shared, not copied (every header search asks it of every row): do not modify.
+        """
+        found = self._fields.get((r, id(table)))
+        if found is None:
+            found = self._fields[(r, id(table))] = fields_of_row(self.cells(r), self.keys(r), table)
+        return found
 
     def span_end(self, r: int, c: int) -> int:
         """Last column covered by the cell at (r, c) (itself unless it starts a merge)."""
         return self._merged_last_col.get((r, c), c)
 
     def ref(self, r: int, c: int) -> str:
-        return self.grid.ref(r, max(c, 0))
+        """Grid.ref, with the column letters cached: every value read records its cell."""
+        row0, col0 = self.grid.origin
+        return f"{_letters(max(c, 0) + col0)}{r + row0 + 1}"
 
     def is_percent(self, r: int, c: int) -> bool | None:
         try:
@@ -80,11 +93,31 @@ class Sheet:
         return number_kind(self.raw(r, c))
 
 
+@lru_cache(maxsize=1024)
+def _letters(col: int) -> str:
+    return column_letter(col)
+
+
 def number_kind(value: Any) -> int:
     if value is None:
         return 1
-    if isinstance(value, str) and value.strip() in BLANK_MARKS:
+    if type(value) is float:
+        return 2
+    if isinstance(value, str):
+        return _text_number_kind(value)
+    return _number_kind(value)
+
+
+# Cached: a row the PDF text shifted is tried at up to seven column shifts, and a text cell
+# costs a raised ValueParseError at each.
+@lru_cache(maxsize=16384)
+def _text_number_kind(value: str) -> int:
+    if value.strip() in BLANK_MARKS:
         return 1
+    return _number_kind(value)
+
+
+def _number_kind(value: Any) -> int:
     try:
         return 2 if parse_number(value) is not None else 1
     except (ValueParseError, ValueError, TypeError, OverflowError):
