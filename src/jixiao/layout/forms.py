@@ -69,10 +69,10 @@ def find_forms(grid: Grid) -> list[FormRecord]:
 
 def _find_heads(sheet: Sheet) -> list[_Head]:
     anchors = []
-    project_keys = HEAD_LABELS["project"]
+    project_keys = frozenset(HEAD_LABELS["project"])
     for r in range(sheet.height):
         keys = sheet.keys(r)
-        if not any(k in project_keys for k in keys):
+        if project_keys.isdisjoint(keys):
             continue
         if sheet.fields(r, FUND_HEADER):
             continue  # the central export's fund header names its label column 项目名称

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from jixiao.layout.labels import (
+    BLOCK_KEYS,
     GRADE_LABELS,
     GRADES,
     INDICATOR_HEADER,
     LEVEL1_NAMES,
     LEVEL2_PARENTS,
     TOTAL_LABELS,
-    is_block_key,
     is_footer_key,
     label_key,
     level1_parents,
@@ -122,6 +122,8 @@ def _name_kinds() -> dict[str, str]:
 
 #: framework name -> "level1", "level2" or "either" (成本指标); any other text is "text"
 _NAME_KINDS = _name_kinds()
+#: the same, and "block" for the 绩效指标 side label: one lookup per cell of a row
+_CELL_KINDS = {**_NAME_KINDS, **dict.fromkeys(BLOCK_KEYS, "block")}
 
 
 def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
@@ -148,10 +150,10 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     first = hdr.first_col + shift
     found = []
     for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
-        if c >= limit or is_block_key(key):
+        if c >= limit:
             continue
-        kind = _kind_of_key(key)
-        if kind == "text" and c < first:
+        kind = _CELL_KINDS.get(key, "text")
+        if kind == "block" or kind == "text" and c < first:
             continue  # a merged side label (项目资金, 绩效指标) or a placeholder
         found.append((c, text, kind))
     texts = [f for f in found if f[2] == "text"]

@@ -148,6 +148,10 @@ def field_of_key(key: str, table: dict[str, tuple[str, ...]]) -> str | None:
 def fields_of_row(cells: tuple[tuple[int, str], ...], keys: tuple[str, ...],
                   table: dict[str, tuple[str, ...]]) -> dict[str, int]:
     """The fields of `table` a row's labels name -> the first column naming each."""
+    by_key = _FIELD_BY_KEY.get(id(table))
+    if by_key is not None and by_key.keys().isdisjoint(keys) and (
+            table is not INDICATOR_HEADER or "偏差原因" not in "|".join(keys)):
+        return {}  # most rows are data rows: one set test instead of a lookup per cell
     found: dict[str, int] = {}
     for (c, _), key in zip(cells, keys):
         name = field_of_key(key, table)
@@ -172,7 +176,12 @@ def is_block_label(value: Any) -> bool:
 
 
 def is_block_key(key: str) -> bool:
-    return bool(key) and key in BLOCK_LABEL and key != "指"
+    return key in BLOCK_KEYS
+
+
+#: every piece of 绩效指标 but 指 (a real word on its own), as sets are faster to ask
+BLOCK_KEYS = frozenset(BLOCK_LABEL[i:j] for i in range(len(BLOCK_LABEL))
+                       for j in range(i + 1, len(BLOCK_LABEL) + 1)) - {"指"}
 
 
 def is_level1_name(value: Any) -> bool:

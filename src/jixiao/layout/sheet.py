@@ -32,7 +32,7 @@ class Sheet:
         spans: dict[tuple[int, int], int] = {}
         for rng in self.grid.merged or ():
             try:
-                r1, c1, _r2, c2 = (int(x) for x in rng)
+                r1, c1, _r2, c2 = map(int, rng)
             except (TypeError, ValueError):
                 continue
             spans[(r1, c1)] = max(c2, c1)
