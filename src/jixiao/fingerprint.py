@@ -51,14 +51,27 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in value.items()}
+        return {str(k): _canonical_item(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
+        return [_canonical_item(v) for v in value]
     if isinstance(value, (int, float)):
         return _canonical_number(value)
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value)
     return value
+
+
+def _canonical_item(value: Any) -> Any:
+    # The usual types by exact type before _canonical's chain of isinstance: R06
+    # canonicalises the hundred-odd locked values of every returned form.
+    kind = type(value)
+    if kind is str:
+        return unicodedata.normalize("NFC", value)
+    if kind is int:
+        return value
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    return _canonical(value)
 
 
 def locked_values(record: FormRecord) -> dict[str, Any]:
@@ -115,7 +128,13 @@ def verify(values: dict[str, Any], kind: str, digest: str, secret: str | None = 
     return hmac.compare_digest(expected, str(digest or ""))
 
 
+#: types for which ``==`` already means the same locked value
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
 def _same(expected: Any, found: Any) -> bool:
+    if expected == found and type(expected) in _PLAIN and type(found) in _PLAIN:
+        return True  # nearly every locked value is still there, as it was written
     if isinstance(expected, (int, float)) and not isinstance(expected, bool):
         number = _as_number(found)
         return number is not None and math.isclose(
@@ -158,9 +177,14 @@ def _match_indicators(locked: list[dict[str, Any]],
     matched: list[Indicator | None] = []
     start = 0
     for position, item in enumerate(locked):
-        found = next((j for j in range(start, len(indicators))
-                      if j not in used and item.get("name") is not None
-                      and _same(item["name"], indicators[j].name)), None)
+        name = item.get("name")
+        if (name is not None and start < len(indicators) and start not in used
+                and _same(name, indicators[start].name)):
+            found: int | None = start  # the usual case: the next row, unchanged
+        else:
+            found = next((j for j in range(start, len(indicators))
+                          if j not in used and name is not None
+                          and _same(name, indicators[j].name)), None)
         if found is None:
             found = next((j for j in (position, *range(start, len(indicators)))
                           if j < len(indicators) and j not in used), None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from jixiao.model import FormRecord, Indicator
 from jixiao.profiles import Profile
@@ -195,14 +196,14 @@ def _quantity_met(op: str, a: float, t: float, equal_rel: float) -> bool:
     return abs(a - t) <= abs(t) * equal_rel if t else a == 0
 
 
-def _quantity_reference(op: str, a: float, t: float, w: float, profile: Profile) -> float:
+def _quantity_reference(op: str, a: float, t: float, w: float, reverse_rule: str) -> float:
     a = max(a, 0.0)  # a negative actual counts as 0
     if op in ("≥", ">"):
         return w * min(a / t, 1.0) if t > 0 else (w if a >= t else 0.0)
     if op in ("≤", "<"):
         if t <= 0:
             return 0.0  # "≤0 起" with any accident
-        if profile.reverse_rule == "linear":
+        if reverse_rule == "linear":
             return max(0.0, w * (1 - (a - t) / t))
         return w * t / a if a else w
     if t == 0 or a == 0:
@@ -223,8 +224,19 @@ def reference_score(indicator: Indicator, profile: Profile) -> Reference | None:
     w = indicator.weight
     if w is None:
         return None
-    target = parse_measure(indicator.target)
-    actual = parse_measure(indicator.actual)
+    args = (w, indicator.target, indicator.actual, profile.tolerances.equal_rel,
+            profile.reverse_rule, profile.over_achievement)
+    # A zero weight bypasses the cache, where 0.0 and -0.0 would be one key.
+    return _reference(*args) if w else _reference.__wrapped__(*args)
+
+
+# The same weight, target and actual ("10", "≥95%", "100%") recur across the forms of a
+# run; typed, so that a weight of 10 and of 10.0 give back their own type.
+@lru_cache(maxsize=16384, typed=True)
+def _reference(w: float, target_text: str | None, actual_text: str | None, equal_rel: float,
+               reverse_rule: str, over_achievement: float) -> Reference | None:
+    target = parse_measure(target_text)
+    actual = parse_measure(actual_text)
     if actual is None:
         return None
     if isinstance(actual, Qualitative):
@@ -233,10 +245,10 @@ def reference_score(indicator: Indicator, profile: Profile) -> Reference | None:
                          met=actual.band == "met", band=actual.band)
     if isinstance(target, Quantity) and isinstance(actual, Quantity):
         t, a = target.value, actual.value
-        met = _quantity_met(target.op, a, t, profile.tolerances.equal_rel)
-        ref = w if met else round2(_quantity_reference(target.op, a, t, w, profile))
+        met = _quantity_met(target.op, a, t, equal_rel)
+        ref = w if met else round2(_quantity_reference(target.op, a, t, w, reverse_rule))
         return Reference("quantitative", ref, ref, met=met,
-                         far_above=_far_above(target.op, a, t, profile.over_achievement))
+                         far_above=_far_above(target.op, a, t, over_achievement))
     if target is not None and normalize_label(actual.text) == normalize_label(
             target.text if not isinstance(target, FreeText) else target.text):
         return Reference("same_text", w, w, met=True)

@@ -60,6 +60,22 @@ class _Taxonomy:
             self.level2_of.setdefault(lv.name, frozenset(lv.level2))
             for name in lv.level2:
                 self.first_parent.setdefault(name, lv.name)
+        self._placed: dict[tuple[str | None, str | None],
+                           tuple[str | None, str | None, str | None]] = {}
+
+    def place(self, level1: str | None,
+              level2: str | None) -> tuple[str | None, str | None, str | None]:
+        """(一级, 二级, category) the typed 一级 and 二级 stand for; a run sees a few pairs."""
+        key = (level1, level2)
+        placed = self._placed.get(key)
+        if placed is None:
+            if len(self._placed) > 4096:
+                self._placed.clear()
+            name1 = self.lookup(self.level1, level1)
+            name2 = self.lookup(self.level2, level2)
+            category = name1 or (self.first_parent.get(name2) if name2 else None)
+            placed = self._placed[key] = (name1, name2, category)
+        return placed
 
     @staticmethod
     def lookup(table: dict[str, str], name: str | None) -> str | None:
@@ -89,15 +105,7 @@ def _taxonomy(profile: Profile) -> _Taxonomy:
 
 def category_of(indicator: Indicator, profile: Profile) -> str | None:
     """The profile 一级 an indicator belongs to: its own 一级, else the one its 二级 implies."""
-    return _category(indicator, _taxonomy(profile))
-
-
-def _category(indicator: Indicator, tax: _Taxonomy) -> str | None:
-    level1 = tax.lookup(tax.level1, indicator.level1)
-    if level1:
-        return level1
-    level2 = tax.lookup(tax.level2, indicator.level2)
-    return tax.first_parent.get(level2) if level2 else None
+    return _taxonomy(profile).place(indicator.level1, indicator.level2)[2]
 
 
 class Row:
@@ -121,10 +129,7 @@ class Row:
         self.scored_reference = ref if (
             ref is not None and ref.kind != "qualitative" and indicator.score is not None
             and indicator.weight and not self.copied_target) else None
-        self.level1 = tax.lookup(tax.level1, indicator.level1)
-        self.level2 = tax.lookup(tax.level2, indicator.level2)
-        self.category = self.level1 or (tax.first_parent.get(self.level2)
-                                        if self.level2 else None)
+        self.level1, self.level2, self.category = tax.place(indicator.level1, indicator.level2)
 
     @property
     def label(self) -> str:
