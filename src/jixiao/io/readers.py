@@ -7,6 +7,7 @@ it, leaves as a :class:`jixiao.errors.ReadError` with a Chinese reason.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import time
@@ -16,22 +17,19 @@ from typing import Any
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
 from jixiao.io.safety import (
+    GatedFile,
     Limits,
-    check_file,
+    ZipPackage,
     column_number,
     decode_text,
-    iter_xml_chunks,
+    gate,
     too_many_cells_error,
     too_many_merges_error,
     xlsx_sheet_members,
 )
 
-#: Extensions calamine picks its parser by; when the content says otherwise we pass bytes.
-_CALAMINE_EXTENSIONS = {"xlsx": {".xlsx", ".xlsm", ".xltx", ".xltm"}, "xls": {".xls", ".xlt"}, "ods": {".ods", ".ots"}}
-
-
 def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
-               percent_formats: bool = False) -> list[Grid]:
+               percent_formats: bool = False, gated: GatedFile | None = None) -> list[Grid]:
     """Gate the file (sniff + zip checks), then read every worksheet into a grid.
 
     Hidden sheets are included and marked. Cell values are what the reader gives: str,
@@ -44,15 +42,20 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
     file is an .xlsx: then it holds the cells whose number format shows a percent. That
     costs a second look at styles and sheet XML (about as much again as calamine's read),
     so it is asked for, not default.
+
+    ``gated`` is what :func:`jixiao.io.safety.gate` gave for this path, when the caller
+    wants it too (the template reader looks at the same package): the file is then neither
+    gated nor read again.
     """
     limits = limits or Limits.from_env()
     path = Path(path)
     deadline = time.monotonic() + limits.time_budget_s
-    kind = check_file(path, limits)
+    if gated is None:
+        gated = gate(path, limits)
     try:
-        if kind == "text":
-            return [_read_text(path, limits, deadline)]
-        return _read_workbook(path, kind, limits, deadline, percent_formats)
+        if gated.kind == "text":
+            return [_read_text(path, gated.data, limits, deadline)]
+        return _read_workbook(gated, limits, deadline, percent_formats)
     except ReadError:
         raise
     except MemoryError:
@@ -88,20 +91,21 @@ def _visibility(meta) -> str:
     return "visible"
 
 
-def _open_workbook(path: Path, kind: str):
+def _open_workbook(gated: GatedFile):
     from python_calamine import CalamineWorkbook
 
-    if path.suffix.lower() in _CALAMINE_EXTENSIONS[kind]:
-        return CalamineWorkbook.from_path(str(path))
-    # calamine chooses its parser by extension; a renamed workbook is read by content.
-    with open(path, "rb") as fh:
-        return CalamineWorkbook.from_filelike(fh)
+    # The gate's bytes: calamine picks its parser by content (a renamed workbook reads
+    # too), and reads from memory faster than from the path.
+    return CalamineWorkbook.from_filelike(io.BytesIO(gated.data))
 
 
-def _read_workbook(path: Path, kind: str, limits: Limits, deadline: float,
+def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
                    percent_formats: bool = False) -> list[Grid]:
-    percent = _xlsx_percent_cells(path, limits) if kind == "xlsx" and percent_formats else {}
-    workbook = _open_workbook(path, kind)
+    path = gated.path
+    percent: dict[str, set[tuple[int, int]]] = {}
+    if gated.kind == "xlsx" and percent_formats and gated.package is not None:
+        percent = _xlsx_percent_cells(gated.package, limits)
+    workbook = _open_workbook(gated)
     try:
         metadata = workbook.sheets_metadata
         if len(metadata) > limits.max_sheets:
@@ -153,40 +157,38 @@ def _is_percent_format(code: str) -> bool:
     return "%" in code
 
 
-def _xlsx_percent_cells(path: Path, limits: Limits) -> dict[str, set[tuple[int, int]]]:
+def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tuple[int, int]]]:
     """{sheet name: absolute (row, col) of cells whose number format shows a percent}.
 
     calamine gives values without formats; the central system's 执行率 is a fraction in a
     %-formatted cell, so the layout parser wants to know. Cells are matched as Excel writes
     them (<c r="A1" s="3">); a cell written otherwise is not seen (best effort).
     """
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        styles = zf.NameToInfo.get("xl/styles.xml")
-        percent_styles: set[int] = set()
-        if styles is not None:
-            xml = b"".join(iter_xml_chunks(path, zf, styles))
-            percent_ids = set(_BUILTIN_PERCENT_FORMATS)
-            for fmt_id, code in _NUMFMT.findall(xml):
-                if _is_percent_format(code.decode("utf-8", "replace")):
-                    percent_ids.add(int(fmt_id))
-            start = xml.find(b"cellXfs")
-            section = xml[start:xml.find(b"cellXfs", start + 7)] if start >= 0 else b""
-            for index, attrs in enumerate(_XF.findall(section)):
-                fmt = _XF_NUMFMT.search(attrs)
-                if fmt and int(fmt.group(1)) in percent_ids:
-                    percent_styles.add(index)
-        result: dict[str, set[tuple[int, int]]] = {}
-        for member, name in xlsx_sheet_members(path, zf, limits).items():
-            cells: set[tuple[int, int]] = set()
-            if percent_styles:
-                for chunk in iter_xml_chunks(path, zf, zf.getinfo(member)):
-                    for col, row, style in _STYLED_CELL.findall(chunk):
-                        if int(style) in percent_styles:
-                            cells.add((int(row) - 1, column_number(col) - 1))
-            result[name] = cells
-        return result
+    zf = package.zip
+    styles = zf.NameToInfo.get("xl/styles.xml")
+    percent_styles: set[int] = set()
+    if styles is not None:
+        xml = package.xml(styles)
+        percent_ids = set(_BUILTIN_PERCENT_FORMATS)
+        for fmt_id, code in _NUMFMT.findall(xml):
+            if _is_percent_format(code.decode("utf-8", "replace")):
+                percent_ids.add(int(fmt_id))
+        start = xml.find(b"cellXfs")
+        section = xml[start:xml.find(b"cellXfs", start + 7)] if start >= 0 else b""
+        for index, attrs in enumerate(_XF.findall(section)):
+            fmt = _XF_NUMFMT.search(attrs)
+            if fmt and int(fmt.group(1)) in percent_ids:
+                percent_styles.add(index)
+    result: dict[str, set[tuple[int, int]]] = {}
+    for member, name in xlsx_sheet_members(package, limits).items():
+        cells: set[tuple[int, int]] = set()
+        if percent_styles:
+            for chunk in package.xml_chunks(zf.getinfo(member)):
+                for col, row, style in _STYLED_CELL.findall(chunk):
+                    if int(style) in percent_styles:
+                        cells.add((int(row) - 1, column_number(col) - 1))
+        result[name] = cells
+    return result
 
 
 def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int, int], visibility: str,
@@ -281,9 +283,7 @@ def split_table(text: str, delimiter: str, max_rows: int | None = None,
     return rows
 
 
-def _read_text(path: Path, limits: Limits, deadline: float) -> Grid:
-    with open(path, "rb") as fh:
-        data = fh.read(limits.max_file_bytes + 1)
+def _read_text(path: Path, data: bytes, limits: Limits, deadline: float) -> Grid:
     decoded = decode_text(data)
     if decoded is None:
         raise ReadError(str(path), "无法识别文本文件的编码（支持 UTF-8、UTF-16、GB18030），请另存为 UTF-8 后重新提交",

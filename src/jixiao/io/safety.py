@@ -13,9 +13,12 @@ and whose ``kind`` is one of :data:`KINDS`.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import io
 import os
 import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -166,20 +169,37 @@ def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
     renamed to another spreadsheet extension is still read by what it is. Raises ReadError
     for everything that is not a readable spreadsheet.
     """
-    return _classify(Path(path), limits or Limits.from_env(), check=False)
+    return _classify(Path(path), limits or Limits.from_env(), check=False).kind
 
 
 def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
     """The whole gate: sniff, then check_zip for xlsx/ods. Returns the kind for the reader."""
+    return gate(path, limits).kind
+
+
+def gate(path: str | os.PathLike[str], limits: Limits | None = None) -> GatedFile:
+    """The whole gate, as check_file, keeping what it read so the readers need not open,
+    read or inflate the file again."""
     return _classify(Path(path), limits or Limits.from_env(), check=True)
 
 
-def _classify(path: Path, limits: Limits, check: bool) -> str:
+@dataclass
+class GatedFile:
+    """A file the gate let through: its kind and its bytes (read once, at most
+    ``max_file_bytes``), and for a zip workbook the package with the parts already inflated."""
+
+    path: Path
+    kind: str
+    data: bytes
+    package: ZipPackage | None = None
+
+
+def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
         raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
-    if not path.is_file():
+    if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
     if st.st_size == 0:
         raise _refuse(path, "文件为空（0 字节），请重新导出后提交", "empty")
@@ -190,16 +210,21 @@ def _classify(path: Path, limits: Limits, check: bool) -> str:
             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件",
             "too_large",
         )
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(HEAD_BYTES)
-    except OSError as exc:
-        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+    # One read of the whole file: the gate and every reader after it work from these
+    # bytes, so the file is opened once however many parts look at it.
+    data = _read_whole(path, st.st_size, limits)
+    if not data:
+        raise _refuse(path, "文件为空（0 字节），请重新导出后提交", "empty")
+    head = data[:HEAD_BYTES] if len(data) > HEAD_BYTES else data
 
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return _open_zip(path, lambda zf: _zip_kind(path, zf, limits if check else None))
+        def work() -> GatedFile:
+            package = ZipPackage(path, data)
+            return GatedFile(path, _zip_kind(package, limits if check else None), data, package)
+
+        return _open_zip(path, work)
     if head.startswith(_OLE_MAGIC):
-        return _sniff_ole(path, limits if check else None)
+        return GatedFile(path, _sniff_ole(path, limits if check else None), data)
     if head.startswith(b"PK"):
         raise _refuse(path, "文件已损坏（压缩结构不完整），请重新导出后提交", "corrupt")
     for signature, reason in _BINARY_SIGNATURES:
@@ -212,7 +237,32 @@ def _classify(path: Path, limits: Limits, check: bool) -> str:
         raise _refuse(
             path, "这是 Excel 4.0 或更早版本的工作簿，不再支持，请另存为 .xlsx 后重新提交", "unsupported"
         )
-    return _sniff_text(path, head)
+    return GatedFile(path, _sniff_text(path, head), data)
+
+
+def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
+    """The file's bytes, at most ``max_file_bytes`` (refused past that, should it have
+    grown since the stat). Unbuffered and sized by the stat: a buffered read of the bound
+    would allocate the whole bound first."""
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            parts = []
+            want = min(size, limits.max_file_bytes) + 1
+            got = 0
+            while got <= limits.max_file_bytes:
+                block = fh.read(want)
+                if not block:
+                    break
+                parts.append(block)
+                got += len(block)
+                # grown since the stat, or a short read: go on in growing, bounded steps
+                want = min(limits.max_file_bytes + 1 - got, max(got, HEAD_BYTES))
+    except OSError as exc:
+        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+    if got > limits.max_file_bytes:
+        raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
+                            "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _os_reason(exc: OSError) -> str:
@@ -231,25 +281,25 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, Valu
 
 
 def _open_zip(path: Path, work):
-    """Run ``work(zipfile)``; any zip or inflate failure is a damaged file."""
+    """Run ``work()``; any zip or inflate failure is a damaged file."""
     try:
-        with zipfile.ZipFile(path) as zf:
-            return work(zf)
+        return work()
     except ReadError:
         raise
     except _ZIP_ERRORS:
         raise _refuse(path, "文件已损坏（压缩结构不完整或被截断），请重新导出后提交", "corrupt") from None
 
 
-def _zip_kind(path: Path, zf: zipfile.ZipFile, limits: Limits | None) -> str:
+def _zip_kind(package: ZipPackage, limits: Limits | None) -> str:
     """The spreadsheet kind of a zip; with ``limits``, also run the zip checks on it."""
-    kind = _zip_spreadsheet_kind(path, zf)
+    kind = _zip_spreadsheet_kind(package)
     if limits is not None:
-        _check_zip_contents(path, zf, limits, kind)
+        _check_zip_contents(package, limits, kind)
     return kind
 
 
-def _zip_spreadsheet_kind(path: Path, zf: zipfile.ZipFile) -> str:
+def _zip_spreadsheet_kind(package: ZipPackage) -> str:
+    path, zf = package.path, package.zip
     names = zf.NameToInfo
     if "xl/workbook.xml" in names:
         return "xlsx"
@@ -457,27 +507,46 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     """
     limits = limits or Limits.from_env()
     path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+    data = _read_whole(path, size, limits)
 
-    def work(zf: zipfile.ZipFile) -> None:
-        _check_zip_contents(path, zf, limits, kind or _zip_spreadsheet_kind(path, zf))
+    def work() -> None:
+        package = ZipPackage(path, data)
+        _check_zip_contents(package, limits, kind or _zip_spreadsheet_kind(package))
 
     _open_zip(path, work)
 
 
-def _check_zip_contents(path: Path, zf: zipfile.ZipFile, limits: Limits, kind: str) -> None:
-    """Every XML part is inflated once, in chunks, by our own inflater: its real size must
-    be the declared one (readers trust the stream, not the directory), its prolog may not
-    declare entities, and a sheet's cells are scanned for the used area on the way."""
+def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
+    """Every XML part is inflated once by our own inflater: its real size must be the
+    declared one (readers trust the stream, not the directory), its prolog may not declare
+    entities, and a sheet's cells are scanned for the used area on the way. Parts of at
+    most CHUNK_BYTES are inflated whole, larger ones in chunks."""
+    path, zf = package.path, package.zip
     infos = zf.infolist()
     _check_directory(path, infos, limits)
-    sheets = xlsx_sheet_members(path, zf, limits) if kind == "xlsx" else {}
+    sheets = xlsx_sheet_members(package, limits) if kind == "xlsx" else {}
+    parts = package.parts
     for info in infos:
-        if info.is_dir() or not _is_xml_part(zf, info, sheets):
-            continue  # images, vbaProject.bin: no reader parses them as XML
-        chunks = iter_xml_chunks(path, zf, info)
-        if info.filename in sheets:
-            _check_xlsx_sheet(path, chunks, sheets[info.filename], limits)
-        elif kind == "ods" and info.filename == "content.xml":
+        name = info.filename
+        if name in parts or name[-1:] == "/" or not _is_xml_part(package, info, sheets):
+            continue  # already checked; or images, vbaProject.bin: no reader parses them as XML
+        if info.file_size <= CHUNK_BYTES and info.compress_type in _WHOLE_INFLATE:
+            xml = package._inflate_whole_xml(info)
+            if name in sheets or name in KEPT_PARTS:
+                parts[name] = xml
+            if name in sheets:
+                _check_xlsx_sheet(path, (xml,), sheets[name], limits, whole=True)
+            elif kind == "ods" and name == "content.xml":
+                _check_ods_sheets(path, (xml,), limits)
+            continue
+        chunks = package.xml_chunks(info)
+        if name in sheets:
+            _check_xlsx_sheet(path, chunks, sheets[name], limits)
+        elif kind == "ods" and name == "content.xml":
             _check_ods_sheets(path, chunks, limits)
         else:
             for _ in chunks:
@@ -485,14 +554,18 @@ def _check_zip_contents(path: Path, zf: zipfile.ZipFile, limits: Limits, kind: s
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
+#: Compressions our own inflater reads (others go through zipfile's reader).
+_WHOLE_INFLATE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: Small parts the readers look at again after the gate: kept inflated on the package.
+KEPT_PARTS = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"})
 
 
-def _is_xml_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sheets: dict[str, str]) -> bool:
+def _is_xml_part(package: ZipPackage, info: zipfile.ZipInfo, sheets: dict[str, str]) -> bool:
     if info.filename.endswith(_XML_SUFFIXES) or info.filename in sheets:
         return True
     if info.file_size == 0:
         return False
-    head = _member_head(zf, info, 64)
+    head = package.member_head(info, 64)
     return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
 
 
@@ -525,6 +598,9 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: Limits) -
 
 _PROLOG_SKIP = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+# The usual head of a part (optional BOM, XML declaration, whitespace, root tag): safe at a
+# glance. "[^<>]" keeps the declaration from running past its own "?>".
+_PLAIN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:<\?xml[^<>]{0,512}\?>)?[ \t\r\n]*<[A-Za-z_]")
 
 
 def _is_utf16(head: bytes) -> bool:
@@ -533,6 +609,8 @@ def _is_utf16(head: bytes) -> bool:
 
 def _check_prolog(path: Path, name: str, head: bytes) -> None:
     """Refuse a DOCTYPE: it is the only place an XML part can declare entities."""
+    if _PLAIN_PROLOG.match(head):
+        return  # an XML declaration (or none), then the root element: nothing to declare in
     if _is_utf16(head):
         head = head.decode("utf-16", "ignore").encode("utf-8")
     if head.startswith(b"\xef\xbb\xbf"):
@@ -557,90 +635,146 @@ def _check_prolog(path: Path, name: str, head: bytes) -> None:
         raise _refuse(path, f"工作簿内部 XML（{name}）开头异常，文件已损坏或被篡改，拒绝读取", "corrupt")
 
 
-def _data_offset(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int:
-    assert zf.fp is not None
-    zf.fp.seek(info.header_offset)
-    header = zf.fp.read(30)
-    if len(header) != 30 or header[:4] != b"PK\x03\x04":
-        raise zipfile.BadZipFile("bad local header")
-    name_len, extra_len = struct.unpack("<HH", header[26:30])
-    return info.header_offset + 30 + name_len + extra_len
+class ZipPackage:
+    """A zip workbook held in memory: its directory, and its members inflated by our own
+    inflater from slices of the bytes (no seek/read per member, no second open).
 
-
-def _member_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int) -> bytes:
-    """The first ``size`` inflated bytes of a member (to tell XML from binary)."""
-    if zf.fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return _read_bounded(zf, info.filename, size)
-    zf.fp.seek(_data_offset(zf, info))
-    if info.compress_type == zipfile.ZIP_STORED:
-        return zf.fp.read(min(size, info.compress_size))
-    raw = zf.fp.read(min(info.compress_size, size + 4096))
-    return zlib.decompressobj(-15).decompress(raw, size)
-
-
-def _inflate(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    """A member's inflated bytes in blocks of at most CHUNK_BYTES.
-
-    Readers inflate the whole deflate stream whatever the directory declares, so the real
-    size is counted here and a member that inflates past its declared size is refused as a
-    bomb; the CRC is checked at the end. (ZipFile.open would stop at the declared size and
-    costs tens of microseconds a member.)
+    Parts the gate inflated whole and that readers need again (the workbook, its
+    relationships, styles, sheets) stay in ``parts``, so nobody inflates them twice.
     """
-    if zf.fp is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        with zf.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
-            while block := fh.read(CHUNK_BYTES):
-                yield block
-        return
-    pos = _data_offset(zf, info)
-    left = info.compress_size
-    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
-    produced = crc = 0
-    while True:
-        if inflater is not None and inflater.unconsumed_tail:
-            raw = inflater.unconsumed_tail
-        elif left > 0:
-            zf.fp.seek(pos)
-            raw = zf.fp.read(min(CHUNK_BYTES, left))
-            if not raw:
-                raise zipfile.BadZipFile("member data cut short")
-            pos += len(raw)
-            left -= len(raw)
+
+    def __init__(self, path: Path, data: bytes) -> None:
+        self.path = path
+        self.data = data
+        self.view = memoryview(data)
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        #: member name -> inflated, checked bytes
+        self.parts: dict[str, bytes] = {}
+
+    def inflates_whole(self, info: zipfile.ZipInfo) -> bool:
+        return info.compress_type in _WHOLE_INFLATE
+
+    def _data_offset(self, info: zipfile.ZipInfo) -> int:
+        start = info.header_offset
+        if start < 0 or start + 30 > len(self.data):
+            raise zipfile.BadZipFile("bad local header")
+        signature, name_len, extra_len = _LOCAL_HEADER.unpack_from(self.data, start)
+        if signature != b"PK\x03\x04":
+            raise zipfile.BadZipFile("bad local header")
+        return start + 30 + name_len + extra_len
+
+    def member_head(self, info: zipfile.ZipInfo, size: int) -> bytes:
+        """The first ``size`` inflated bytes of a member (to tell XML from binary)."""
+        if not self.inflates_whole(info):
+            return _read_bounded(self.zip, info.filename, size)
+        pos = self._data_offset(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            return self.data[pos:pos + min(size, info.compress_size)]
+        raw = self.data[pos:pos + min(info.compress_size, size + 4096)]
+        return zlib.decompressobj(-15).decompress(raw, size)
+
+    def xml(self, info: zipfile.ZipInfo | str, keep: bool = True) -> bytes:
+        """A whole XML part, size, CRC and prolog checked; inflated once when ``keep``."""
+        if isinstance(info, str):
+            if info in self.parts:
+                return self.parts[info]
+            info = self.zip.getinfo(info)
+        elif info.filename in self.parts:
+            return self.parts[info.filename]
+        if info.file_size <= CHUNK_BYTES and self.inflates_whole(info):
+            xml = self._inflate_whole_xml(info)
         else:
-            break
-        out = inflater.decompress(raw, CHUNK_BYTES) if inflater is not None else raw
-        produced += len(out)
-        if produced > info.file_size:
-            raise _refuse(
-                path, f"工作簿内部数据（{info.filename}）解压后超过其声明的大小，疑似压缩炸弹，拒绝读取", "zip_bomb"
-            )
-        crc = zlib.crc32(out, crc)
-        if out:
-            yield out
-        if inflater is not None and inflater.eof:
-            break
-    if produced != info.file_size or crc != info.CRC:
-        raise zipfile.BadZipFile("member size or CRC differs from the directory")
+            xml = b"".join(self.xml_chunks(info))
+        if keep:
+            self.parts[info.filename] = xml
+        return xml
+
+    def _inflate_whole_xml(self, info: zipfile.ZipInfo) -> bytes:
+        """A small XML member in one inflate call, bounded at its declared size (+1 to see
+        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC)."""
+        pos = self._data_offset(info)
+        size = info.file_size
+        raw = self.view[pos:pos + info.compress_size]  # a view: no copy of the deflated bytes
+        if len(raw) != info.compress_size:
+            raise zipfile.BadZipFile("member data cut short")
+        out = zlib.decompressobj(-15).decompress(raw, size + 1) if info.compress_type else bytes(raw)
+        if len(out) > size:
+            raise _bomb(self.path, info)
+        if not _PLAIN_PROLOG.match(out):
+            _check_prolog(self.path, info.filename, out)
+        if len(out) != size or zlib.crc32(out) != info.CRC:
+            raise zipfile.BadZipFile("member size or CRC differs from the directory")
+        return out
+
+    def _inflate(self, info: zipfile.ZipInfo):
+        """A member's inflated bytes in blocks of at most CHUNK_BYTES.
+
+        Readers inflate the whole deflate stream whatever the directory declares, so the
+        real size is counted here and a member that inflates past its declared size is
+        refused as a bomb; the CRC is checked at the end. (ZipFile.open would stop at the
+        declared size and costs tens of microseconds a member.)
+        """
+        if not self.inflates_whole(info):
+            with self.zip.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
+                while block := fh.read(CHUNK_BYTES):
+                    yield block
+            return
+        pos = self._data_offset(info)
+        end = pos + info.compress_size
+        if end > len(self.data):
+            raise zipfile.BadZipFile("member data cut short")
+        inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        produced = crc = 0
+        while True:
+            if inflater is not None and inflater.unconsumed_tail:
+                raw = inflater.unconsumed_tail
+            elif pos < end:
+                raw = self.data[pos:min(pos + CHUNK_BYTES, end)]
+                pos += len(raw)
+            else:
+                break
+            out = inflater.decompress(raw, CHUNK_BYTES) if inflater is not None else raw
+            produced += len(out)
+            if produced > info.file_size:
+                raise _bomb(self.path, info)
+            crc = zlib.crc32(out, crc)
+            if out:
+                yield out
+            if inflater is not None and inflater.eof:
+                break
+        if produced != info.file_size or crc != info.CRC:
+            raise zipfile.BadZipFile("member size or CRC differs from the directory")
+
+    def xml_chunks(self, info: zipfile.ZipInfo):
+        """An XML member's bytes in chunks cut just before a "<", so no tag spans two
+        chunks; the first chunk's prolog is checked before anything else sees it."""
+        if info.filename in self.parts:
+            yield self.parts[info.filename]
+            return
+        carry = b""
+        first = True
+        for block in self._inflate(info):
+            if first:
+                _check_prolog(self.path, info.filename, block)
+                first = False
+            data = carry + block if carry else block
+            cut = data.rfind(b"<")
+            if cut <= 0:
+                carry = b""
+                yield data
+            else:
+                carry = data[cut:]
+                yield data[:cut]
+        if carry:
+            yield carry
 
 
-def iter_xml_chunks(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    """An XML member's bytes in chunks cut just before a "<", so no tag spans two chunks;
-    the first chunk's prolog is checked before anything else sees it."""
-    carry = b""
-    first = True
-    for block in _inflate(path, zf, info):
-        if first:
-            _check_prolog(path, info.filename, block)
-            first = False
-        data = carry + block if carry else block
-        cut = data.rfind(b"<")
-        if cut <= 0:
-            carry = b""
-            yield data
-        else:
-            carry = data[cut:]
-            yield data[:cut]
-    if carry:
-        yield carry
+_LOCAL_HEADER = struct.Struct("<4s22xHH")
+
+
+def _bomb(path: Path, info: zipfile.ZipInfo) -> ReadError:
+    return _refuse(path, f"工作簿内部数据（{info.filename}）解压后超过其声明的大小，疑似压缩炸弹，拒绝读取",
+                   "zip_bomb")
 
 
 def too_many_merges_error(path: Path | str, sheet: str, count: int, limits: Limits) -> ReadError | None:
@@ -676,6 +810,7 @@ _XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^<>]{0,2048}?)(/?
 _XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
 _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
 _XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
+_XLSX_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^<>]{0,2048}?)>")
 
 
 def column_number(letters: bytes) -> int:
@@ -686,12 +821,32 @@ def column_number(letters: bytes) -> int:
     return n
 
 
-def xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[str, str]:
+def xlsx_sheet_members(package: ZipPackage, limits: Limits) -> dict[str, str]:
     """{member: sheet name} for every sheet part, by the workbook's relationships and by
     location (a part the workbook does not list is still scanned); refuses too many."""
-    workbook = b"".join(iter_xml_chunks(path, zf, zf.getinfo("xl/workbook.xml")))
-    rels = zf.NameToInfo.get("xl/_rels/workbook.xml.rels")
-    rels_xml = b"".join(iter_xml_chunks(path, zf, rels)) if rels else b""
+    names = package.zip.NameToInfo
+    rels = names.get("xl/_rels/workbook.xml.rels")
+    listed, n_sheet_tags = _listed_sheets(package.xml("xl/workbook.xml"), package.xml(rels) if rels else b"")
+    members = {n: n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+               and "/_rels/" not in n}
+    for member, name in listed:
+        if member in names:
+            members[member] = name
+    n_sheets = max(len(members), n_sheet_tags)
+    if n_sheets > limits.max_sheets:
+        raise _refuse(
+            package.path, f"工作簿有 {n_sheets} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
+            "too_many_sheets",
+        )
+    return members
+
+
+# Files of one batch mostly come from one template or one exporter, with the very same
+# workbook.xml and relationships: their parse is kept, keyed by those bytes.
+@functools.lru_cache(maxsize=256)
+def _listed_sheets(workbook: bytes, rels_xml: bytes) -> tuple[tuple[tuple[str, str], ...], int]:
+    """((member, sheet name) for each <sheet> whose r:id has a target), and the number of
+    <sheet> tags."""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
         attrs = dict(_ATTR.findall(tag))
@@ -699,24 +854,22 @@ def xlsx_sheet_members(path: Path, zf: zipfile.ZipFile, limits: Limits) -> dict[
         if target.startswith("/"):
             member = target.lstrip("/")
         else:
-            member = posixpath.normpath(posixpath.join("xl", target))
+            member = _normalized_target(target)
         targets[attrs.get(b"Id", b"")] = member
-    members = {n: n for n in zf.NameToInfo if n.startswith("xl/worksheets/") and n.endswith(".xml")
-               and "/_rels/" not in n}
-    for name, rid in _XLSX_SHEET_TAG.findall(workbook):
-        member = targets.get(rid)
-        if member in zf.NameToInfo:
-            members[member] = name.decode("utf-8", "replace")
-    n_sheets = max(len(members), len(_XLSX_SHEET_TAG_ANY.findall(workbook)))
-    if n_sheets > limits.max_sheets:
-        raise _refuse(
-            path, f"工作簿有 {n_sheets} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
-            "too_many_sheets",
-        )
-    return members
+    listed = tuple((targets[rid], name.decode("utf-8", "replace"))
+                   for name, rid in _XLSX_SHEET_TAG.findall(workbook) if rid in targets)
+    return listed, len(_XLSX_SHEET_TAG_ANY.findall(workbook))
 
 
-def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
+@functools.lru_cache(maxsize=1024)
+def _normalized_target(target: str) -> str:
+    """A relationship target relative to xl/ as a member name (the same few every file)."""
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits, whole: bool = False) -> None:
+    """Refuse a sheet whose cells reach past the limits. ``whole``: ``chunks`` is the whole
+    sheet in one piece, so the quick bound below may answer for all of it."""
     max_row = max_col = merges = 0
     state = [0, 0]  # current row and column, for cells placed without a reference
     first = True
@@ -730,20 +883,22 @@ def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
                 # calamine reads such a sheet as empty; openpyxl would not: refuse both ways
                 raise _refuse(path, f"工作表“{sheet}”使用 UTF-16 编码，不受支持，请用 Excel 另存为 .xlsx 后重新提交",
                               "unsupported")
-            _check_dimension(path, chunk, sheet, limits)
+            dimension = _check_dimension(path, chunk, sheet, limits)
             first = False
+            if whole and _cells_within(chunk, dimension, limits):
+                return
         # Fast path: every cell starts with its reference (Excel, WPS, LibreOffice and
         # xlsxwriter all write <c r="A1" ...>); the largest row and column over all cells,
         # empty ones included, bound the used area from above. Only when that bound breaks a
         # limit is the chunk placed exactly, empty styled cells left out as calamine does.
         refs = _XLSX_CELL_REF_FIRST.findall(chunk)
-        if refs and len(refs) == chunk.count(b"<c ") + chunk.count(b"<c>") and b":c " not in chunk:
+        if refs and not _odd_cell_tag(chunk, 4, 9):
             cols, rows = zip(*refs)
             bound_row = max(max_row, max(map(int, set(rows))))
             bound_col = max(max_col, max(map(column_number, set(cols))))
             if too_many_cells_error(path, sheet, bound_row, bound_col, limits) is None:
                 max_row, max_col = bound_row, bound_col
-                state[:] = [max_row, 0]  # an upper bound if a later chunk lacks references
+                state[:] = _position_after(chunk, refs, state, max_row)
                 continue
         max_row, max_col = _place_cells(chunk, max_row, max_col, state)
         refusal = too_many_cells_error(path, sheet, max_row, max_col, limits)
@@ -751,17 +906,88 @@ def _check_xlsx_sheet(path: Path, chunks, sheet: str, limits: Limits) -> None:
             raise refusal
 
 
-def _check_dimension(path: Path, head: bytes, sheet: str, limits: Limits) -> None:
+def _position_after(chunk: bytes, refs: list[tuple[bytes, bytes]], state: list[int], max_row: int) -> list[int]:
+    """[row, column] where calamine stands after a chunk whose cells all have references:
+    a later cell without one goes right of it. The row is its last row tag's number (or,
+    for a row tag without one, an upper bound); the column the last cell's, if that cell
+    comes after the last row tag."""
+    row, row_at = state[0], -1
+    n_tags = 0
+    for n_tags, m in enumerate(_XLSX_ROW_TAG.finditer(chunk), start=1):
+        row_at, attrs = m.start(), m.group(1)
+    if row_at >= 0:
+        ref = _XLSX_ROW_REF.search(attrs)
+        row = int(ref.group(1)) if ref else max(max_row, state[0]) + n_tags
+    col = column_number(refs[-1][0]) if chunk.rfind(b'<c r="') > row_at else 0 if row_at >= 0 else state[1]
+    return [row, col]
+
+
+def _odd_cell_tag(xml: bytes, letters: int, digits: int) -> bool:
+    """Whether any cell start tag is other than ``<c r="`` + a reference of at most
+    ``letters`` letters and ``digits`` digits: a prefixed <x:c>, a <c> without attributes
+    or with another separator, another first attribute, a lower-case or $ reference."""
+    return bool(_PREFIXED_CELL_TAG.search(xml) or _unprefixed_odd_cell_tag(letters, digits).search(xml))
+
+
+# Two searches, not one alternation: each then starts with a literal that re skips to fast.
+_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")
+
+
+@functools.lru_cache(maxsize=64)
+def _unprefixed_odd_cell_tag(letters: int, digits: int) -> re.Pattern[bytes]:
+    return re.compile(rb'<c(?:[\t\r\n/>]| (?!r="[A-Z]{1,%d}[0-9]{1,%d}"))' % (letters, digits))
+
+
+_LARGEST_COLUMN = {1: 26, 2: 702, 3: 18278, 4: 475254}
+_LAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
+_REF_SHAPE = re.compile(rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})")
+
+
+def _cells_within(xml: bytes, dimension: re.Match[bytes] | None, limits: Limits) -> bool:
+    """True when a whole sheet's cells surely stay inside the limits, without reading them.
+
+    The <dimension> ref (or, lacking one, the last cell) gives a shape: so many column
+    letters and row digits. If every cell tag is ``<c r="...`` with a reference no longer
+    than that (one regex search finds any other), then the last row is below 10^digits and
+    the last column at most ZZ..Z, and that box is inside the limits. Any doubt answers
+    False and the cells are placed one by one.
+    """
+    shape = dimension
+    if shape is None:
+        last = xml.rfind(b'<c r="')
+        shape = _LAST_CELL_REF.match(xml, last) if last >= 0 else None
+        if shape is None:
+            return False
+    letters, digits = len(shape.group(1)), len(shape.group(2))
+    if too_many_cells_error("", "", 10 ** digits - 1, _LARGEST_COLUMN[letters], limits) is not None:
+        return False
+    return not _odd_cell_tag(xml, letters, digits)
+
+
+def _find_dimension(xml: bytes) -> re.Match[bytes] | None:
+    """_XLSX_DIMENSION.search, but jumping from one "dimension" to the next: the regex
+    alone tries every "<" of a sheet that has none."""
+    pos = xml.find(b"dimension")
+    while pos >= 0:
+        tag = _XLSX_DIMENSION.match(xml, xml.rfind(b"<", 0, pos))
+        if tag and tag.start(1) > pos:
+            return tag
+        pos = xml.find(b"dimension", pos + 9)
+    return None
+
+
+def _check_dimension(path: Path, head: bytes, sheet: str, limits: Limits) -> re.Match[bytes] | None:
     """openpyxl in read-only mode trusts <dimension>: a huge claim is refused even though
-    calamine ignores it."""
-    dimension = _XLSX_DIMENSION.search(head)
+    calamine ignores it. Returns the last cell of the claim, if any."""
+    dimension = _find_dimension(head)
     if dimension:
-        last = dimension.group(1).split(b":")[-1]
-        ref = re.fullmatch(rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})", last)
+        ref = _REF_SHAPE.fullmatch(dimension.group(1).split(b":")[-1])
         if ref:
             refusal = too_many_cells_error(path, sheet, int(ref.group(2)), column_number(ref.group(1)), limits)
             if refusal:
                 raise refusal
+            return ref
+    return None
 
 
 def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> tuple[int, int]:
