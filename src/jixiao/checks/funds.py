@@ -24,6 +24,11 @@ def _amount(form: FormRecord, value: float) -> str:
     return format_amount(value, form.money_unit)
 
 
+def _source_rows(form: FormRecord) -> tuple[FundRow, FundRow, FundRow]:
+    funds = form.funds
+    return funds.current_year, funds.carryover, funds.other
+
+
 def _trunc2(x: float) -> float:
     # The habit of printing 99.686 % as 99.68: cut, don't round (small slack for float noise).
     return math.floor(x * 100 + 1e-7) / 100
@@ -31,8 +36,8 @@ def _trunc2(x: float) -> float:
 
 def _close_to_either(declared: float, exact: float, tolerance: float) -> bool:
     """Declared matches the exact value rounded or truncated to 2 decimals, within tolerance."""
-    return any(abs(declared - shown) <= tolerance + EPSILON
-               for shown in (round2(exact), _trunc2(exact)))
+    slack = tolerance + EPSILON
+    return abs(declared - round2(exact)) <= slack or abs(declared - _trunc2(exact)) <= slack
 
 
 @check(
@@ -130,9 +135,10 @@ def declared_fund_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterato
 )
 def sources_do_not_add_up(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     total = form.funds.total
+    sources = _source_rows(form)
     for name in AMOUNT_FIELDS:
         declared = getattr(total, name)
-        values = [getattr(row, name) for _, row in form.funds.sources()]
+        values = [getattr(row, name) for row in sources]
         if declared is None or not any(values):
             continue  # nothing to add up, or nothing but zeros: F05
         summed = sum(v for v in values if v is not None)
@@ -158,9 +164,9 @@ def sources_do_not_add_up(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def sources_left_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     total = form.funds.total
+    sources = _source_rows(form)
     empty_columns = [name for name in AMOUNT_FIELDS
-                     if getattr(total, name) and not any(
-                         getattr(row, name) for _, row in form.funds.sources())]
+                     if getattr(total, name) and not any(getattr(row, name) for row in sources)]
     if not empty_columns:
         return
     figures = "、".join(f"{FIELD_LABELS[name]} {_amount(form, getattr(total, name))}"
