@@ -14,6 +14,7 @@ from functools import cached_property
 
 from jixiao.layout.labels import (
     BLOCK_KEYS,
+    GRADE_KEYS,
     GRADE_LABELS,
     GRADES,
     INDICATOR_HEADER,
@@ -89,6 +90,8 @@ def _choose_shift(sheet: Sheet, r: int, hdr: IndicatorHeader, trust_columns: boo
     number_cols = [hdr.cols[k] for k in ("weight", "score") if k in hdr.cols]
     if not number_cols:
         return 0
+    if trust_columns and any(sheet.number_kind(r, c) == 2 for c in number_cols):
+        return 0  # what the loop below ends with at once; most rows of a workbook
     best, best_points = None, -1
     for shift in SHIFTS:
         if min(number_cols) + shift < 0:
@@ -228,12 +231,12 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             r += 1
             continue
         keys = sheet.keys(r)
-        if any(k.startswith(TOTAL_LABELS) and len(k) <= 4 for k in keys[:3]):
+        if _is_total_row(keys):
             _read_total(sheet, r, hdr, trust_columns, block)
             end = r
             end = _read_grade_after(sheet, r, stop, block)
             break
-        if any(k in GRADE_LABELS for k in keys[:3]):
+        if not GRADE_KEYS.isdisjoint(keys[:3]):
             _read_grade(sheet, r, block)
             end = r
             break
@@ -254,6 +257,13 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
     _resolve_levels(rows)
     block.indicators = [row.indicator for row in rows]
     return block
+
+
+def _is_total_row(keys: tuple[str, ...]) -> bool:
+    for key in keys[:3]:
+        if len(key) <= 4 and key.startswith(TOTAL_LABELS):
+            return True
+    return False
 
 
 def _merge_fragments(items: list, hdr: IndicatorHeader, sheet: Sheet) -> list[_Row]:

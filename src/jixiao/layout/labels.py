@@ -73,6 +73,7 @@ GOAL_ACTUAL = ("实际完成情况", "实际完成")
 GOAL_LABELS = ("年度总体目标", "年度目标", "总体目标", "目标")
 TOTAL_LABELS = ("总分", "合计")
 GRADE_LABELS = ("评分等级", "等级", "自评等级")
+GRADE_KEYS = frozenset(GRADE_LABELS)
 FOOTER_PREFIXES = ("填报人", "填表人", "审核人", "联系人", "负责人", "单位负责人", "填报日期",
                    "填表日期", "联系电话", "财务负责人", "项目负责人")
 GRADES = ("优", "良", "中", "差")
@@ -161,7 +162,11 @@ def fields_of_row(cells: tuple[tuple[int, str], ...], keys: tuple[str, ...],
 
 
 def fund_row_field(value: Any) -> str | None:
-    key = label_key(value)
+    return _fund_row_field_of_key(label_key(value))
+
+
+@lru_cache(maxsize=1024)  # a few spellings, asked of every fund row of every form
+def _fund_row_field_of_key(key: str) -> str | None:
     if not key:
         return None
     for name, keys in FUND_ROW_KEYS:
@@ -219,11 +224,15 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, str):
         return string_text(value)
     if isinstance(value, (int, float)):
-        return clean_text(value)  # digits: no gap, no markup to remove
+        return _number_text(value)  # digits: no gap, no markup to remove
     return string_text(clean_text(value)) if value is not None else None
 
 
-# Cached for the same reason as _text_key: the labels and placeholders of a form repeat in
+# typed: True, 1 and 1.0 read "TRUE", "1" and "1"; the amounts and scores of a batch repeat.
+_number_text = lru_cache(maxsize=4096, typed=True)(clean_text)
+
+
+# Cached for the same reason as text_key: the labels and placeholders of a form repeat in
 # every workbook, and the two regular expressions are most of a cell's cost.
 @lru_cache(maxsize=16384)
 def string_text(value: str | None) -> str | None:

@@ -15,6 +15,8 @@ class Sheet:
         self.grid = grid
         self.rows = grid.rows if isinstance(grid.rows, list) else list(grid.rows or [])
         self.height = len(self.rows)
+        self._row_base = grid.origin[0] + 1
+        self._col_base = grid.origin[1]
         # Every search (heads, fund header, goals, indicator header, rows) rescans the same
         # rows, so each cell's text is worked out once here rather than on every look.
         self._texts: list[list[str | None]] = [
@@ -26,6 +28,10 @@ class Sheet:
         self._keys: list[tuple[str, ...]] = [
             tuple([text_key(t) for _, t in cells]) for cells in self._cells]
         self._fields: dict[tuple[int, int], dict[str, int]] = {}
+        # Every value read records its cell: the letters of the sheet's columns, and a few
+        # beyond for a shifted row or the cell right of a merged label, are named once.
+        width = max((len(texts) for texts in self._texts), default=0)
+        self._letters = [_letters(c + self._col_base) for c in range(width + 4)]
 
     @cached_property
     def _merged_last_col(self) -> dict[tuple[int, int], int]:
@@ -78,9 +84,10 @@ class Sheet:
         return self._merged_last_col.get((r, c), c)
 
     def ref(self, r: int, c: int) -> str:
-        """Grid.ref, with the column letters cached: every value read records its cell."""
-        row0, col0 = self.grid.origin
-        return f"{_letters(max(c, 0) + col0)}{r + row0 + 1}"
+        """Grid.ref(r, c) (column 0 for a negative c)."""
+        letters = self._letters
+        column = letters[c] if 0 <= c < len(letters) else _letters(max(c, 0) + self._col_base)
+        return f"{column}{r + self._row_base}"
 
     def is_percent(self, r: int, c: int) -> bool | None:
         try:
