@@ -144,11 +144,15 @@ def _walk(folder: Path, emit) -> Iterator[Path]:
 def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     """Every form in one file. Raises ReadError when the file cannot be read."""
     from jixiao.io.readers import read_grids
+    from jixiao.io.safety import Limits, gate
     from jixiao.io.template_reader import read_template_forms
     from jixiao.layout import find_forms
 
-    grids = read_grids(path, limits)
-    records = read_template_forms(path, grids)
+    limits = limits or Limits.from_env()
+    # One gate, one read of the file: the grids and the template's parts come from it.
+    gated = gate(path, limits)
+    grids = read_grids(path, limits, gated=gated)
+    records = read_template_forms(path, grids, gated.package)
     if records is None:
         records = []
         for grid in grids:

@@ -12,11 +12,12 @@ formula cells now hold a typed constant (R05).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import zipfile
 from posixpath import join as posix_join, normpath
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
@@ -24,7 +25,13 @@ from jixiao.template import layout as L
 from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number,
                            parse_rate_pct, parse_year)
 
-_DEFINED_NAME = re.compile(rb'<definedName\b([^>]*)>([^<]*)</definedName>')
+if TYPE_CHECKING:
+    from jixiao.io.safety import ZipPackage
+
+# Our names only (JX_...: no entity can spell those letters), the name attribute taken
+# wherever it stands among the others.
+_JX_DEFINED_NAME = re.compile(rb'<definedName\b[^>]*?\sname="(' + re.escape(L.NAME_PREFIX.encode())
+                              + rb'[^"]*)"[^>]*>([^<]*)</definedName>')
 _SHEET = re.compile(rb'<sheet\b([^>]*?)/?>')
 _RELATIONSHIP = re.compile(rb'<Relationship\b([^>]*?)/?>')
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
@@ -41,6 +48,8 @@ def _unescape(text: str) -> str:
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
+# The same few dozen references ("自评表!$B$4") recur in every file of a batch.
+@functools.lru_cache(maxsize=4096)
 def _parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
     """"'自评表'!$B$13:$I$32" -> (sheet, first_row, first_col, last_row, last_col), 0-based."""
     m = _REF.match(text.strip())
@@ -58,39 +67,16 @@ def _parse_ref(text: str) -> tuple[str, int, int, int, int] | None:
 class _Workbook:
     """The parts of the package this reader needs: names, sheets, their XML parts."""
 
-    def __init__(self, archive: zipfile.ZipFile) -> None:
-        self.archive = archive
-        workbook_xml = archive.read("xl/workbook.xml")
-        #: sheet name -> {JX name: parsed reference}
-        self.names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
-        for raw_attrs, raw_value in _DEFINED_NAME.findall(workbook_xml):
-            name = _attrs(raw_attrs).get("name", "")
-            if not name.startswith(L.NAME_PREFIX):
-                continue
-            ref = _parse_ref(_unescape(raw_value.decode("utf-8")))
-            if ref is not None:
-                self.names.setdefault(ref[0], {})[name] = ref
-        self.sheet_parts: dict[str, str] = {}
-        rels = self._relationships()
-        for raw in _SHEET.findall(workbook_xml):
-            attrs = _attrs(raw)
-            target = rels.get(attrs.get("r:id", ""))
-            if target:
-                self.sheet_parts[attrs.get("name", "")] = target
-
-    def _relationships(self) -> dict[str, str]:
+    def __init__(self, read_part) -> None:
+        #: member name -> its bytes (KeyError when absent)
+        self.read_part = read_part
         try:
-            data = self.archive.read("xl/_rels/workbook.xml.rels")
+            rels = read_part("xl/_rels/workbook.xml.rels")
         except KeyError:
-            return {}
-        rels = {}
-        for raw in _RELATIONSHIP.findall(data):
-            attrs = _attrs(raw)
-            target = attrs.get("Target", "")
-            target = target.lstrip("/") if target.startswith("/") else normpath(
-                posix_join("xl", target))
-            rels[attrs.get("Id", "")] = target
-        return rels
+            rels = b""
+        #: sheet name -> {JX name: parsed reference}; sheet name -> its XML part.
+        #: Both shared between files with the same workbook part: read, never change.
+        self.names, self.sheet_parts = _parse_workbook(read_part("xl/workbook.xml"), rels)
 
     def form_sheets(self) -> list[str]:
         project = f"{L.NAME_PREFIX}PROJECT"
@@ -102,19 +88,70 @@ class _Workbook:
         if part is None:
             return set()
         try:
-            data = self.archive.read(part)
+            data = self.read_part(part)
         except KeyError:
             return set()
         constants = set()
         for ref in refs:
-            m = re.search(rb'<c\b[^>]*\br="' + ref.encode() + rb'"[^>]*?(/>|>(.*?)</c>)', data,
-                          re.S)
-            if m is None or m.group(1) == b"/>":
-                continue
-            body = m.group(2) or b""
-            if b"<f" not in body and (b"<v" in body or b"<is" in body):
+            body = _cell_body(data, ref.encode())
+            if body is not None and b"<f" not in body and (b"<v" in body or b"<is" in body):
                 constants.add(ref)
         return constants
+
+
+# A workbook part is the same for every file made from one template and filled without
+# inserting rows: its parse is kept, keyed by the bytes.
+@functools.lru_cache(maxsize=256)
+def _parse_workbook(workbook_xml: bytes, rels_xml: bytes) -> tuple[
+        dict[str, dict[str, tuple[str, int, int, int, int]]], dict[str, str]]:
+    names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
+    for raw_name, raw_value in _JX_DEFINED_NAME.findall(workbook_xml):
+        name = _unescape(raw_name.decode("utf-8"))
+        ref = _parse_ref(_unescape(raw_value.decode("utf-8")))
+        if ref is not None:
+            names.setdefault(ref[0], {})[name] = ref
+    sheet_parts: dict[str, str] = {}
+    rels = _relationships(rels_xml)
+    for raw in _SHEET.findall(workbook_xml):
+        attrs = _attrs(raw)
+        target = rels.get(attrs.get("r:id", ""))
+        if target:
+            sheet_parts[attrs.get("name", "")] = target
+    return names, sheet_parts
+
+
+def _relationships(data: bytes) -> dict[str, str]:
+    rels = {}
+    for raw in _RELATIONSHIP.findall(data):
+        attrs = _attrs(raw)
+        target = attrs.get("Target", "")
+        target = target.lstrip("/") if target.startswith("/") else normpath(
+            posix_join("xl", target))
+        rels[attrs.get("Id", "")] = target
+    return rels
+
+
+_CELL_REST = re.compile(rb'[^>]*?(/>|>(.*?)</c>)', re.S)
+_CELL_OPEN = re.compile(rb"<c\b[^>]*\Z")
+
+
+def _cell_body(data: bytes, ref: bytes) -> bytes | None:
+    """The inside of the first <c> tag with r="ref" (b"" if empty; None when there is no
+    such tag or it closes itself), found by jumping to each r="ref" rather than trying a
+    pattern at every cell."""
+    needle = b'r="' + ref + b'"'
+    pos = data.find(needle)
+    while pos >= 0:
+        # r= as a whole attribute name, inside a <c> start tag
+        if pos > 0 and not (data[pos - 1:pos].isalnum() or data[pos - 1:pos] == b"_"):
+            start = data.rfind(b"<", 0, pos)
+            if start >= 0 and _CELL_OPEN.match(data, start, pos):
+                m = _CELL_REST.match(data, pos + len(needle))
+                if m is None:
+                    return None
+                return None if m.group(1) == b"/>" else (m.group(2) or b"")
+        pos = data.find(needle, pos + 1)
+    return None
 
 
 def _metadata(grids: list[Grid], path: str) -> dict[str, dict[str, str]]:
@@ -145,14 +182,27 @@ def _read_meta_sheet(path: str) -> list[list[Any]]:
         return []
 
 
+# A form names the same hundred cells as the one before it.
+_cell_ref = functools.lru_cache(maxsize=65536)(cell_ref)
+
+
 class _FormReader:
     def __init__(self, grid: Grid, names: dict[str, tuple[str, int, int, int, int]]) -> None:
         self.grid = grid
         self.names = names
         self.record = FormRecord(sheet=grid.name, anchor="A1")
+        self.rows = grid.rows
+        self.origin_row, self.origin_col = grid.origin
 
     def value(self, row: int, col: int) -> Any:
-        return self.grid.value(row - self.grid.origin[0], col - self.grid.origin[1])
+        """The value at a real sheet position (Grid.value, shifted by the grid's origin)."""
+        row -= self.origin_row
+        col -= self.origin_col
+        if 0 <= row < len(self.rows):
+            line = self.rows[row]
+            if 0 <= col < len(line):
+                return line[col]
+        return None
 
     def position(self, name: str) -> tuple[int, int] | None:
         ref = self.names.get(name)
@@ -165,7 +215,7 @@ class _FormReader:
             if pos is None or path == ("indicators",):
                 continue
             raw = self.value(*pos)
-            ref = cell_ref(*pos)
+            ref = _cell_ref(*pos)
             if path[0] == "funds":
                 self.read_fund(getattr(record.funds, path[1]), path[2], raw, ref)
             else:
@@ -217,7 +267,7 @@ class _FormReader:
             for name, col in L.INDICATOR_COLUMNS.items():
                 c = col + shift
                 raw = self.value(r, c)
-                indicator.cells[name] = cell_ref(r, c)
+                indicator.cells[name] = _cell_ref(r, c)
                 if name in ("weight", "score"):
                     setattr(indicator, name, self.number(raw, name, indicator.unparsed))
                     empty = empty and raw is None
@@ -256,35 +306,45 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
     return info
 
 
-def read_template_forms(path: str, grids: list[Grid]) -> list[FormRecord] | None:
-    """One record per form sheet of a workbook made by ``jixiao template``; None otherwise."""
+#: field path -> its defined name, for the formula fields
+_FORMULA_FIELD_NAMES = {path: next(n for n, p in L.FIELD_NAMES.items() if p == path) for path in L.FORMULA_FIELDS}
+
+
+def read_template_forms(path: str, grids: list[Grid], package: ZipPackage | None = None) -> list[FormRecord] | None:
+    """One record per form sheet of a workbook made by ``jixiao template``; None otherwise.
+
+    ``package`` is the gate's in-memory package of the same file (see
+    :func:`jixiao.io.safety.gate`): its parts are then not read or inflated again.
+    """
     if not any(g.name == L.META_SHEET for g in grids):
         return None
     try:
+        if package is not None:
+            return _read_forms(path, grids, _Workbook(package.xml))
         with zipfile.ZipFile(path) as archive:
-            book = _Workbook(archive)
-            sheets = book.form_sheets()
-            if not sheets:
-                return None
-            by_name = {g.name: g for g in grids}
-            meta = _metadata(grids, str(path))
-            records = []
-            for sheet in sheets:
-                grid = by_name.get(sheet)
-                if grid is None:
-                    continue
-                names = book.names[sheet]
-                record = _FormReader(grid, names).read()
-                formula_cells = {}
-                for field_path in L.FORMULA_FIELDS:
-                    name = next(n for n, p in L.FIELD_NAMES.items() if p == field_path)
-                    if name in names:
-                        formula_cells[cell_ref(names[name][1], names[name][2])] = field_path
-                constants = book.constants_in(sheet, formula_cells)
-                overwritten = [(L.field_label(formula_cells[ref]), ref)
-                               for ref in formula_cells if ref in constants]
-                record.template = _template_info(meta.get(sheet, {}), overwritten)
-                records.append(record)
-            return records
+            return _read_forms(path, grids, _Workbook(archive.read))
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
+
+
+def _read_forms(path: str, grids: list[Grid], book: _Workbook) -> list[FormRecord] | None:
+    sheets = book.form_sheets()
+    if not sheets:
+        return None
+    by_name = {g.name: g for g in grids}
+    meta = _metadata(grids, str(path))
+    records = []
+    for sheet in sheets:
+        grid = by_name.get(sheet)
+        if grid is None:
+            continue
+        names = book.names[sheet]
+        record = _FormReader(grid, names).read()
+        formula_cells = {_cell_ref(names[name][1], names[name][2]): field_path
+                         for field_path, name in _FORMULA_FIELD_NAMES.items() if name in names}
+        constants = book.constants_in(sheet, formula_cells)
+        overwritten = [(L.field_label(formula_cells[ref]), ref)
+                       for ref in formula_cells if ref in constants]
+        record.template = _template_info(meta.get(sheet, {}), overwritten)
+        records.append(record)
+    return records
