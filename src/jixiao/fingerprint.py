@@ -220,7 +220,6 @@ def changed_fields(record: FormRecord,
     locked_indicators = locked.get("indicators") or []
     for item, indicator in zip(locked_indicators,
                                _match_indicators(locked_indicators, record.indicators)):
-        prefix = f"第{item.get('row', 0) + 1}项指标"
         for field_name in LOCKED_INDICATOR_FIELDS:
             if field_name not in item:
                 continue
@@ -229,5 +228,6 @@ def changed_fields(record: FormRecord,
                 found = indicator.unparsed.get(field_name)
             if not _same(item[field_name], found):
                 cell = indicator.cells.get(field_name) if indicator is not None else None
+                prefix = f"第{item.get('row', 0) + 1}项指标"
                 changes.append((_label(field_name, prefix), cell, item[field_name], found))
     return changes
