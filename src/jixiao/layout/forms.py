@@ -14,8 +14,7 @@ from jixiao.layout.funds import find_fund_header, read_funds
 from jixiao.layout.indicators import (
     IndicatorHeader,
     find_indicator_header,
-    header_fields,
-    is_indicator_header,
+    is_header_row,
     read_indicators,
 )
 from jixiao.layout.labels import (
@@ -212,7 +211,7 @@ def _find_goal_header(sheet: Sheet, rows: range) -> int | None:
     for r in rows:
         if any(k in GOAL_EXPECTED for k in sheet.keys(r)):
             return r
-        if is_indicator_header(header_fields(sheet, r)):
+        if is_header_row(sheet, r):
             return None
     return None
 

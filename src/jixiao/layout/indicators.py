@@ -65,11 +65,20 @@ def is_indicator_header(cols: dict[str, int]) -> bool:
         "weight" in cols or "score" in cols or "level1" in cols)
 
 
+def is_header_row(sheet: Sheet, r: int) -> bool:
+    # A header names its 三级指标 column: a row without that key is not one, found
+    # without a lookup per cell (every row of every block is asked).
+    return not _NAME_KEYS.isdisjoint(sheet.keys(r)) and is_indicator_header(
+        header_fields(sheet, r))
+
+
+_NAME_KEYS = frozenset(INDICATOR_HEADER["name"])
+
+
 def find_indicator_header(sheet: Sheet, rows: range) -> IndicatorHeader | None:
     for r in rows:
-        cols = header_fields(sheet, r)
-        if is_indicator_header(cols):
-            return IndicatorHeader(r, dict(cols))
+        if is_header_row(sheet, r):
+            return IndicatorHeader(r, dict(header_fields(sheet, r)))
     return None
 
 
@@ -242,7 +251,7 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             break
         if is_footer_key(keys[0]):
             break
-        if is_indicator_header(header_fields(sheet, r)):
+        if is_header_row(sheet, r):
             r += 1  # the header repeated on a printed page
             continue
         end = r

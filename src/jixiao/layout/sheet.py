@@ -76,7 +76,8 @@ class Sheet:
         """
         found = self._fields.get((r, id(table)))
         if found is None:
-            found = self._fields[(r, id(table))] = fields_of_row(self.cells(r), self.keys(r), table)
+            found = fields_of_row(self.cells(r), self.keys(r), table)
+            self._fields[(r, id(table))] = found
         return found
 
     def span_end(self, r: int, c: int) -> int:
