@@ -164,8 +164,7 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     %-formatted cell, so the layout parser wants to know. Cells are matched as Excel writes
     them (<c r="A1" s="3">); a cell written otherwise is not seen (best effort).
     """
-    zf = package.zip
-    styles = zf.NameToInfo.get("xl/styles.xml")
+    styles = package.names.get("xl/styles.xml")
     percent_styles: set[int] = set()
     if styles is not None:
         xml = package.xml(styles)
@@ -183,7 +182,7 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     for member, name in xlsx_sheet_members(package, limits).items():
         cells: set[tuple[int, int]] = set()
         if percent_styles:
-            for chunk in package.xml_chunks(zf.getinfo(member)):
+            for chunk in package.xml_chunks(package.names[member]):
                 for col, row, style in _STYLED_CELL.findall(chunk):
                     if int(style) in percent_styles:
                         cells.add((int(row) - 1, column_number(col) - 1))

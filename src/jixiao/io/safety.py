@@ -299,8 +299,7 @@ def _zip_kind(package: ZipPackage, limits: Limits | None) -> str:
 
 
 def _zip_spreadsheet_kind(package: ZipPackage) -> str:
-    path, zf = package.path, package.zip
-    names = zf.NameToInfo
+    path, names = package.path, package.names
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "xl/workbook.bin" in names:
@@ -308,7 +307,7 @@ def _zip_spreadsheet_kind(package: ZipPackage) -> str:
             path, "不支持 .xlsb 二进制工作簿，请在 Excel 中另存为 .xlsx 后重新提交", "unsupported"
         )
     if "mimetype" in names:
-        mimetype = _read_bounded(zf, "mimetype", 200).strip()
+        mimetype = _read_bounded(package.zip, "mimetype", 200).strip()
         if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
             return "ods"
         if mimetype.startswith(b"application/vnd.oasis.opendocument"):
@@ -525,8 +524,7 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
     declared one (readers trust the stream, not the directory), its prolog may not declare
     entities, and a sheet's cells are scanned for the used area on the way. Parts of at
     most CHUNK_BYTES are inflated whole, larger ones in chunks."""
-    path, zf = package.path, package.zip
-    infos = zf.infolist()
+    path, infos = package.path, package.members
     _check_directory(path, infos, limits)
     sheets = xlsx_sheet_members(package, limits) if kind == "xlsx" else {}
     parts = package.parts
@@ -647,9 +645,27 @@ class ZipPackage:
         self.path = path
         self.data = data
         self.view = memoryview(data)
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self._zip: zipfile.ZipFile | None = None
+        members = _plain_directory(data)
+        if members is None:  # anything unusual: zipfile's own reading of the directory
+            members = self.zip.infolist()
+        #: the directory's entries, in order (zipfile.ZipInfo or the same fields)
+        self.members: list[zipfile.ZipInfo | _Member] = members
+        #: name -> entry (the last one of a name, as zipfile)
+        self.names = {info.filename: info for info in members}
         #: member name -> inflated, checked bytes
         self.parts: dict[str, bytes] = {}
+
+    @property
+    def zip(self) -> zipfile.ZipFile:
+        """zipfile's view of the same bytes, for what our inflater does not do (bzip2,
+        lzma, reading by name); opened on first use."""
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
+        return self._zip
+
+    def _zip_info(self, info: zipfile.ZipInfo | _Member) -> zipfile.ZipInfo:
+        return self.zip.filelist[info.index] if isinstance(info, _Member) else info
 
     def inflates_whole(self, info: zipfile.ZipInfo) -> bool:
         return info.compress_type in _WHOLE_INFLATE
@@ -663,7 +679,7 @@ class ZipPackage:
             raise zipfile.BadZipFile("bad local header")
         return start + 30 + name_len + extra_len
 
-    def member_head(self, info: zipfile.ZipInfo, size: int) -> bytes:
+    def member_head(self, info: zipfile.ZipInfo | _Member, size: int) -> bytes:
         """The first ``size`` inflated bytes of a member (to tell XML from binary)."""
         if not self.inflates_whole(info):
             return _read_bounded(self.zip, info.filename, size)
@@ -678,7 +694,7 @@ class ZipPackage:
         if isinstance(info, str):
             if info in self.parts:
                 return self.parts[info]
-            info = self.zip.getinfo(info)
+            info = self.names[info]
         elif info.filename in self.parts:
             return self.parts[info.filename]
         if info.file_size <= CHUNK_BYTES and self.inflates_whole(info):
@@ -715,7 +731,7 @@ class ZipPackage:
         declared size and costs tens of microseconds a member.)
         """
         if not self.inflates_whole(info):
-            with self.zip.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
+            with self.zip.open(self._zip_info(info)) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
                 while block := fh.read(CHUNK_BYTES):
                     yield block
             return
@@ -770,6 +786,68 @@ class ZipPackage:
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
+_END_RECORD = struct.Struct("<4s4H2LH")
+_CENTRAL_ENTRY = struct.Struct("<4s4B4HL2L5H2L")
+
+
+class _Member:
+    """The fields of a zip directory entry that the gate and readers use, as in
+    zipfile.ZipInfo, plus its position in the directory."""
+
+    __slots__ = ("filename", "flag_bits", "compress_type", "CRC", "compress_size", "file_size",
+                 "header_offset", "index")
+
+    def is_dir(self) -> bool:
+        return self.filename[-1:] == "/"
+
+
+def _plain_directory(data: bytes) -> list[_Member] | None:
+    """The entries of a plain zip's central directory, read as zipfile reads them, or None
+    for anything else (an archive comment, data before the zip, zip64, multiple disks,
+    an odd extra field, a version zipfile refuses), which zipfile then reads itself.
+
+    Every workbook an office suite writes is plain; zipfile's reader builds a full ZipInfo
+    per entry and costs as much again as the rest of the directory checks.
+    """
+    end_at = len(data) - 22
+    if end_at < 0:
+        return None
+    signature, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, comment = _END_RECORD.unpack_from(data, end_at)
+    if (signature != b"PK\x05\x06" or comment or disk or cd_disk or n_disk != n_total
+            or cd_offset + cd_size != end_at or data[end_at - 20:end_at - 16] == b"PK\x06\x07"):
+        return None
+    members = []
+    pos = cd_offset
+    while pos < end_at:
+        if pos + 46 > end_at:
+            return None
+        (magic, _, _, extract_version, _, flags, method, _, _, crc, compress_size, size, name_len, extra_len,
+         comment_len, _, _, _, offset) = _CENTRAL_ENTRY.unpack_from(data, pos)
+        name_at = pos + 46
+        pos = name_at + name_len + extra_len + comment_len
+        if (magic != b"PK\x01\x02" or extract_version > zipfile.MAX_EXTRACT_VERSION or pos > end_at
+                or 0xFFFFFFFF in (compress_size, size, offset)):
+            return None
+        if extra_len and not _plain_extra(data[name_at + name_len:name_at + name_len + extra_len]):
+            return None
+        name = data[name_at:name_at + name_len].decode("utf-8" if flags & 0x800 else "cp437")
+        member = _Member()
+        member.filename = name.partition("\x00")[0]  # as ZipInfo: a name ends at a NUL
+        member.flag_bits, member.compress_type, member.CRC = flags, method, crc
+        member.compress_size, member.file_size, member.header_offset = compress_size, size, offset
+        member.index = len(members)
+        members.append(member)
+    return members
+
+
+def _plain_extra(extra: bytes) -> bool:
+    """Well-formed extra fields (zipfile refuses others), none of them zip64."""
+    while len(extra) >= 4:
+        kind, size = struct.unpack_from("<HH", extra)
+        if size + 4 > len(extra) or kind == 1:
+            return False
+        extra = extra[size + 4:]
+    return True
 
 
 def _bomb(path: Path, info: zipfile.ZipInfo) -> ReadError:
@@ -824,7 +902,7 @@ def column_number(letters: bytes) -> int:
 def xlsx_sheet_members(package: ZipPackage, limits: Limits) -> dict[str, str]:
     """{member: sheet name} for every sheet part, by the workbook's relationships and by
     location (a part the workbook does not list is still scanned); refuses too many."""
-    names = package.zip.NameToInfo
+    names = package.names
     rels = names.get("xl/_rels/workbook.xml.rels")
     listed, n_sheet_tags = _listed_sheets(package.xml("xl/workbook.xml"), package.xml(rels) if rels else b"")
     members = {n: n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
