@@ -66,7 +66,8 @@ def test_parse_number(raw, expected):
     assert parse_number(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["九千", "9000元?", "abc", "1.2.3", True])
+@pytest.mark.parametrize("raw", ["九千", "9000元?", "abc", "1.2.3", True, float("nan"),
+                                 float("inf")])
 def test_parse_number_rejects_text(raw):
     with pytest.raises(ValueParseError):
         parse_number(raw)

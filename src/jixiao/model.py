@@ -187,7 +187,7 @@ class FormRecord:
         return cls(funds=funds, indicators=indicators, **{k: data.get(k) for k in scalars})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem found in a form (or a file, for R01/R02)."""
 

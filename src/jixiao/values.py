@@ -6,6 +6,7 @@ say it is (tests/data/measures.tsv is the hand-checked table of expectations).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -72,7 +73,10 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueParseError(str(value))
     if isinstance(value, (int, float)):
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):  # no form holds NaN or infinity; JSON cannot either
+            raise ValueParseError(str(value))
+        return number
     s = _nfkc(str(value)).strip()
     if s in EMPTY_MARKS:
         return None
