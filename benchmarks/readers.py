@@ -1,16 +1,35 @@
-"""Files per second for the reading edge on a ~45 x 9 form written by xlsxwriter.
+"""Files per second for the reading edge on a ~45 x 9 form written by xlsxwriter, and the
+per-file cost of each step on the two benchmark corpora.
 
     python benchmarks/readers.py [N_FILES]
+    python benchmarks/readers.py --edge [--baseline REV]
 
-Prints, for the same N copies of one form: the safety gate alone (sniff + zip checks),
-calamine reading alone (what read_grids does after the gate), read_grids (gate + read),
-with percent formats, and the isolated reader (read_grids in a kept child process, one
-pipe round trip a file).
+Without --edge: for the same N copies of one form, the safety gate alone (sniff + zip
+checks), calamine reading alone (what read_grids does after the gate), read_grids (gate +
+read), with percent formats, and the isolated reader (read_grids in a kept child process,
+one pipe round trip a file).
+
+With --edge: CPU ms per file of the gate, of gate + read_grids and of the template reader
+on /tmp/jixiao-bench-1000/unit*/*.xlsx (Shanghai layout, made if absent) and on
+samples/prefilled + samples/returned (our template), as read_forms runs them. With
+--baseline REV the same figures are measured on the source of git revision REV (in a
+child process) and printed before -> after.
+
+Measured on the 2-core machine of the perf work (best of several passes, CPU time),
+before (6bee5ef) -> after:
+    Shanghai corpus   gate 0.33 -> 0.15 ms, gate + read_grids 0.74 -> 0.51 ms
+    template files    gate 0.46 -> 0.21 ms, gate + read_grids 1.04 -> 0.70 ms,
+                      template reader 0.72 -> 0.13 ms
 """
 
 from __future__ import annotations
 
+import argparse
+import glob
+import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -91,8 +110,94 @@ def rate(label: str, paths: list[Path], read) -> float:
     return per_s
 
 
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_FOLDER = Path(tempfile.gettempdir()) / "jixiao-bench-1000"
+
+
+def _cpu_ms(paths: list, work, passes: int) -> float:
+    """Best CPU ms per file over a few passes (steadier than wall time on a shared machine)."""
+    for path in paths[:3]:
+        work(path)
+    best = float("inf")
+    for _ in range(passes):
+        start = time.process_time()
+        for path in paths:
+            work(path)
+        best = min(best, (time.process_time() - start) / len(paths) * 1000)
+    return best
+
+
+def edge_figures(bench: list[str], template: list[str]) -> dict[str, float]:
+    """{figure: ms per file} for the source tree this process imports (old trees too)."""
+    import jixiao.io.template_reader as template_reader
+    from jixiao.io import safety
+    from jixiao.io.readers import read_grids
+
+    limits = Limits()
+    gate = getattr(safety, "gate", None)  # absent before the gate kept the file's bytes
+
+    def read_forms_parts(path: str):
+        if gate is None:
+            return None, read_grids(path, limits)
+        gated = gate(path, limits)
+        return gated.package, read_grids(path, limits, gated=gated)
+
+    figures = {}
+    for corpus, paths, passes in (("Shanghai corpus", bench, 3), ("template files", template * 20, 5)):
+        figures[f"{corpus}: gate"] = _cpu_ms(paths, lambda p: check_file(p, limits), passes)
+        figures[f"{corpus}: gate + read_grids"] = _cpu_ms(paths, read_forms_parts, passes)
+        if corpus == "template files":
+            parts = {path: read_forms_parts(path) for path in set(paths)}
+            if gate is None:
+                figures[f"{corpus}: template reader"] = _cpu_ms(
+                    paths, lambda p: template_reader.read_template_forms(p, parts[p][1]), passes)
+            else:
+                figures[f"{corpus}: template reader"] = _cpu_ms(
+                    paths, lambda p: template_reader.read_template_forms(p, parts[p][1], parts[p][0]), passes)
+    return figures
+
+
+def _baseline_figures(rev: str, bench: list[str], template: list[str]) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "src")}
+        out = subprocess.run([sys.executable, __file__, "--edge-json"], env=env, check=True,
+                             capture_output=True, text=True,
+                             input=json.dumps({"bench": bench, "template": template})).stdout
+    return json.loads(out)
+
+
+def edge(baseline: str | None) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from make_corpus import make_corpus
+
+    bench = [str(p) for p in sorted(make_corpus(BENCH_FOLDER, 1000))]
+    template = sorted(glob.glob(str(ROOT / "samples/prefilled/*.xlsx"))
+                      + glob.glob(str(ROOT / "samples/returned/*.xlsx")))
+    after = edge_figures(bench, template)
+    before = _baseline_figures(baseline, bench, template) if baseline else {}
+    print(f"{len(bench)} Shanghai workbooks, {len(template)} template workbooks; CPU ms per file, one process")
+    for figure, ms in after.items():
+        was = f"{before[figure]:6.3f} -> " if figure in before else ""
+        print(f"  {figure:42} {was}{ms:6.3f} ms")
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    if "--edge-json" in sys.argv:  # the child of --baseline, on an old source tree
+        corpora = json.loads(sys.stdin.read())
+        print(json.dumps(edge_figures(corpora["bench"], corpora["template"])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("n", nargs="?", type=int, default=500, help="copies of one form")
+    parser.add_argument("--edge", action="store_true", help="per-step ms on the benchmark corpora")
+    parser.add_argument("--baseline", metavar="REV", help="with --edge: the same figures at git revision REV")
+    args = parser.parse_args()
+    if args.edge:
+        edge(args.baseline)
+        return
+    n = args.n
     limits = Limits()
     with tempfile.TemporaryDirectory() as tmp:
         first = Path(tmp) / "form_0.xlsx"
@@ -104,8 +209,11 @@ def main() -> None:
         grid = read_grids(first)[0]
         print(f"{n} copies of a {grid.height} x {grid.width} form ({first.stat().st_size:,} bytes), one process")
         rate("gate only (sniff + check_zip)", paths, lambda p: check_file(p, limits))
+        from jixiao.io.safety import gate
+
+        gated = {path: gate(path, limits) for path in paths}
         rate("read without the gate (calamine -> Grid)", paths,
-             lambda p: readers._read_workbook(p, "xlsx", limits, time.monotonic() + 60))
+             lambda p: readers._read_workbook(gated[p], limits, time.monotonic() + 60))
         rate("read_grids (gate + read)", paths, lambda p: read_grids(p, limits))
         rate("read_grids(percent_formats=True)", paths, lambda p: read_grids(p, limits, percent_formats=True))
         with IsolatedReader(limits) as reader:
