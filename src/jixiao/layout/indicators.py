@@ -39,9 +39,15 @@ class IndicatorHeader:
     row: int
     cols: dict[str, int] = field(default_factory=dict)
 
+    # Both asked once per indicator row; a header's cols do not change once found.
     @cached_property
-    def first_col(self) -> int:  # asked once per indicator row; cols do not change
+    def first_col(self) -> int:
         return min(self.cols.get(k, 10**6) for k in ("level1", "level2", "name"))
+
+    @cached_property
+    def number_cols(self) -> list[int]:
+        """The 分值 and 得分 columns: every scored row has numbers there."""
+        return [self.cols[k] for k in ("weight", "score") if k in self.cols]
 
 
 @dataclass
@@ -96,11 +102,13 @@ class _Row:
 
 def _choose_shift(sheet: Sheet, r: int, hdr: IndicatorHeader, trust_columns: bool) -> int | None:
     """The column shift that puts numbers under 分值/得分; None when the row has none."""
-    number_cols = [hdr.cols[k] for k in ("weight", "score") if k in hdr.cols]
+    number_cols = hdr.number_cols
     if not number_cols:
         return 0
-    if trust_columns and any(sheet.number_kind(r, c) == 2 for c in number_cols):
-        return 0  # what the loop below ends with at once; most rows of a workbook
+    if trust_columns:
+        for c in number_cols:
+            if sheet.number_kind(r, c) == 2:
+                return 0  # what the loop below ends with at once; most rows of a workbook
     best, best_points = None, -1
     for shift in SHIFTS:
         if min(number_cols) + shift < 0:
@@ -161,6 +169,7 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     limit = cols.get("target", cols.get("actual", cols.get("name", 0) + 1))
     first = hdr.first_col + shift
     found = []
+    name_cell = None  # the last plain text left of the target
     for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
         if c >= limit:
             continue
@@ -168,10 +177,9 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
         if kind == "block" or kind == "text" and c < first:
             continue  # a merged side label (项目资金, 绩效指标) or a placeholder
         found.append((c, text, kind))
-    texts = [f for f in found if f[2] == "text"]
-    if texts:
-        name_cell = texts[-1]
-    else:  # a 三级 that reads like a framework name: take the 三级 column's own cell
+        if kind == "text":
+            name_cell = found[-1]
+    if name_cell is None:  # a 三级 that reads like a framework name: the 三级 column's cell
         name_cell = next((f for f in found if f[0] == cols.get("name")), None)
     if name_cell is not None:
         found.remove(name_cell)
