@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
+from math import isfinite
 from typing import Any
 
 from jixiao.io.grid import Grid, column_letter
@@ -109,8 +110,8 @@ def _letters(col: int) -> str:
 def number_kind(value: Any) -> int:
     if value is None:
         return 1
-    if type(value) is float:
-        return 2
+    if type(value) is float and isfinite(value):
+        return 2  # what parse_number says of it, at less cost: most cells asked are amounts
     if isinstance(value, str):
         return _text_number_kind(value)
     return _number_kind(value)
@@ -136,6 +137,9 @@ def store_number(sheet: Sheet, r: int, c: int, obj: Any, field: str) -> None:
     """Read a number into obj.<field>, remembering its cell; text goes to obj.unparsed."""
     obj.cells[field] = sheet.ref(r, c)
     value = sheet.raw(r, c)
+    if type(value) is float and isfinite(value):  # parse_number's answer, at less cost
+        setattr(obj, field, value)
+        return
     try:
         number = parse_number(value)
     except (ValueParseError, ValueError, TypeError, OverflowError):
