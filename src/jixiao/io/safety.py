@@ -242,27 +242,31 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
 
 def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
     """The file's bytes, at most ``max_file_bytes`` (refused past that, should it have
-    grown since the stat). Unbuffered and sized by the stat: a buffered read of the bound
-    would allocate the whole bound first."""
+    grown since the stat). Sized by the stat, in as few system calls as can be: a
+    buffered read of the bound would allocate all of it first, and every call costs the
+    reader after us too."""
     try:
-        with open(path, "rb", buffering=0) as fh:
-            parts = []
-            want = min(size, limits.max_file_bytes) + 1
-            got = 0
-            while got <= limits.max_file_bytes:
-                block = fh.read(want)
-                if not block:
-                    break
-                parts.append(block)
-                got += len(block)
-                # grown since the stat, or a short read: go on in growing, bounded steps
-                want = min(limits.max_file_bytes + 1 - got, max(got, HEAD_BYTES))
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            data = os.read(fd, size + 1)
+            if len(data) != size:  # shorter or longer than the stat said: read to the end
+                parts = [data]
+                got = len(data)
+                while got <= limits.max_file_bytes:
+                    block = os.read(fd, min(limits.max_file_bytes + 1 - got, max(got, HEAD_BYTES)))
+                    if not block:
+                        break
+                    parts.append(block)
+                    got += len(block)
+                data = b"".join(parts)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
-    if got > limits.max_file_bytes:
+    if len(data) > limits.max_file_bytes:
         raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
                             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return data
 
 
 def _os_reason(exc: OSError) -> str:
