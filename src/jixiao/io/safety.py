@@ -2,9 +2,11 @@
 
 The fast readers do not protect us: python-calamine allocates the whole bounding box of a
 sheet's cells (a lone cell at XFD1048576 beside A1 asks for 512 GB and aborts the process)
-and reads a 1 GB cell bomb to the end. So everything here works from the file's first bytes
-and the zip central directory, reads members in bounded chunks, and never calls a
-spreadsheet reader.
+and reads a 1 GB cell bomb to the end. So everything here works from the file's bytes
+(read once, at most ``max_file_bytes``) and the zip central directory, inflates members
+by its own bounded inflater (small ones whole, larger ones in chunks), and never calls a
+spreadsheet reader. :func:`gate` hands what it read on (:class:`GatedFile`), so the
+readers after it neither open the file nor inflate the parts it kept a second time.
 
 Every refusal is a :class:`jixiao.errors.ReadError` whose ``reason`` is one Chinese sentence
 and whose ``kind`` is one of :data:`KINDS`.
