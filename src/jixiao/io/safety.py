@@ -1023,7 +1023,6 @@ def _unprefixed_odd_cell_tag(letters: int, digits: int) -> re.Pattern[bytes]:
 
 
 _LARGEST_COLUMN = {1: 26, 2: 702, 3: 18278, 4: 475254}
-_LAST_CELL_REF = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 _REF_SHAPE = re.compile(rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})")
 
 
@@ -1039,7 +1038,7 @@ def _cells_within(xml: bytes, dimension: re.Match[bytes] | None, limits: Limits)
     shape = dimension
     if shape is None:
         last = xml.rfind(b'<c r="')
-        shape = _LAST_CELL_REF.match(xml, last) if last >= 0 else None
+        shape = _XLSX_CELL_REF_FIRST.match(xml, last) if last >= 0 else None
         if shape is None:
             return False
     letters, digits = len(shape.group(1)), len(shape.group(2))
