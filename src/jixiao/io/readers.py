@@ -195,12 +195,15 @@ def _make_grid(name: str, values: list[list[Any]], merged_abs, origin: tuple[int
     rows = [[None if v == "" else v for v in line] for line in values]
     rows = _trim(rows)
     r0, c0 = origin
+    last_row, last_col = limits.max_rows - 1, limits.max_cols - 1
     merged = []
     for (fr, fc), (lr, lc) in merged_abs:
-        if lr < r0 or lc < c0 or fr >= limits.max_rows or fc >= limits.max_cols:
+        if lr < r0 or lc < c0 or fr > last_row or fc > last_col:
             continue
-        merged.append((max(fr - r0, 0), max(fc - c0, 0), min(lr, limits.max_rows - 1) - r0,
-                       min(lc, limits.max_cols - 1) - c0))
+        # clipped to the grid's origin and to the limits (conditionals: min/max calls cost
+        # more than the rest of the loop)
+        merged.append((fr - r0 if fr > r0 else 0, fc - c0 if fc > c0 else 0,
+                       (lr if lr < last_row else last_row) - r0, (lc if lc < last_col else last_col) - c0))
     return Grid(name=name, rows=rows, merged=merged, percent_cells=None, origin=(r0, c0), visibility=visibility)
 
 
@@ -214,9 +217,10 @@ def _trim(rows: list[list[Any]]) -> list[list[Any]]:
         c = len(line) - 1
         while c > last_col and line[c] is None:
             c -= 1
-        last_col = max(last_col, c)
+        if c > last_col:
+            last_col = c
     width = last_col + 1
-    return [line[:width] if len(line) >= width else line + [None] * (width - len(line))
+    return [line if len(line) == width else line[:width] if len(line) > width else line + [None] * (width - len(line))
             for line in rows[: last_row + 1]]
 
 
