@@ -15,10 +15,10 @@ samples/prefilled + samples/returned (our template), as read_forms runs them. Wi
 --baseline REV the same figures are measured on the source of git revision REV (in a
 child process) and printed before -> after.
 
-Measured on the 2-core machine of the perf work (best of several passes, CPU time),
-before (6bee5ef) -> after:
-    Shanghai corpus   gate 0.33 -> 0.15 ms, gate + read_grids 0.74 -> 0.51 ms
-    template files    gate 0.46 -> 0.21 ms, gate + read_grids 1.04 -> 0.70 ms,
+Measured on the 2-core machine of the perf work, shared with other jobs (best of several
+passes, CPU time; runs vary by ~10 %), before (6bee5ef) -> after (e083c3c):
+    Shanghai corpus   gate 0.34 -> 0.14 ms, gate + read_grids 0.71 -> 0.46 ms
+    template files    gate 0.46 -> 0.20 ms, gate + read_grids 1.02 -> 0.67 ms,
                       template reader 0.72 -> 0.13 ms
 """
 
