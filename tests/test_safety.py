@@ -151,6 +151,16 @@ def test_cell_at_the_last_address_is_refused_before_calamine_sees_it(tmp_path):
     assert "1048576" in err.reason
 
 
+@pytest.mark.parametrize("space", ["\t", "\n", "  "], ids=["tab", "newline", "two spaces"])
+def test_far_cell_hidden_behind_odd_whitespace_is_refused(tmp_path, space):
+    # XML allows any whitespace between a tag name and its attributes; an earlier gate
+    # only looked for '<c r=' and let this calamine-aborting cell through
+    path = raw_sheet(tmp_path, "far-ws.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>'
+                     f'<row r="1048576"><c{space}r="XFD1048576"><v>2</v></c></row>',
+                     dimension="A1")
+    assert refused(path).kind == "too_many_cells"
+
+
 def test_empty_styled_cells_far_away_do_not_count(tmp_path):
     # calamine skips cells without content; Excel writes such cells for formatting
     path = raw_sheet(tmp_path, "styled.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>'
