@@ -158,25 +158,24 @@ def _refuse_overwrite(source: Path, target: Path) -> None:
 
 def _open_copy(source: Path) -> _Copy | None:
     try:
-        kind = safety.check_file(source)
+        gated = safety.gate(source)
     except ReadError:
         return None
-    if kind == "xlsx":
-        copy = _load_original(source)
+    if gated.kind == "xlsx":
+        copy = _load_original(source, gated.data)
         if copy is not None:
             return copy
         note = ("原工作簿无法按原样复制（openpyxl 无法打开），本副本只保留了各单元格的值和合并单元格，"
                 "格式与公式未保留。")
     else:
-        note = (f"原文件为 {source.suffix.lower() or kind} 格式，无法直接写入标注，本副本已转换为 .xlsx，"
-                "只保留了各单元格的值和合并单元格，格式与公式未保留。")
-    return _convert_from_grids(source, note)
+        note = (f"原文件为 {source.suffix.lower() or gated.kind} 格式，无法直接写入标注，"
+                "本副本已转换为 .xlsx，只保留了各单元格的值和合并单元格，格式与公式未保留。")
+    return _convert_from_grids(source, gated, note)
 
 
-def _load_original(source: Path) -> _Copy | None:
+def _load_original(source: Path, data: bytes) -> _Copy | None:
     """The workbook itself, loaded from its bytes (the file is never opened for writing)."""
     keep_vba = source.suffix.lower() == ".xlsm"
-    data = source.read_bytes()
     try:
         with warnings.catch_warnings():
             # openpyxl warns about every extension it drops (x14 validations, slicers…)
@@ -189,11 +188,11 @@ def _load_original(source: Path) -> _Copy | None:
     return _Copy(workbook, {ws.title: ws.title for ws in workbook.worksheets})
 
 
-def _convert_from_grids(source: Path, note: str) -> _Copy | None:
+def _convert_from_grids(source: Path, gated: safety.GatedFile, note: str) -> _Copy | None:
     from jixiao.io.readers import read_grids
 
     try:
-        grids = read_grids(source)
+        grids = read_grids(source, gated=gated)
     except ReadError:
         return None
     workbook = Workbook()
@@ -205,7 +204,7 @@ def _convert_from_grids(source: Path, note: str) -> _Copy | None:
         titles[grid.name] = title
         ws = workbook.create_sheet(title)
         _write_grid(ws, grid)
-        if getattr(grid, "hidden", False):
+        if grid.hidden:
             ws.sheet_state = "hidden"
     if not workbook.worksheets:
         workbook.create_sheet("Sheet1")
