@@ -17,7 +17,7 @@ from jixiao.cli import cli
 DATA = Path(__file__).parent / "data"
 SEED_002 = DATA / "seeds" / "002_d7a519b45b2b0728.txt"
 SEED_004 = DATA / "seeds" / "004_a203d4b834672a09.txt"
-REAL_EXPORTS = sorted((DATA / "layout").glob("central-system-export-*.xls"))
+REAL_EXPORTS = sorted((DATA / "real-exports").glob("central-system-export-*.xls"))
 SCHEMA = json.loads((DATA / "schema" / "form-record.schema.json").read_text(encoding="utf-8"))
 
 

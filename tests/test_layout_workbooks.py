@@ -95,7 +95,7 @@ def test_one_form_sheet_among_other_sheets(built):
 @pytest.mark.parametrize("name", ["central-system-export-blank.xls",
                                   "central-system-export-4-fund-rows.xls"])
 def test_real_central_exports(name):
-    grids = calamine_grids(DATA / "layout" / name)
+    grids = calamine_grids(DATA / "real-exports" / name)
     found = {g.name: find_forms(g) for g in grids}
     assert [n for n, forms in found.items() if forms] == ["项目支出绩效自评表"]
     (form,) = found["项目支出绩效自评表"]

@@ -17,8 +17,8 @@ from jixiao.io.safety import Limits
 
 DATA = Path(__file__).parent / "data"
 EXPORTS = {
-    "blank": DATA / "readers" / "central-system-export-blank.xls",
-    "four": DATA / "readers" / "central-system-export-4-fund-rows.xls",
+    "blank": DATA / "real-exports" / "central-system-export-blank.xls",
+    "four": DATA / "real-exports" / "central-system-export-4-fund-rows.xls",
 }
 SEEDS = DATA / "seeds"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

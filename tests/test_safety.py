@@ -15,7 +15,7 @@ from jixiao.errors import ReadError, UsageError
 from jixiao.io.safety import KINDS, Limits, check_file, check_zip, sniff
 
 DATA = Path(__file__).parent / "data"
-REAL_XLS = DATA / "readers" / "central-system-export-4-fund-rows.xls"
+REAL_XLS = DATA / "real-exports" / "central-system-export-4-fund-rows.xls"
 SEED_TXT = DATA / "seeds" / "004_a203d4b834672a09.txt"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
