@@ -1,6 +1,12 @@
-"""Generate N filled self-evaluation workbooks (Shanghai 9-column layout) for benchmarks.
+"""Generate N filled self-evaluation workbooks for benchmarks.
 
-    python benchmarks/make_corpus.py /tmp/corpus --n 2000 [--jobs 2]
+    python benchmarks/make_corpus.py /tmp/corpus --n 2000 [--layout mix] [--jobs 2]
+
+Layouts: ``template`` — the workbook ``jixiao template`` distributes, filled in as a unit
+returns it (styles, validations, protection, formulas with their values: what a bureau
+using jixiao mostly receives); ``shanghai`` — a plain Shanghai 9-column form written by
+another program (read by its labels); ``mix`` (default) — three of every four files
+``template``, the fourth ``shanghai``.
 
 Forms differ in unit, project, amounts and number of indicators (5–20); about 1 % are
 resubmissions with other figures (M01) and a few spend over budget (F01), as a real
@@ -35,7 +41,8 @@ class _InMemoryWorkbook(xlsxwriter.Workbook):
 
 seed_workbooks.xlsxwriter = type("xlsxwriter", (), {"Workbook": _InMemoryWorkbook})
 
-VERSION = 1
+VERSION = 2
+LAYOUTS = ("template", "shanghai", "mix")
 LEVELS = (("产出指标", "数量指标"), ("产出指标", "质量指标"), ("产出指标", "时效指标"),
           ("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标"))
 
@@ -61,19 +68,37 @@ def form_record(i: int) -> dict:
                        department=f"上海市第{i % 20 + 1}局", indicators=tuple(indicators))
 
 
-def _write(args: tuple[str, int, int]) -> None:
-    folder, start, stop = args
+def write_template_form(path: Path, record: dict) -> None:
+    """The form as a unit returns our template: prefilled, then filled in."""
+    from jixiao.model import FormRecord
+    from jixiao.profiles import load_profile
+    from jixiao.template.batch import prefilled_spec
+    from jixiao.template.writer import write_forms
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_forms(path, [prefilled_spec(FormRecord.from_dict(record), "自评表")],
+                load_profile("shanghai"))
+
+
+def _write(args: tuple[str, int, int, str]) -> None:
+    folder, start, stop, layout = args
     for i in range(start, stop):
-        sub = Path(folder) / f"unit{i % 300:03d}"
-        write_form(sub / f"自评表_{i:05d}.xlsx", form_record(i))
+        path = Path(folder) / f"unit{i % 300:03d}" / f"自评表_{i:05d}.xlsx"
+        if layout == "template" or (layout == "mix" and i % 4):
+            write_template_form(path, form_record(i))
+        else:
+            write_form(path, form_record(i))
 
 
-def make_corpus(folder: str | Path, n: int, jobs: int | None = None) -> list[Path]:
+def make_corpus(folder: str | Path, n: int, jobs: int | None = None,
+                layout: str = "mix") -> list[Path]:
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}")
     folder = Path(folder)
     stamp = folder / "corpus.json"
     files = sorted(folder.glob("unit*/*.xlsx"))
-    if stamp.is_file() and json.loads(stamp.read_text()) == {"n": n, "version": VERSION} \
-            and len(files) == n:
+    wanted = {"n": n, "version": VERSION, "layout": layout}
+    if stamp.is_file() and json.loads(stamp.read_text()) == wanted and len(files) == n:
         return files
     folder.mkdir(parents=True, exist_ok=True)
     for f in files:
@@ -81,8 +106,9 @@ def make_corpus(folder: str | Path, n: int, jobs: int | None = None) -> list[Pat
     jobs = jobs or os.cpu_count() or 1
     step = max(1, n // (jobs * 8))
     with ProcessPoolExecutor(jobs) as pool:
-        list(pool.map(_write, [(str(folder), s, min(s + step, n)) for s in range(0, n, step)]))
-    stamp.write_text(json.dumps({"n": n, "version": VERSION}))
+        list(pool.map(_write, [(str(folder), s, min(s + step, n), layout)
+                               for s in range(0, n, step)]))
+    stamp.write_text(json.dumps(wanted))
     return sorted(folder.glob("unit*/*.xlsx"))
 
 
@@ -91,9 +117,10 @@ def main() -> None:
     ap.add_argument("folder")
     ap.add_argument("--n", type=int, default=2000)
     ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--layout", choices=LAYOUTS, default="mix")
     args = ap.parse_args()
     t = time.perf_counter()
-    files = make_corpus(args.folder, args.n, args.jobs)
+    files = make_corpus(args.folder, args.n, args.jobs, args.layout)
     print(f"{len(files)} workbooks in {args.folder} ({time.perf_counter() - t:.1f} s)")
 
 
