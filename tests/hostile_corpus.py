@@ -14,6 +14,8 @@ The flags tell later tests what else to expect:
 
 from __future__ import annotations
 
+import hashlib
+
 import io
 import os
 import random
@@ -602,3 +604,15 @@ if __name__ == "__main__":  # write the corpus somewhere to look at it by hand
     for case in make_corpus(target):
         print(f"{case.expect_kind or 'readable':16} {case.name!r:48} {case.description}")
     print(target)
+
+
+def digests(root: Path) -> dict[str, str]:
+    """SHA-256 of every regular file under root (links not followed): inputs must not change."""
+    out = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as fh:
+                    out[path] = hashlib.sha256(fh.read()).hexdigest()
+    return out

@@ -6,7 +6,6 @@ beside them checked, and not one input byte changed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -15,26 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from hostile_corpus import make_corpus
+from hostile_corpus import digests, make_corpus
 from jixiao.io.safety import INPUT_EXTENSIONS
-
-
-def _digests(root: Path) -> dict[str, str]:
-    out = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as fh:
-                    out[path] = hashlib.sha256(fh.read()).hexdigest()
-    return out
 
 
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile-check")
     cases = make_corpus(root / "in")
-    before = _digests(root / "in")
+    before = digests(root / "in")
     report = root / "report.json"
     proc = subprocess.run(
         [sys.executable, "-m", "jixiao", "check", str(root / "in"), "--format", "json",
@@ -58,7 +46,7 @@ def test_no_traceback_reaches_the_user(checked):
 
 
 def test_inputs_are_byte_identical_after_check_and_annotate(checked):
-    assert _digests(checked["root"] / "in") == checked["before"]
+    assert digests(checked["root"] / "in") == checked["before"]
 
 
 def test_every_bad_file_is_one_r01_with_a_chinese_reason(checked):

@@ -4,8 +4,6 @@ formula; every bad file is one R01 line, every good form beside them is in the s
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
 from pathlib import Path
 
 import openpyxl
@@ -13,25 +11,14 @@ import pytest
 
 import jixiao
 from jixiao.io.safety import INPUT_EXTENSIONS as INPUT_SUFFIXES
-from hostile_corpus import make_corpus
-
-
-def _digests(root: Path) -> dict[str, str]:
-    out = {}
-    for folder, _, files in os.walk(root):
-        for name in files:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                with open(path, "rb") as fh:
-                    out[path] = hashlib.sha256(fh.read()).hexdigest()
-    return out
+from hostile_corpus import digests, make_corpus
 
 
 @pytest.fixture(scope="module")
 def merged(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     cases = make_corpus(root / "in")
-    before = _digests(root / "in")
+    before = digests(root / "in")
     out = root / "汇总.xlsx"
     result = jixiao.merge([root / "in"], output=out, jobs=2, quiet=True)
     csv_out = jixiao.merge([root / "in"], output=root / "csv", fmt="csv", jobs=2, quiet=True)
@@ -40,7 +27,7 @@ def merged(tmp_path_factory):
 
 
 def test_inputs_are_byte_identical_after_merge(merged):
-    assert _digests(merged["root"] / "in") == merged["before"]
+    assert digests(merged["root"] / "in") == merged["before"]
 
 
 def test_every_bad_file_is_one_r01_line_with_a_chinese_reason(merged):
