@@ -168,3 +168,15 @@ def test_unknown_limit_is_a_usage_error():
     result = run("check", "--limit", "max_apples=3", str(SEED_004))
     assert result.exit_code == 2
     assert "max_apples" in result.output
+
+
+def test_the_manifest_in_the_checked_folder_is_not_an_input(tmp_path):
+    import shutil
+
+    samples = Path(__file__).resolve().parent.parent / "samples" / "prefilled"
+    for name in ["manifest.csv", next(p.name for p in samples.glob("*.xlsx"))]:
+        shutil.copyfile(samples / name, tmp_path / name)
+    with_manifest = jixiao.check([tmp_path], manifest=tmp_path / "manifest.csv")
+    assert [Path(f.path).suffix for f in with_manifest.files] == [".xlsx"]
+    codes = {f.code for f in with_manifest.files[0].all_findings()}
+    assert codes and not codes & {"R01", "R02", "R06"}  # read, found, and as distributed

@@ -225,7 +225,9 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
         profile = load_profile(profile)
     limits = limits or Limits.from_env()
     fingerprints = load_manifest_fingerprints(manifest) if manifest else None
-    files = [str(p) for p in iter_input_files(paths)]
+    # the manifest often lies in the folder being checked: it is a .csv, but no form
+    skip = {os.path.realpath(manifest)} if manifest else set()
+    files = [str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in skip]
     if not isolate or debug or not files:
         return CheckReport([check_file(p, profile, secret=secret, limits=limits,
                                        manifest_fingerprints=fingerprints, debug=debug)

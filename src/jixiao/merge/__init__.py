@@ -101,7 +101,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         outputs = _output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)
     limits = limits or Limits.from_env()
     # A summary written into the folder being merged is not an input of the next run.
-    own = {os.path.realpath(p) for p in outputs}
+    # Nor is the distribution manifest lying in that folder (it is a .csv, but no form).
+    own = {os.path.realpath(p) for p in [*outputs, *([manifest] if manifest else [])]}
     files = sorted({str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in own})
     jobs = jobs or os.cpu_count() or 1
     settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
