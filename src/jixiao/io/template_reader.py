@@ -74,9 +74,11 @@ class _Workbook:
             rels = read_part("xl/_rels/workbook.xml.rels")
         except KeyError:
             rels = b""
-        #: sheet name -> {JX name: parsed reference}; sheet name -> its XML part.
-        #: Both shared between files with the same workbook part: read, never change.
-        self.names, self.sheet_parts = _parse_workbook(read_part("xl/workbook.xml"), rels)
+        #: sheet name -> {JX name: parsed reference}; sheet name -> its XML part; sheet
+        #: name -> its _FormPlan. Shared between files with the same workbook part: read,
+        #: never change.
+        self.names, self.sheet_parts, self.plans = _parse_workbook(
+            read_part("xl/workbook.xml"), rels)
 
     def form_sheets(self) -> list[str]:
         project = f"{L.NAME_PREFIX}PROJECT"
@@ -103,7 +105,8 @@ class _Workbook:
 # inserting rows: its parse is kept, keyed by the bytes.
 @functools.lru_cache(maxsize=256)
 def _parse_workbook(workbook_xml: bytes, rels_xml: bytes) -> tuple[
-        dict[str, dict[str, tuple[str, int, int, int, int]]], dict[str, str]]:
+        dict[str, dict[str, tuple[str, int, int, int, int]]], dict[str, str],
+        dict[str, _FormPlan]]:
     names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
     for raw_name, raw_value in _JX_DEFINED_NAME.findall(workbook_xml):
         name = _unescape(raw_name.decode("utf-8"))
@@ -117,7 +120,7 @@ def _parse_workbook(workbook_xml: bytes, rels_xml: bytes) -> tuple[
         target = rels.get(attrs.get("r:id", ""))
         if target:
             sheet_parts[attrs.get("name", "")] = target
-    return names, sheet_parts
+    return names, sheet_parts, {sheet: _FormPlan(refs) for sheet, refs in names.items()}
 
 
 def _relationships(data: bytes) -> dict[str, str]:
@@ -185,11 +188,44 @@ def _read_meta_sheet(path: str) -> list[list[Any]]:
 # A form names the same hundred cells as the one before it.
 _cell_ref = functools.lru_cache(maxsize=65536)(cell_ref)
 
+#: field path -> its defined name, for the formula fields
+_FORMULA_FIELD_NAMES = {path: next(n for n, p in L.FIELD_NAMES.items() if p == path) for path in L.FORMULA_FIELDS}
+_INDICATOR_FIELDS = tuple(L.INDICATOR_COLUMNS)
+_INDICATOR_NUMBERS = frozenset({"weight", "score"})
+
+
+class _FormPlan:
+    """Where one form sheet's fields are, worked out once per workbook part (the defined
+    names), not once per file: which cell each field is read from, its reference, and the
+    cells of every row of the indicator block."""
+
+    def __init__(self, names: dict[str, tuple[str, int, int, int, int]]) -> None:
+        #: (field path, row, col, reference), in FIELD_NAMES order (the order of record.cells)
+        self.fields = [(path, ref[1], ref[2], _cell_ref(ref[1], ref[2]))
+                       for name, path in L.FIELD_NAMES.items()
+                       if path != ("indicators",) and (ref := names.get(name)) is not None]
+        #: the indicator block's columns (0-based), in INDICATOR_COLUMNS order, and per row
+        #: (row, {field: reference})
+        self.indicator_cols: tuple[int, ...] = ()
+        self.indicator_rows: list[tuple[int, dict[str, str]]] = []
+        block = names.get(f"{L.NAME_PREFIX}INDICATORS")
+        if block is not None:
+            _, first_row, first_col, last_row, _ = block
+            # the block starts at 一级指标 (column B of the contract)
+            shift = first_col - L.INDICATOR_COLUMNS["level1"]
+            self.indicator_cols = tuple(col + shift for col in L.INDICATOR_COLUMNS.values())
+            self.indicator_rows = [
+                (r, {name: _cell_ref(r, c) for name, c in zip(_INDICATOR_FIELDS, self.indicator_cols)})
+                for r in range(first_row, last_row + 1)]
+        #: reference -> field path of the template's formula cells (R05)
+        self.formula_cells = {_cell_ref(names[name][1], names[name][2]): field_path
+                              for field_path, name in _FORMULA_FIELD_NAMES.items() if name in names}
+
 
 class _FormReader:
-    def __init__(self, grid: Grid, names: dict[str, tuple[str, int, int, int, int]]) -> None:
+    def __init__(self, grid: Grid, plan: _FormPlan) -> None:
         self.grid = grid
-        self.names = names
+        self.plan = plan
         self.record = FormRecord(sheet=grid.name, anchor="A1")
         self.rows = grid.rows
         self.origin_row, self.origin_col = grid.origin
@@ -204,18 +240,11 @@ class _FormReader:
                 return line[col]
         return None
 
-    def position(self, name: str) -> tuple[int, int] | None:
-        ref = self.names.get(name)
-        return None if ref is None else (ref[1], ref[2])
-
     def read(self) -> FormRecord:
         record = self.record
-        for name, path in L.FIELD_NAMES.items():
-            pos = self.position(name)
-            if pos is None or path == ("indicators",):
-                continue
-            raw = self.value(*pos)
-            ref = _cell_ref(*pos)
+        value = self.value
+        for path, row, col, ref in self.plan.fields:
+            raw = value(row, col)
             if path[0] == "funds":
                 self.read_fund(getattr(record.funds, path[1]), path[2], raw, ref)
             else:
@@ -254,35 +283,44 @@ class _FormReader:
             return None
 
     def read_indicators(self) -> None:
-        block = self.names.get(f"{L.NAME_PREFIX}INDICATORS")
-        if block is None:
+        plan = self.plan
+        if not plan.indicator_rows:
             return
-        _, first_row, first_col, last_row, _ = block
-        # the block starts at 一级指标 (column B of the contract)
-        shift = first_col - L.INDICATOR_COLUMNS["level1"]
+        rows, n_rows = self.rows, len(self.rows)
+        cols = [c - self.origin_col for c in plan.indicator_cols]
+        number = self.number
+        indicators = self.record.indicators
         previous: Indicator | None = None
-        for r in range(first_row, last_row + 1):
-            indicator = Indicator(row=r + 1)
+        no_line: list[Any] = []
+        for r, cells in plan.indicator_rows:
+            g = r - self.origin_row
+            line = rows[g] if 0 <= g < n_rows else no_line
+            width = len(line)
+            raws = [line[c] if 0 <= c < width else None for c in cols]
+            if raws.count(None) == len(raws):
+                continue  # an unused row of the block (most blocks have some)
+            values: dict[str, Any] = {}
+            unparsed: dict[str, str] = {}
             empty = True
-            for name, col in L.INDICATOR_COLUMNS.items():
-                c = col + shift
-                raw = self.value(r, c)
-                indicator.cells[name] = _cell_ref(r, c)
-                if name in ("weight", "score"):
-                    setattr(indicator, name, self.number(raw, name, indicator.unparsed))
+            for name, raw in zip(_INDICATOR_FIELDS, raws):
+                kind = type(raw)
+                if name in _INDICATOR_NUMBERS:
+                    # a finite float is its own number (parse_number's answer, without the call)
+                    values[name] = raw if kind is float and raw - raw == 0 else number(raw, name, unparsed)
                     empty = empty and raw is None
                 else:
-                    text = clean_text(raw)
-                    setattr(indicator, name, text)
+                    text = (raw.strip() or None) if kind is str else clean_text(raw)
+                    values[name] = text
                     empty = empty and text is None
             if empty:
                 continue
+            indicator = Indicator(**values, cells=dict(cells), unparsed=unparsed, row=r + 1)
             # 一级/二级 typed once over several rows, as on paper forms
             if previous is not None and indicator.level1 is None:
                 indicator.level1 = previous.level1
                 if indicator.level2 is None:
                     indicator.level2 = previous.level2
-            self.record.indicators.append(indicator)
+            indicators.append(indicator)
             previous = indicator
 
 
@@ -304,10 +342,6 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
     # TemplateInfo has no field for it yet (model.py is not ours); R06 reads it from here.
     info.locked_values = locked
     return info
-
-
-#: field path -> its defined name, for the formula fields
-_FORMULA_FIELD_NAMES = {path: next(n for n, p in L.FIELD_NAMES.items() if p == path) for path in L.FORMULA_FIELDS}
 
 
 def read_template_forms(path: str, grids: list[Grid], package: ZipPackage | None = None) -> list[FormRecord] | None:
@@ -338,10 +372,9 @@ def _read_forms(path: str, grids: list[Grid], book: _Workbook) -> list[FormRecor
         grid = by_name.get(sheet)
         if grid is None:
             continue
-        names = book.names[sheet]
-        record = _FormReader(grid, names).read()
-        formula_cells = {_cell_ref(names[name][1], names[name][2]): field_path
-                         for field_path, name in _FORMULA_FIELD_NAMES.items() if name in names}
+        plan = book.plans[sheet]
+        record = _FormReader(grid, plan).read()
+        formula_cells = plan.formula_cells
         constants = book.constants_in(sheet, formula_cells)
         overwritten = [(L.field_label(formula_cells[ref]), ref)
                        for ref in formula_cells if ref in constants]
