@@ -36,19 +36,23 @@ class JixiaoGroup(click.Group):
                 f"程序内部错误：{type(exc).__name__}: {exc}（加 --debug 查看详情，并请反馈给维护人员）"
             ) from None
 
-
-class ChineseClickException(click.ClickException):
-    def show(self, file=None) -> None:
-        click.echo(f"错误：{self.format_message()}", err=True)
-
-
-def _show_usage_error(self: click.UsageError, file=None) -> None:
-    command = self.ctx.command_path if self.ctx else "jixiao"
-    click.echo(f"用法错误：{self.format_message()}（运行 {command} --help 查看用法）", err=True)
-
-
-click.ClickException.show = ChineseClickException.show  # one Chinese line, not "Error: …"
-click.UsageError.show = _show_usage_error
+    def main(self, *args, **kwargs):
+        """click's main, with its English error lines ("Error: …") said in Chinese."""
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx else "jixiao"
+            click.echo(f"用法错误：{exc.format_message()}（运行 {command} --help 查看用法）",
+                       err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"错误：{exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 @click.group(cls=JixiaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
