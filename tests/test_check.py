@@ -180,3 +180,20 @@ def test_the_manifest_in_the_checked_folder_is_not_an_input(tmp_path):
     assert [Path(f.path).suffix for f in with_manifest.files] == [".xlsx"]
     codes = {f.code for f in with_manifest.files[0].all_findings()}
     assert codes and not codes & {"R01", "R02", "R06"}  # read, found, and as distributed
+
+
+def test_keyed_fingerprints_are_verified_only_with_their_secret(tmp_path):
+    dist = tmp_path / "dist"
+    jixiao.template(dist, projects=Path(__file__).resolve().parent.parent / "samples"
+                    / "项目清单.csv", secret="分发密钥", group_by="unit")
+    manifest = dist / "manifest.csv"
+
+    def r06(**kwargs):
+        report = jixiao.check([dist], manifest=manifest, **kwargs)
+        return [f for fr in report.files for f in fr.all_findings() if f.code == "R06"]
+
+    # without the key nothing can be recomputed: no false alarm on 24 untouched forms
+    assert r06() == []
+    assert r06(secret="分发密钥") == []
+    wrong = r06(secret="别的密钥")
+    assert wrong and all("--secret" in f.message for f in wrong)

@@ -7,6 +7,8 @@ each form and runs every check. ``check_paths`` does it for files, folders and g
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import glob
 import os
 import traceback
@@ -143,12 +145,8 @@ def _walk(folder: Path, emit) -> Iterator[Path]:
 
 def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     """Every form in one file. Raises ReadError when the file cannot be read."""
-    from jixiao.io.readers import read_grids
-    from jixiao.io.safety import Limits, gate
-    from jixiao.io.template_reader import read_template_forms
-    from jixiao.layout import find_forms
-
-    limits = limits or Limits.from_env()
+    gate, read_grids, read_template_forms, find_forms = _readers()
+    limits = limits or _limits_from_env(*map(os.environ.get, _LIMIT_VARIABLES))
     # One gate, one read of the file: the grids and the template's parts come from it.
     gated = gate(path, limits)
     grids = read_grids(path, limits, gated=gated)
@@ -160,6 +158,38 @@ def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
                 continue
             records.extend(find_forms(grid))
     return records
+
+
+# The readers are imported on first use (the template reader pulls in the template writer,
+# which `jixiao rules` and `--help` do not need), once: an import statement costs
+# microseconds even when the module is loaded, and read_forms runs once per file.
+@functools.cache
+def _readers() -> tuple[Any, Any, Any, Any]:
+    from jixiao.io.readers import read_grids
+    from jixiao.io.safety import gate
+    from jixiao.io.template_reader import read_template_forms
+    from jixiao.layout import find_forms
+
+    return gate, read_grids, read_template_forms, find_forms
+
+
+def _limit_variables() -> tuple[str, ...]:
+    from jixiao.io.safety import Limits
+
+    return tuple(f"JIXIAO_{f.name.upper()}" for f in dataclasses.fields(Limits))
+
+
+_LIMIT_VARIABLES = _limit_variables()
+
+
+# Limits.from_env parses every variable on each call; the same settings recur for every
+# file of a run, and Limits is frozen, so one instance per distinct setting is shared.
+@functools.lru_cache(maxsize=8)
+def _limits_from_env(*values: str | None) -> Any:
+    from jixiao.io.safety import Limits
+
+    return Limits.from_env({name: value for name, value in zip(_LIMIT_VARIABLES, values)
+                            if value is not None})
 
 
 def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
@@ -224,7 +254,7 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     if isinstance(profile, str):
         profile = load_profile(profile)
     limits = limits or Limits.from_env()
-    fingerprints = load_manifest_fingerprints(manifest) if manifest else None
+    fingerprints = load_manifest_fingerprints(manifest, secret) if manifest else None
     # the manifest often lies in the folder being checked: it is a .csv, but no form
     skip = {os.path.realpath(manifest)} if manifest else set()
     files = [str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in skip]
@@ -257,8 +287,20 @@ def lost_file(path: str, reason: str) -> FileResult:
     return FileResult(path=path, file_findings=[finding("R01", Hit(reason), None)])
 
 
-def load_manifest_fingerprints(manifest: str | os.PathLike) -> dict[str, str]:
+def load_manifest_fingerprints(manifest: str | os.PathLike,
+                               secret: str | None = None) -> dict[str, str]:
     """form id -> fingerprint from a manifest.csv written by ``jixiao template``."""
     from jixiao.manifest import read_manifest
 
-    return {row.form_id: row.fingerprint for row in read_manifest(manifest) if row.fingerprint}
+    return manifest_fingerprints(read_manifest(manifest), secret)
+
+
+def manifest_fingerprints(rows: Iterable[Any], secret: str | None) -> dict[str, str]:
+    """The fingerprints that can be verified: a keyed (HMAC) one only with its secret.
+
+    Without the secret an HMAC fingerprint cannot be recomputed; comparing it anyway
+    would report every form as changed. Those forms are still compared cell by cell with
+    the prefilled values their template records (R06).
+    """
+    return {row.form_id: row.fingerprint for row in rows
+            if row.fingerprint and (secret or row.fingerprint_kind != "hmac-sha256")}

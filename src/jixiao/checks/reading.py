@@ -145,7 +145,8 @@ def _stored_fingerprint_hits(template: Any, locked: dict, ctx: CheckContext) -> 
         return
     if _fingerprint.verify(locked, template.fingerprint_kind, template.fingerprint,
                            ctx.secret) is False:
-        yield Hit("模板隐藏页中记录的预置数值与其指纹不符，预置数值可能被改写",
+        yield Hit("模板隐藏页中记录的预置数值与其指纹不符，预置数值可能被改写"
+                  + _WRONG_SECRET_HINT.get(template.fingerprint_kind, ""),
                   expected=template.fingerprint, found="指纹不符")
 
 
@@ -160,8 +161,13 @@ def _manifest_hits(template: Any, values: dict, ctx: CheckContext, *,
     if expected.strip().lower() in digests:
         return
     where = "模板隐藏页记录的预置数值" if stored else "表中预置（锁定）的数值"
+    hint = _WRONG_SECRET_HINT["hmac-sha256"] if ctx.secret else ""
     yield Hit(f"表单 {template.form_id} 的{where}与下发清单（manifest）中的指纹不符，"
-              "与下发时不一致", expected=expected, found=next(iter(sorted(digests))))
+              f"与下发时不一致{hint}", expected=expected, found=next(iter(sorted(digests))))
+
+
+# A keyed fingerprint also fails when the checker was given another key than the generator.
+_WRONG_SECRET_HINT = {"hmac-sha256": "（若各项数值并未改动，请确认 --secret 与生成模板时使用的密钥相同）"}
 
 
 def _show(value: Any) -> str:

@@ -75,7 +75,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     returns the DataFrames. ``jobs``: worker processes (default: every core). One bad file
     never stops the run: it is listed in ``unreadable`` with its reason.
     """
-    from jixiao.checking import iter_input_files
+    from jixiao.checking import iter_input_files, manifest_fingerprints
     from jixiao.errors import UsageError
     from jixiao.io.safety import Limits
     from jixiao.merge.rows import check_one, failed_file_rows
@@ -94,7 +94,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         from jixiao.manifest import read_manifest
 
         manifest_rows = read_manifest(manifest)
-        fingerprints = {r.form_id: r.fingerprint for r in manifest_rows if r.fingerprint}
+        fingerprints = manifest_fingerprints(manifest_rows, secret)
     outputs = []
     if output is not None:
         _check_output_folder(Path(output), fmt)
