@@ -137,11 +137,14 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
         return max(1, min(16, len(todo) // (jobs * 4)))
 
     def feed(w: _Worker) -> None:
-        if w.pending or not todo:
+        # The next batch is sent while the worker still has part of this one to do, so it
+        # never waits on the parent between batches (the pipe holds the queued paths).
+        if len(w.pending) > batch_size() // 2 or not todo:
             return
         batch = [todo.popleft() for _ in range(min(batch_size(), len(todo)))]
+        if not w.pending:
+            w.since = time.monotonic()
         w.pending.extend(batch)
-        w.since = time.monotonic()
         try:
             w.conn.send(batch)
         except (BrokenPipeError, OSError):
