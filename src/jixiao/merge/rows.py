@@ -57,11 +57,15 @@ class FileSummary(NamedTuple):
 def text(value: Any) -> str | None:
     if value is None:
         return None
+    if type(value) is str:  # nearly every call, a dozen per indicator row
+        return value if value.strip() else None
     s = value if isinstance(value, str) else str(value)
     return s if s.strip() else None
 
 
 def number(value: Any) -> float | None:
+    if type(value) is float:  # nearly every call: a finite float is itself
+        return value if value - value == 0 else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
