@@ -12,6 +12,7 @@ number of files.
 from __future__ import annotations
 
 import os
+import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -110,13 +111,19 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
 
     store = RowStore()
     summaries = []
+    sink = None
     try:
+        if output is not None:
+            sink = _open_sink(Path(output), fmt, with_submissions=manifest_rows is not None)
+            early = _EarlyRows(sink, files, store)
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
-            for _, (summary, blob) in run_isolated(files, settings, jobs=jobs,
-                                                   time_budget_s=limits.time_budget_s,
-                                                   task=check_one, lost=failed_file_rows):
+            for index, (summary, blob) in run_isolated(files, settings, jobs=jobs,
+                                                       time_budget_s=limits.time_budget_s,
+                                                       task=check_one, lost=failed_file_rows):
                 store.put(summary.path, blob)
                 summaries.append(summary)
+                if sink is not None:
+                    early.arrived(index, blob)
                 bar.advance(len(summary.forms), summary.errors)
         the_plan = make_plan(summaries, manifest_rows)
         result = MergeResult(
@@ -124,9 +131,13 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
             unreadable_files=sum(s.status != "ok" for s in summaries),
             errors=sum(s.errors for s in summaries), _store=store, _plan=the_plan)
         if output is not None:
-            result.outputs = write_outputs(store, the_plan, Path(output), fmt, profile)
+            opened, sink = sink, None  # write_outputs closes it, or aborts it on failure
+            result.outputs = write_outputs(store, the_plan, Path(output), fmt, profile,
+                                           sink=opened, written=_EARLY_TABLES)
         return result
     except BaseException:
+        if sink is not None:
+            sink.abort()
         store.close()
         raise
 
@@ -149,24 +160,67 @@ def _output_paths(output: Path, fmt: str, *, with_submissions: bool) -> list[Pat
     return list(table_paths(output, fmt, tables).values())
 
 
-def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profile: Any) -> list[Path]:
-    """Stream every table into the chosen format; each file appears only when complete."""
+#: Tables whose rows depend on no decision across files: they are written while the
+#: workers still read, the rest once every file is in.
+_EARLY_TABLES = frozenset({"indicators"})
+
+
+class _EarlyRows:
+    """Writes each file's rows of the early tables as soon as that file and every file
+    before it (in path order, the summary's order) are in, so the summary is mostly
+    written while the workers read instead of after them. Memory: the indices of files
+    that came in ahead of their turn; their rows are read back from the store."""
+
+    def __init__(self, sink: Any, files: list[str], store: RowStore) -> None:
+        self.sink, self.files, self.store = sink, files, store
+        self.next = 0
+        self.ahead: set[int] = set()
+
+    def arrived(self, index: int, blob: bytes) -> None:
+        if index != self.next:
+            self.ahead.add(index)
+            return
+        self._write(pickle.loads(blob))
+        self.next += 1
+        while self.next in self.ahead:
+            self.ahead.discard(self.next)
+            self._write(self.store.get(self.files[self.next]))
+            self.next += 1
+
+    def _write(self, rows: tuple[list, list, list, Any]) -> None:
+        _, indicators, _, _ = rows
+        for row in indicators:
+            self.sink.add("indicators", row)
+
+
+def _open_sink(output: Path, fmt: str, *, with_submissions: bool) -> Any:
+    if fmt == "xlsx":
+        from jixiao.summary_writer import SummaryWorkbook
+
+        return SummaryWorkbook(output, with_submissions=with_submissions)
+    tables = [t for t in TABLES if t != "submissions" or with_submissions]
+    paths = table_paths(output, fmt, tables)
+    return CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
+
+
+def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profile: Any, *,
+                  sink: Any = None, written: frozenset[str] = frozenset()) -> list[Path]:
+    """Stream every table into the chosen format; each file appears only when complete.
+
+    ``sink``: one already opened by ``_open_sink`` that holds every row of the tables
+    ``written`` (in order); the other tables follow.
+    """
     from jixiao.profiles import load_profile
 
     with_submissions = the_plan.submissions is not None
     outputs = _output_paths(output, fmt, with_submissions=with_submissions)
-    if fmt == "xlsx":
-        from jixiao.summary_writer import SummaryWorkbook
-
-        sink: Any = SummaryWorkbook(output, with_submissions=with_submissions)
-    else:
-        tables = [t for t in TABLES if t != "submissions" or with_submissions]
-        paths = table_paths(output, fmt, tables)
-        sink = CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
+    if sink is None:
+        sink, written = _open_sink(output, fmt, with_submissions=with_submissions), frozenset()
     stats = Stats()
     try:
         for table, row in iter_rows(store, the_plan):
-            sink.add(table, row)
+            if table not in written:
+                sink.add(table, row)
             stats.add(table, row)
         if fmt == "xlsx":
             grade_profile = profile or load_profile()
