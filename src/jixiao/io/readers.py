@@ -7,6 +7,7 @@ it, leaves as a :class:`jixiao.errors.ReadError` with a Chinese reason.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -82,13 +83,21 @@ def _check_deadline(path: Path, deadline: float, limits: Limits) -> None:
 
 
 def _visibility(meta) -> str:
-    from python_calamine import SheetVisibleEnum
-
-    if meta.visible == SheetVisibleEnum.Hidden:
+    hidden, very_hidden, _ = _calamine_enums()
+    if meta.visible == hidden:
         return "hidden"
-    if meta.visible == SheetVisibleEnum.VeryHidden:
+    if meta.visible == very_hidden:
         return "very_hidden"
     return "visible"
+
+
+# python-calamine is imported on first use, once (an import statement inside a function
+# that runs for every sheet costs more than the comparison it serves).
+@functools.cache
+def _calamine_enums() -> tuple[Any, Any, Any]:
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    return SheetVisibleEnum.Hidden, SheetVisibleEnum.VeryHidden, SheetTypeEnum.WorkSheet
 
 
 def _open_workbook(gated: GatedFile):
@@ -113,11 +122,10 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
                 str(path), f"工作簿有 {len(metadata)} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
                 "too_many_sheets",
             )
-        from python_calamine import SheetTypeEnum
-
+        worksheet = _calamine_enums()[2]
         grids = []
         for meta in metadata:
-            if meta.typ != SheetTypeEnum.WorkSheet:
+            if meta.typ != worksheet:
                 continue  # chart and macro sheets hold no cells
             _check_deadline(path, deadline, limits)
             sheet = workbook.get_sheet_by_name(meta.name)
