@@ -240,16 +240,6 @@ def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profi
     return outputs
 
 
-class _CallableModule(type(os)):
-    """``jixiao.merge(...)`` is the library entry point, but once this package is imported
-    Python binds the attribute ``jixiao.merge`` to the package, not to the function.
-    Making the package callable keeps both ``jixiao.merge(...)`` and
-    ``jixiao.merge.merge(...)`` working whatever was imported first."""
+from jixiao.entrypoints import make_callable  # noqa: E402
 
-    def __call__(self, *args: Any, **kwargs: Any) -> MergeResult:
-        return merge(*args, **kwargs)
-
-
-import sys as _sys  # noqa: E402
-
-_sys.modules[__name__].__class__ = _CallableModule
+make_callable(__name__, merge)

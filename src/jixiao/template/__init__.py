@@ -44,3 +44,8 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
         records = [r for r in records if r.year == year]
     return write_prefilled(records, output, resolved, group_by=group_by, secret=secret,
                            password=password, workers=workers)
+
+
+from jixiao.entrypoints import make_callable  # noqa: E402
+
+make_callable(__name__, write_template)
