@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ _NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00", "score": "0.00", "int":
 _DEFAULT_WIDTHS = {"amount": 14, "rate": 11, "score": 10, "int": 8, "text": 16}
 #: streamed (spliced) sheets; the others are small and written through xlsxwriter
 _STREAMED = ("projects", "indicators", "findings", "unreadable")
+#: deflate level of the streamed sheets: the fastest; 6 would take 3x longer for 10 % less
+STREAM_LEVEL = 1
 
 # Characters XML 1.0 cannot carry: Excel's own escape for them is _xHHHH_.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -66,50 +69,123 @@ def xml_text(value: str) -> str:
     return s
 
 
-class _RowStream:
-    """Rows of one sheet as <row> XML in a temporary file, numbered from row 2."""
+#: placeholders in encoded rows: where the row's number goes, and where each row starts.
+#: Neither can occur in cell XML (xml_text writes control characters as _xHHHH_).
+ROW_NUMBER = b"\x00"
+ROW_START = b"\x01"
+#: text cells remembered by a RowEncoder before it starts afresh (memory stays flat)
+_TEXT_CACHE_SIZE = 50_000
+
+
+class RowEncoder:
+    """Rows of one table as sheet XML whose row numbers are left open.
+
+    Encoding is most of the cost of writing a row, so merge's workers do it for the big
+    indicator table and the parent only numbers the rows (:meth:`_RowStream.add_encoded`).
+    The same text recurs in nearly every row (unit, project, file, indicator levels): its
+    escaped cell is kept. Numbers are not cached: 0.0 and -0.0 are equal keys but
+    different cells.
+    """
 
     def __init__(self, columns: tuple[Column, ...], styles: dict[str, int]) -> None:
-        self.columns = columns
+        self._heads = []
+        for c, column in enumerate(columns):
+            letter = column_letter(c)
+            style = styles.get(column.kind, 0)
+            self._heads.append((f'<c r="{letter}\x00"',
+                                f'<c r="{letter}\x00" s="{style}"><v>' if style else f'<c r="{letter}\x00"><v>'))
+        self._text: dict[str, str] = {}
+
+    def encode(self, rows: Any) -> bytes:
+        text = self._text
+        if len(text) > _TEXT_CACHE_SIZE:
+            text.clear()
+        out = []
+        append = out.append
+        for row in rows:
+            append('\x01<row r="\x00">')
+            for value, (head, number_head) in zip(row, self._heads):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    cell = text.get(value)
+                    if cell is None:
+                        if not value:
+                            continue
+                        cell = text[value] = _text_cell(value)
+                    append(head)
+                    append(cell)
+                else:
+                    append(number_head)
+                    append(repr(value))
+                    append("</v></c>")
+            append("</row>")
+        return "".join(out).encode("utf-8", "surrogatepass")
+
+
+def _text_cell(value: str) -> str:
+    """A text cell after its reference: always an inline string, so never a formula."""
+    if value.isprintable() and "&" not in value and "<" not in value and ">" not in value \
+            and value[0] != " " and value[-1] != " " and len(value) <= MAX_CELL_CHARS:
+        return f' t="inlineStr"><is><t>{value}</t></is></c>'
+    space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>'
+
+
+class _RowStream:
+    """Rows of one sheet, numbered from row 2, deflated as they come into a temporary file.
+
+    The sheet is compressed while the workers still read instead of after the last file;
+    its CRC and sizes are kept so the compressed data goes into the package as it is.
+    """
+
+    #: uncompressed bytes gathered before they go to the compressor
+    CHUNK = 1 << 20
+
+    def __init__(self, columns: tuple[Column, ...], styles: dict[str, int]) -> None:
+        self.encoder = RowEncoder(columns, styles)
         self.rows = 0
+        #: uncompressed size and CRC-32 of the rows written so far
+        self.size = 0
+        self.crc = 0
         self._fh = tempfile.TemporaryFile(prefix="jixiao-sheet-")
-        self._letters = [column_letter(c) for c in range(len(columns))]
-        self._styles = [styles.get(c.kind, 0) for c in columns]
-        self._buffer: list[str] = []
+        self._deflate = zlib.compressobj(STREAM_LEVEL, zlib.DEFLATED, -15)
+        self._buffer: list[bytes] = []
+        self._buffered = 0
 
     def add(self, row: tuple) -> None:
-        self.rows += 1
-        r = self.rows + 1
-        cells = [f'<row r="{r}">']
-        append = cells.append
-        for value, letter, style in zip(row, self._letters, self._styles):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                if not value:
-                    continue
-                if value.isprintable() and "&" not in value and "<" not in value and ">" not in value \
-                        and value[0] != " " and value[-1] != " " and len(value) <= MAX_CELL_CHARS:
-                    append(f'<c r="{letter}{r}" t="inlineStr"><is><t>{value}</t></is></c>')
-                    continue
-                space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
-                append(f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{xml_text(value)}</t></is></c>')
-            elif style:
-                append(f'<c r="{letter}{r}" s="{style}"><v>{value!r}</v></c>')
-            else:
-                append(f'<c r="{letter}{r}"><v>{value!r}</v></c>')
-        append("</row>")
-        self._buffer.append("".join(cells))
-        if len(self._buffer) >= 2000:
-            self.flush()
+        self.add_encoded(self.encoder.encode((row,)))
 
-    def flush(self) -> None:
+    def add_encoded(self, xml: bytes) -> None:
+        """Rows from ``RowEncoder.encode`` (of this table's columns), numbered here."""
+        number = self.rows + 1
+        parts = xml.split(ROW_START)
+        append = self._buffer.append
+        for part in parts[1:]:
+            number += 1
+            append(part.replace(ROW_NUMBER, b"%d" % number))
+        self.rows = number - 1
+        self._buffered += len(xml)
+        if self._buffered >= self.CHUNK:
+            self._compress()
+
+    def _compress(self) -> None:
         if self._buffer:
-            self._fh.write("".join(self._buffer).encode("utf-8", "surrogatepass"))
+            data = b"".join(self._buffer)
             self._buffer.clear()
+            self._buffered = 0
+            self.crc = zlib.crc32(data, self.crc)
+            self.size += len(data)
+            self._fh.write(self._deflate.compress(data))
+
+    def finish(self) -> int:
+        """Compress what is left; the compressed data ends on a byte boundary, unfinished,
+        so that the sheet's closing XML can follow it. Returns its size."""
+        self._compress()
+        self._fh.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        return self._fh.tell()
 
     def copy_to(self, out) -> None:
-        self.flush()
         self._fh.seek(0)
         shutil.copyfileobj(self._fh, out, 1024 * 1024)
 
@@ -139,7 +215,7 @@ class SummaryWorkbook:
                                               "align": "center"})
         self.formats = {kind: self.wb.add_format({"num_format": f}) for kind, f in _NUMBER_FORMATS.items()}
         # The style index a streamed cell refers to (xlsxwriter numbers formats on first use).
-        styles = {kind: fmt._get_xf_index() for kind, fmt in self.formats.items()}
+        self.styles = {kind: fmt._get_xf_index() for kind, fmt in self.formats.items()}
         self.worksheets: dict[str, Any] = {}
         self.streams: dict[str, _RowStream] = {}
         self._submissions: list[tuple] = []
@@ -151,13 +227,17 @@ class SummaryWorkbook:
                 continue
             self.worksheets[table] = self.wb.add_worksheet(title)
             if table in _STREAMED:
-                self.streams[table] = _RowStream(columns, styles)
+                self.streams[table] = _RowStream(columns, self.styles)
 
     def add(self, table: str, row: tuple) -> None:
         if table == "submissions":
             self._submissions.append(row)
         else:
             self.streams[table].add(row)
+
+    def add_encoded(self, table: str, xml: bytes) -> None:
+        """Rows of a streamed table encoded by ``RowEncoder(columns, self.styles)``."""
+        self.streams[table].add_encoded(xml)
 
     # ------------------------------------------------------------ closing
 
@@ -213,7 +293,7 @@ class SummaryWorkbook:
                   for t, s in self.streams.items()}
         tables = {TABLE_NAMES[t].encode(): s for t, s in self.streams.items()}
         with zipfile.ZipFile(self._skeleton) as src, \
-                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+                zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
                 data = src.read(info)
                 stream = sheets.get(info.filename)
@@ -228,12 +308,9 @@ class SummaryWorkbook:
                 head, sep, tail = data.partition(b"</sheetData>")
                 if not sep:
                     raise RuntimeError(f"{info.filename}: no </sheetData> in xlsxwriter output")
-                head = _stretch_refs(head, stream.rows + 1, tag=b"dimension")
                 # xlsxwriter wrote only the header (row 1); the streamed rows follow it.
-                with dst.open(_zipinfo_like(info), "w") as out:
-                    out.write(head)
-                    stream.copy_to(out)
-                    out.write(sep + tail)
+                head = _stretch_refs(head, stream.rows + 1, tag=b"dimension")
+                _write_spliced(dst, _zipinfo_like(info), head, stream, sep + tail)
 
     def _write_submissions(self, unit_rows: list[tuple]) -> None:
         ws = self.worksheets["submissions"]
@@ -309,6 +386,82 @@ def _stretch_refs(xml: bytes, last_row: int, tag: bytes = b"(?:table|autoFilter)
     last = str(max(last_row, 2)).encode()
     return re.sub(rb'(<' + tag + rb'\b[^>]*?\sref="[A-Z]+1:[A-Z]+)[0-9]+"',
                   lambda m: m.group(1) + last + b'"', xml)
+
+
+def _deflated_part(data: bytes, final: bool) -> bytes:
+    deflate = zlib.compressobj(STREAM_LEVEL, zlib.DEFLATED, -15)
+    return deflate.compress(data) + deflate.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH)
+
+
+def _write_spliced(dst: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, stream: _RowStream,
+                   tail: bytes) -> None:
+    """Write head + the stream's rows + tail as one member without inflating the rows.
+
+    Deflate data ending on a byte boundary (a sync flush) may be followed by more deflate
+    data, so the three are deflated apart and laid end to end (as pigz does); the CRC of
+    the whole is combined from the parts'. zipfile has no API for data already deflated:
+    this writes the local header and the data itself and registers the member the way
+    ``ZipFile.open(..., "w")`` does, so ``close`` lists it in the central directory.
+    """
+    head_z, tail_z = _deflated_part(head, final=False), _deflated_part(tail, final=True)
+    rows_size = stream.finish()
+    crc = crc32_combine(zlib.crc32(head), stream.crc, stream.size)
+    info.CRC = crc32_combine(crc, zlib.crc32(tail), len(tail))
+    info.file_size = len(head) + stream.size + len(tail)
+    info.compress_size = len(head_z) + rows_size + len(tail_z)
+    info.flag_bits = 0
+    zip64 = info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+    fp = dst.fp
+    fp.seek(dst.start_dir)
+    info.header_offset = fp.tell()
+    fp.write(info.FileHeader(zip64))
+    fp.write(head_z)
+    stream.copy_to(fp)
+    fp.write(tail_z)
+    dst.start_dir = fp.tell()
+    dst.filelist.append(info)
+    dst.NameToInfo[info.filename] = info
+    dst._didModify = True
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total = 0
+    i = 0
+    while vector:
+        if vector & 1:
+            total ^= matrix[i]
+        vector >>= 1
+        i += 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
+
+
+def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
+    """CRC-32 of a + b from crc32(a), crc32(b) and len(b) (zlib's crc32_combine, which
+    Python's zlib does not expose): crc1 is carried over len2 zero bytes by repeated
+    squaring of the one-zero-bit operator, then crc2 is added."""
+    if len2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
+    even = _gf2_square(odd)  # two
+    odd = _gf2_square(even)  # four
+    while True:
+        even = _gf2_square(odd)  # the first pass: one zero byte
+        if len2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+        odd = _gf2_square(even)
+        if len2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        len2 >>= 1
+        if not len2:
+            break
+    return crc1 ^ crc2
 
 
 def _zipinfo_like(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import selectors
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from typing import Any, Callable, Iterator, TypeVar
 
 T = TypeVar("T")
@@ -38,6 +38,9 @@ class WorkerSettings:
     limits: Any = None
     #: bytes of address space per worker (RLIMIT_AS); None: unlimited
     memory_bytes: int | None = None
+    #: merge into a workbook: the style of each value kind in it, so the workers encode
+    #: the big tables' rows as its sheet XML (``jixiao.summary_writer.RowEncoder``)
+    sheet_styles: dict[str, int] | None = None
 
 
 def _quiet_stderr() -> None:
@@ -81,7 +84,7 @@ def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSett
             conn.send((index, answer))
 
 
-@dataclass
+@dataclass(eq=False)  # one worker is itself only (sets of ready workers)
 class _Worker:
     process: Any
     conn: Any
@@ -124,13 +127,20 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
     workers: list[_Worker] = []
     hard_limit = time_budget_s + KILL_GRACE_S
 
+    # One selector for the whole run, not one per wait: with an answer every ~0.5 ms,
+    # building and filling a new one each time cost the parent more than reading them.
+    selector = selectors.DefaultSelector()
+
     def start() -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=_worker_main, args=(child_conn, settings, task, lost),
                            daemon=True)
         proc.start()
         child_conn.close()
-        return _Worker(proc, parent_conn)
+        w = _Worker(proc, parent_conn)
+        selector.register(parent_conn, selectors.EVENT_READ, w)
+        selector.register(proc.sentinel, selectors.EVENT_READ, w)
+        return w
 
     def batch_size() -> int:
         # Large batches cut pipe traffic; small ones near the end keep every core busy.
@@ -150,16 +160,21 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
         except (BrokenPipeError, OSError):
             pass  # the worker is gone; the sentinel reports it
 
-    def replace(w: _Worker, reason: str) -> tuple[int, T]:
-        """Report the file w was on, requeue the rest of its batch, start a new worker."""
-        index, path = w.pending.popleft()
-        todo.extendleft(reversed(w.pending))
-        w.pending.clear()
+    def restart(w: _Worker) -> None:
+        selector.unregister(w.conn)
+        selector.unregister(w.process.sentinel)
         if w.process.is_alive():
             w.process.kill()
         w.process.join()
         w.conn.close()
         workers[workers.index(w)] = start()
+
+    def replace(w: _Worker, reason: str) -> tuple[int, T]:
+        """Report the file w was on, requeue the rest of its batch, start a new worker."""
+        index, path = w.pending.popleft()
+        todo.extendleft(reversed(w.pending))
+        w.pending.clear()
+        restart(w)
         return index, lost(path, reason)
 
     try:
@@ -170,23 +185,29 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
             feed(w)
         while any(w.pending for w in workers) or todo:
             busy = [w for w in workers if w.pending]
-            waitables = [w.conn for w in busy] + [w.process.sentinel for w in busy]
-            deadline = min(w.since for w in busy) + hard_limit
-            ready = set(wait(waitables, timeout=max(0.0, deadline - time.monotonic())))
-            for w in list(busy):
-                if w.conn in ready:
+            deadline = min(w.since for w in busy) + hard_limit if busy else time.monotonic()
+            answered, ended = set(), set()
+            for key, _ in selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                (answered if key.fileobj is key.data.conn else ended).add(key.data)
+            for w in [w for w in workers if w in answered or w in ended]:
+                if w in answered:
+                    # One answer per readiness: the selector reports the next one at once
+                    # (Connection.poll would build a selector of its own each time).
                     try:
-                        while w.conn.poll():
-                            index, answer = w.conn.recv()
-                            w.pending.popleft()
-                            w.since = time.monotonic()
-                            yield index, answer
+                        index, answer = w.conn.recv()
                     except (EOFError, OSError):
-                        pass  # died mid-message: the sentinel check below reports it
+                        ended.add(w)  # died mid-message: reported below
+                    else:
+                        w.pending.popleft()
+                        w.since = time.monotonic()
+                        yield index, answer
                     feed(w)
-                if w.pending and (w.process.sentinel in ready or not w.process.is_alive()):
+                if w in ended:
                     w.process.join()
-                    yield replace(w, _crash_reason(w.process.exitcode))
+                    if w.pending:
+                        yield replace(w, _crash_reason(w.process.exitcode))
+                    else:  # died between batches: nothing of it is lost
+                        restart(w)
             now = time.monotonic()
             for w in workers:
                 if w.pending and now - w.since > hard_limit:
@@ -194,6 +215,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
             for w in workers:
                 feed(w)
     finally:
+        selector.close()
         for w in workers:
             try:
                 w.conn.send(None)

@@ -16,12 +16,13 @@ import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from jixiao.merge.columns import TABLES
 from jixiao.merge.consolidate import Plan, plan as make_plan
 from jixiao.merge.progress import MergeProgress, ProgressCallback
-from jixiao.merge.tables import CsvTables, ParquetTables, RowStore, Stats, iter_rows, table_paths
+from jixiao.merge.tables import (CsvTables, ParquetTables, RowStore, Stats, iter_files,
+                                 iter_plan_rows, iter_rows, table_paths)
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -103,11 +104,9 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     limits = limits or Limits.from_env()
     # A summary written into the folder being merged is not an input of the next run.
     # Nor is the distribution manifest lying in that folder (it is a .csv, but no form).
-    own = {os.path.realpath(p) for p in [*outputs, *([manifest] if manifest else [])]}
-    files = sorted({str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in own})
+    files = sorted({str(p) for p in _without(iter_input_files(paths),
+                                             [*outputs, *([manifest] if manifest else [])])})
     jobs = jobs or os.cpu_count() or 1
-    settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
-                              limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None))
 
     store = RowStore()
     summaries = []
@@ -116,14 +115,17 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         if output is not None:
             sink = _open_sink(Path(output), fmt, with_submissions=manifest_rows is not None)
             early = _EarlyRows(sink, files, store)
+        settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
+                                  limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None),
+                                  sheet_styles=getattr(sink, "styles", None))
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
-            for index, (summary, blob) in run_isolated(files, settings, jobs=jobs,
-                                                       time_budget_s=limits.time_budget_s,
-                                                       task=check_one, lost=failed_file_rows):
-                store.put(summary.path, blob)
+            for index, (summary, blob, encoded) in run_isolated(
+                    files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
+                    task=check_one, lost=failed_file_rows):
+                store.put(summary.path, blob, encoded.later if encoded is not None else b"")
                 summaries.append(summary)
                 if sink is not None:
-                    early.arrived(index, blob)
+                    early.arrived(index, blob, encoded.indicators if encoded is not None else None)
                 bar.advance(len(summary.forms), summary.errors)
         the_plan = make_plan(summaries, manifest_rows)
         result = MergeResult(
@@ -140,6 +142,21 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
             sink.abort()
         store.close()
         raise
+
+
+def _without(files: Iterable[Path], own: list) -> Iterator[Path]:
+    """``files`` but those that are (links to) one of ``own``.
+
+    A path resolves to an own file only if its name is that file's name or it is itself a
+    link, so the full resolution (a system call per folder of the path) is done for those
+    few alone: it cost more than the rest of listing 10,000 files.
+    """
+    real = {os.path.realpath(p) for p in own}
+    names = {os.path.basename(p) for p in real}
+    for p in files:
+        if (p.name in names or os.path.islink(p)) and os.path.realpath(p) in real:
+            continue
+        yield p
 
 
 def _check_output_folder(output: Path, fmt: str) -> None:
@@ -169,26 +186,34 @@ class _EarlyRows:
     """Writes each file's rows of the early tables as soon as that file and every file
     before it (in path order, the summary's order) are in, so the summary is mostly
     written while the workers read instead of after them. Memory: the indices of files
-    that came in ahead of their turn; their rows are read back from the store."""
+    that came in ahead of their turn; their rows wait in the store."""
 
     def __init__(self, sink: Any, files: list[str], store: RowStore) -> None:
         self.sink, self.files, self.store = sink, files, store
         self.next = 0
         self.ahead: set[int] = set()
 
-    def arrived(self, index: int, blob: bytes) -> None:
+    def arrived(self, index: int, blob: bytes, encoded: bytes | None) -> None:
+        """``encoded``: the file's indicator rows as the workbook's sheet XML, or None
+        (then they are taken from ``blob``)."""
         if index != self.next:
             self.ahead.add(index)
+            if encoded is not None:
+                self.store.put_ahead(self.files[index], encoded)
             return
-        self._write(pickle.loads(blob))
+        self._write(blob, encoded)
         self.next += 1
         while self.next in self.ahead:
             self.ahead.discard(self.next)
-            self._write(self.store.get(self.files[self.next]))
+            path = self.files[self.next]
+            self._write(None, self.store.take_ahead(path), path)
             self.next += 1
 
-    def _write(self, rows: tuple[list, list, list, Any]) -> None:
-        _, indicators, _, _ = rows
+    def _write(self, blob: bytes | None, encoded: bytes | None, path: str | None = None) -> None:
+        if encoded is not None:
+            self.sink.add_encoded("indicators", encoded)
+            return
+        _, indicators, _, _ = pickle.loads(blob) if blob is not None else self.store.get(path)
         for row in indicators:
             self.sink.add("indicators", row)
 
@@ -218,9 +243,13 @@ def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profi
         sink, written = _open_sink(output, fmt, with_submissions=with_submissions), frozenset()
     stats = Stats()
     try:
-        for table, row in iter_rows(store, the_plan):
-            if table not in written:
-                sink.add(table, row)
+        if fmt == "xlsx":
+            _write_file_rows(sink, stats, store, the_plan, written)
+            rows = iter_plan_rows(the_plan)
+        else:
+            rows = iter_rows(store, the_plan, skip=written)
+        for table, row in rows:
+            sink.add(table, row)
             stats.add(table, row)
         if fmt == "xlsx":
             grade_profile = profile or load_profile()
@@ -238,6 +267,25 @@ def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profi
         sink.abort()
         raise
     return outputs
+
+
+def _write_file_rows(sink: Any, stats: Stats, store: RowStore, the_plan: Plan,
+                     written: frozenset[str]) -> None:
+    """Every file's rows into the workbook: as the workers encoded them unless a decision
+    across files changed them (one file in a hundred), then row by row."""
+    for f in iter_files(store, the_plan):
+        later = None if f.changed else store.get_later(f.path)
+        for table, rows in (("projects", f.projects), ("indicators", f.indicators),
+                            ("findings", f.findings), ("unreadable", [f.unreadable] if f.unreadable else [])):
+            if table in written:
+                continue
+            if later is not None and table in later:
+                sink.add_encoded(table, later[table])
+            else:
+                for row in rows:
+                    sink.add(table, row)
+            for row in rows:
+                stats.add(table, row)
 
 
 from jixiao.entrypoints import make_callable  # noqa: E402

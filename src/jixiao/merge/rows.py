@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from jixiao import checking
 from jixiao.checking import FileResult, FormResult
-from jixiao.merge.columns import SEVERITY_LABELS
+from jixiao.merge.columns import SEVERITY_LABELS, TABLES
 from jixiao.model import Finding
 from jixiao.profiles import load_profile
 from jixiao.scoring import fund_budget_executed, reference_score
@@ -148,8 +148,7 @@ def indicator_rows(path: str, form: FormResult) -> list[tuple]:
     return rows
 
 
-def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
-    """(what the parent keeps, the pickled rows it spills to disk)."""
+def _file_tables(result: FileResult, mtime: float) -> tuple[FileSummary, tuple[list, list, list, Any]]:
     path = result.path
     projects, indicators, findings = [], [], []
     keys = []
@@ -170,16 +169,68 @@ def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
             unreadable = (path, f.code, f.message)
             status = "unreadable" if f.code == "R01" else "no_form"
     errors = sum(1 for f in result.all_findings() if f.severity == "error")
-    blob = pickle.dumps((projects, indicators, findings, unreadable), protocol=pickle.HIGHEST_PROTOCOL)
-    return FileSummary(path, mtime, tuple(keys), errors, status), blob
+    return FileSummary(path, mtime, tuple(keys), errors, status), (projects, indicators, findings, unreadable)
 
 
-def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> tuple[FileSummary, bytes]:
-    """Rows of a file whose worker crashed or ran out of time (R01)."""
-    return file_rows(checking.lost_file(path, reason), mtime)
+def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
+    """(what the parent keeps, the pickled rows it spills to disk)."""
+    summary, blob, _ = _answer(result, mtime, None)
+    return summary, blob
 
 
-def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
+class Encoded(NamedTuple):
+    """A file's rows already encoded as the summary workbook's sheet XML (by the worker:
+    see ``jixiao.summary_writer.RowEncoder``), so the parent only numbers them."""
+
+    #: written while the workers still read
+    indicators: bytes
+    #: {"projects": ..., "findings": ...} pickled: spilled with the rows and written at
+    #: the end unless a decision across files changed them
+    later: bytes
+
+
+#: this worker's encoder of each table per workbook style set (the text cache is what
+#: makes encoding cheap, so it lives as long as the worker)
+_ENCODERS: dict[tuple, Any] = {}
+
+
+def _encoder(table: str, styles: dict[str, int]) -> Any:
+    key = (table, *sorted(styles.items()))
+    encoder = _ENCODERS.get(key)
+    if encoder is None:
+        from jixiao.summary_writer import RowEncoder
+
+        encoder = _ENCODERS[key] = RowEncoder(TABLES[table][1], styles)
+    return encoder
+
+
+def _encoded(tables: tuple[list, list, list, Any], styles: dict[str, int]) -> Encoded:
+    projects, indicators, findings, _ = tables
+    later = {"projects": _encoder("projects", styles).encode(projects),
+             "findings": _encoder("findings", styles).encode(findings)}
+    return Encoded(_encoder("indicators", styles).encode(indicators),
+                   pickle.dumps(later, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+#: what merge's task answers: the summary, the pickled rows and, when the summary is a
+#: workbook, the same rows encoded (None otherwise)
+Answer = tuple[FileSummary, bytes, Encoded | None]
+
+
+def _answer(result: FileResult, mtime: float, settings: WorkerSettings | None) -> Answer:
+    summary, tables = _file_tables(result, mtime)
+    blob = pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+    styles = settings.sheet_styles if settings is not None else None
+    return summary, blob, None if styles is None else _encoded(tables, styles)
+
+
+def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> Answer:
+    """Rows of a file whose worker crashed or ran out of time (R01); they are not encoded
+    (the parent encodes the few rows of such files itself)."""
+    return _answer(checking.lost_file(path, reason), mtime, None)
+
+
+def check_one(path: str, settings: WorkerSettings) -> Answer:
     """merge's task in a worker: check one file and return its rows; never raises."""
     try:
         mtime = os.stat(path).st_mtime
@@ -189,7 +240,7 @@ def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
         result = checking.check_file(path, settings.profile, secret=settings.secret,
                             manifest_fingerprints=settings.manifest_fingerprints,
                             limits=settings.limits)
-        return file_rows(result, mtime)
+        return _answer(result, mtime, settings)
     except Exception as exc:  # a bug of ours on one file must not stop the run
         return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
                                 mtime)

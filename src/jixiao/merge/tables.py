@@ -19,7 +19,7 @@ import pickle
 import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from jixiao.merge.columns import (FINDING_COLUMNS, PROJECT_COLUMNS, TABLES,
                                   Column, index_of)
@@ -33,51 +33,101 @@ _WARN = index_of(PROJECT_COLUMNS, "warnings")
 
 
 class RowStore:
-    """Pickled rows of each file in one anonymous temporary file, read back by path."""
+    """Pickled rows of each file in one anonymous temporary file, read back by path; with
+    them, a file's rows encoded for the workbook that are written at the end (``later``),
+    and the encoded indicator rows of files that arrived before their turn."""
 
     def __init__(self) -> None:
         self._fh = tempfile.TemporaryFile(prefix="jixiao-merge-")
-        self._index: dict[str, tuple[int, int]] = {}
+        #: path -> (offset, size of the rows, size of the encoded rows after them)
+        self._index: dict[str, tuple[int, int, int]] = {}
+        self._ahead: dict[str, tuple[int, int]] = {}
         self._end = 0
 
-    def put(self, path: str, blob: bytes) -> None:
-        self._fh.seek(self._end)
-        self._fh.write(blob)
-        self._index[path] = (self._end, len(blob))
-        self._end += len(blob)
+    def _append(self, *blobs: bytes) -> int:
+        offset = self._end
+        self._fh.seek(offset)
+        for blob in blobs:
+            self._fh.write(blob)
+            self._end += len(blob)
+        return offset
+
+    def _read(self, offset: int, size: int) -> bytes:
+        self._fh.seek(offset)
+        return self._fh.read(size)
+
+    def put(self, path: str, blob: bytes, later: bytes = b"") -> None:
+        self._index[path] = (self._append(blob, later), len(blob), len(later))
 
     def get(self, path: str) -> tuple[list, list, list, tuple | None]:
-        offset, size = self._index[path]
-        self._fh.seek(offset)
-        return pickle.loads(self._fh.read(size))
+        offset, size, _ = self._index[path]
+        return pickle.loads(self._read(offset, size))
+
+    def get_later(self, path: str) -> dict[str, bytes] | None:
+        """The encoded rows put with ``path``'s rows (table -> bytes), None if none were."""
+        offset, size, later = self._index[path]
+        return pickle.loads(self._read(offset + size, later)) if later else None
+
+    def put_ahead(self, path: str, encoded: bytes) -> None:
+        self._ahead[path] = (self._append(encoded), len(encoded))
+
+    def take_ahead(self, path: str) -> bytes | None:
+        """The bytes put for ``path`` with ``put_ahead`` (once), None if there were none."""
+        where = self._ahead.pop(path, None)
+        return None if where is None else self._read(*where)
 
     def close(self) -> None:
         self._fh.close()
 
 
-def iter_rows(store: RowStore, plan: Plan) -> Iterator[tuple[str, tuple]]:
-    """(table name, row) for every row of every table, in the summary's order."""
+class FileRows(NamedTuple):
+    """One input file's rows with the decisions across files applied."""
+
+    path: str
+    projects: list[tuple]
+    indicators: list[tuple]
+    #: the file's own findings, then those decided across files (M01, M03)
+    findings: list[tuple]
+    unreadable: tuple | None
+    #: a decision across files changed its project rows or added findings
+    changed: bool
+
+
+def iter_files(store: RowStore, plan: Plan) -> Iterator[FileRows]:
+    """Every input file's rows, in the summary's order."""
     for summary in plan.files:
         projects, indicators, findings, unreadable = store.get(summary.path)
-        extra: list[tuple] = []
+        changed = False
         for i, row in enumerate(projects):
             ref = (summary.path, i)
             batch = plan.form_findings.get(ref, ())
             if ref in plan.duplicate or batch:
+                changed = True
                 row = list(row)
                 row[_DUP] = plan.duplicate.get(ref)
                 row[_WARN] += sum(1 for f in batch if f[4] == "警告")
-                row = tuple(row)
-            extra.extend(batch)
+                projects[i] = tuple(row)
+                findings.extend(batch)
+        yield FileRows(summary.path, projects, indicators, findings, unreadable, changed)
+
+
+def iter_rows(store: RowStore, plan: Plan, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, tuple]]:
+    """(table name, row) for every row of every table but ``skip``, in the summary's order."""
+    for f in iter_files(store, plan):
+        for row in f.projects:
             yield "projects", row
-        for row in indicators:
-            yield "indicators", row
-        for row in findings:
+        if "indicators" not in skip:
+            for row in f.indicators:
+                yield "indicators", row
+        for row in f.findings:
             yield "findings", row
-        for row in extra:
-            yield "findings", row
-        if unreadable is not None:
-            yield "unreadable", unreadable
+        if f.unreadable is not None:
+            yield "unreadable", f.unreadable
+    yield from iter_plan_rows(plan)
+
+
+def iter_plan_rows(plan: Plan) -> Iterator[tuple[str, tuple]]:
+    """The rows about no returned file, after every file's."""
     for row in plan.tail_findings:
         yield "findings", row
     for row in plan.submissions or ():
