@@ -9,7 +9,9 @@ every cell of every sheet; run on a sample, it is slow); and raw unzip + Element
 of the sheet XML as the ceiling. Each measurement runs in a fresh process so its peak RSS is
 its own: "parent" is that process (ru_maxrss of RUSAGE_SELF), "worker" the largest of its
 children (RUSAGE_CHILDREN), "tree" = parent + jobs x worker, an upper bound of the whole
-process tree. The goals of issue 5 are printed beside the figures.
+process tree. For jixiao merge also its phases: until the first file is in (listing,
+workers starting), reading, and writing the summary after the last file. The goals of
+issue 5 are printed beside the figures.
 """
 
 from __future__ import annotations
@@ -67,13 +69,24 @@ def _raw_read(path: str) -> int:
 def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
     files = sorted(str(p) for p in Path(folder).glob("unit*/*.xlsx"))[:limit]
     start = time.perf_counter()
+    phases = {}
     if kind == "merge":
         import jixiao
 
+        answered: list[float] = []
+
+        def progress(done: int, total: int, forms: int, errors: int) -> None:
+            if done == 1 or done == total:
+                answered.append(time.perf_counter())
+
         with tempfile.TemporaryDirectory() as out:
-            result = jixiao.merge(files, output=Path(out) / "汇总.xlsx", jobs=jobs, quiet=True)
+            result = jixiao.merge(files, output=Path(out) / "汇总.xlsx", jobs=jobs, quiet=True,
+                                  progress=progress)
             forms = result.forms
             result.close()
+        # until the first file is in / until the last one is / writing after the last one
+        phases = {"first": answered[0] - start, "reading": answered[-1] - answered[0],
+                  "after": time.perf_counter() - answered[-1]}
     else:
         reader = _openpyxl_read if kind == "openpyxl" else _raw_read
         if jobs == 1:
@@ -83,6 +96,7 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
                 forms = sum(1 for n in pool.imap_unordered(reader, files, chunksize=8) if n)
     seconds = time.perf_counter() - start
     return {"kind": kind, "jobs": jobs, "files": len(files), "forms": forms, "seconds": seconds,
+            "phases": phases,
             "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
@@ -147,6 +161,11 @@ def main() -> None:
     for name, m in runs:
         print(f"{name:<22}{m['jobs']:>5}{m['files']:>8}{m['seconds']:>9.2f}{_rate(m):>9.0f}"
               f"{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{_tree_mb(m):>9.0f}")
+
+    for name, m in runs[:2]:
+        p = m["phases"]
+        print(f"  {name} with {m['jobs']} job(s): {p['first']:.2f} s to the first file in, "
+              f"{p['reading']:.2f} s reading, {p['after']:.2f} s writing after the last file")
 
     merge_all, openpyxl_all, raw_all = runs[1][1], runs[3][1], runs[5][1]
     vs_openpyxl = _rate(merge_all) / _rate(openpyxl_all)

@@ -73,52 +73,53 @@ def xml_text(value: str) -> str:
 #: Neither can occur in cell XML (xml_text writes control characters as _xHHHH_).
 ROW_NUMBER = b"\x00"
 ROW_START = b"\x01"
-#: text cells remembered by a RowEncoder before it starts afresh (memory stays flat)
-_TEXT_CACHE_SIZE = 50_000
+#: text cells a RowEncoder remembers per column before it starts afresh (memory stays flat;
+#: what recurs comes back at once)
+_TEXT_CACHE_SIZE = 10_000
 
 
 class RowEncoder:
     """Rows of one table as sheet XML whose row numbers are left open.
 
-    Encoding is most of the cost of writing a row, so merge's workers do it for the big
-    indicator table and the parent only numbers the rows (:meth:`_RowStream.add_encoded`).
-    The same text recurs in nearly every row (unit, project, file, indicator levels): its
-    escaped cell is kept. Numbers are not cached: 0.0 and -0.0 are equal keys but
-    different cells.
+    Encoding is most of the cost of writing a row, so merge's workers do it and the parent
+    only numbers the rows (:meth:`_RowStream.add_encoded`). The same text recurs in nearly
+    every row (unit, project, file, indicator levels): its whole cell is kept, per column.
+    Numbers are not cached: 0.0 and -0.0 are equal keys but different cells.
     """
 
     def __init__(self, columns: tuple[Column, ...], styles: dict[str, int]) -> None:
-        self._heads = []
+        self._heads: list[str] = []
+        self._numbers: list[tuple[str, str]] = []
         for c, column in enumerate(columns):
             letter = column_letter(c)
             style = styles.get(column.kind, 0)
-            self._heads.append((f'<c r="{letter}\x00"',
-                                f'<c r="{letter}\x00" s="{style}"><v>' if style else f'<c r="{letter}\x00"><v>'))
-        self._text: dict[str, str] = {}
+            self._heads.append(f'<c r="{letter}\x00"')
+            self._numbers.append((f'<c r="{letter}\x00" s="{style}"><v>' if style else f'<c r="{letter}\x00"><v>',
+                                  "</v></c>"))
+        self._text: list[dict[str, str]] = [{} for _ in columns]
 
     def encode(self, rows: Any) -> bytes:
-        text = self._text
-        if len(text) > _TEXT_CACHE_SIZE:
-            text.clear()
+        texts, numbers = self._text, self._numbers
         out = []
         append = out.append
         for row in rows:
             append('\x01<row r="\x00">')
-            for value, (head, number_head) in zip(row, self._heads):
+            for c, value in enumerate(row):
                 if value is None:
                     continue
                 if isinstance(value, str):
-                    cell = text.get(value)
+                    known = texts[c]
+                    cell = known.get(value)
                     if cell is None:
                         if not value:
                             continue
-                        cell = text[value] = _text_cell(value)
-                    append(head)
+                        if len(known) >= _TEXT_CACHE_SIZE:
+                            known.clear()
+                        cell = known[value] = self._heads[c] + _text_cell(value)
                     append(cell)
                 else:
-                    append(number_head)
-                    append(repr(value))
-                    append("</v></c>")
+                    head, tail = numbers[c]
+                    append(f"{head}{value!r}{tail}")
             append("</row>")
         return "".join(out).encode("utf-8", "surrogatepass")
 

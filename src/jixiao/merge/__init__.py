@@ -186,19 +186,29 @@ class _EarlyRows:
     """Writes each file's rows of the early tables as soon as that file and every file
     before it (in path order, the summary's order) are in, so the summary is mostly
     written while the workers read instead of after them. Memory: the indices of files
-    that came in ahead of their turn; their rows wait in the store."""
+    that came in ahead of their turn, and their encoded rows up to ``IN_MEMORY`` bytes
+    (the next batch of the other workers, ~200 KB); the rest wait in the store."""
+
+    IN_MEMORY = 16 << 20
 
     def __init__(self, sink: Any, files: list[str], store: RowStore) -> None:
         self.sink, self.files, self.store = sink, files, store
         self.next = 0
         self.ahead: set[int] = set()
+        self.waiting: dict[int, bytes] = {}
+        self.waiting_bytes = 0
 
     def arrived(self, index: int, blob: bytes, encoded: bytes | None) -> None:
         """``encoded``: the file's indicator rows as the workbook's sheet XML, or None
         (then they are taken from ``blob``)."""
         if index != self.next:
             self.ahead.add(index)
-            if encoded is not None:
+            if encoded is None:
+                pass
+            elif self.waiting_bytes + len(encoded) <= self.IN_MEMORY:
+                self.waiting[index] = encoded
+                self.waiting_bytes += len(encoded)
+            else:
                 self.store.put_ahead(self.files[index], encoded)
             return
         self._write(blob, encoded)
@@ -206,7 +216,12 @@ class _EarlyRows:
         while self.next in self.ahead:
             self.ahead.discard(self.next)
             path = self.files[self.next]
-            self._write(None, self.store.take_ahead(path), path)
+            encoded = self.waiting.pop(self.next, None)
+            if encoded is not None:
+                self.waiting_bytes -= len(encoded)
+            else:
+                encoded = self.store.take_ahead(path)
+            self._write(None, encoded, path)
             self.next += 1
 
     def _write(self, blob: bytes | None, encoded: bytes | None, path: str | None = None) -> None:
