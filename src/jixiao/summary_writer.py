@@ -4,9 +4,10 @@ xlsxwriter writes the workbook: sheets, Excel tables (header, filter buttons, ba
 rows), frozen header rows, column widths and number formats, the 统计 sheet with its
 native charts. The data rows of the big sheets (200,000 indicator rows for 10,000 forms)
 do not go through xlsxwriter's per-cell API, which writes about 200,000 cells/s and would
-take most of a merge: they are streamed, already as sheet XML, into a temporary file per
-sheet and spliced into the sheet's ``<sheetData>`` when the package is assembled. Memory
-therefore stays flat whatever the number of rows.
+take most of a merge: they come already encoded as sheet XML (:class:`RowEncoder`, in
+merge's workers), are numbered and deflated as they come into a temporary file per sheet,
+and that deflated data is spliced, as it is, into the sheet's ``<sheetData>`` when the
+package is assembled. Memory therefore stays flat whatever the number of rows.
 
 Every text from a returned form is written as an inline string (``t="inlineStr"``), never
 as a formula, so a 项目名称 "=HYPERLINK(...)" or "+cmd" stays text; xlsxwriter's own cells
@@ -75,7 +76,7 @@ ROW_NUMBER = b"\x00"
 ROW_START = b"\x01"
 #: text cells a RowEncoder remembers per column before it starts afresh (memory stays flat;
 #: what recurs comes back at once)
-_TEXT_CACHE_SIZE = 10_000
+_TEXT_CACHE_SIZE = 2_000
 
 
 class RowEncoder:

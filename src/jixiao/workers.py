@@ -192,18 +192,25 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
             for w in [w for w in workers if w in answered or w in ended]:
                 if w in answered:
                     # One answer per readiness: the selector reports the next one at once
-                    # (Connection.poll would build a selector of its own each time).
+                    # (Connection.poll would build a selector of its own each time). A
+                    # worker that ended may have left several: all are taken before the
+                    # file it died on is reported.
                     try:
-                        index, answer = w.conn.recv()
+                        while True:
+                            index, answer = w.conn.recv()
+                            w.pending.popleft()
+                            w.since = time.monotonic()
+                            yield index, answer
+                            if w not in ended or not w.conn.poll():
+                                break
                     except (EOFError, OSError):
                         ended.add(w)  # died mid-message: reported below
-                    else:
-                        w.pending.popleft()
-                        w.since = time.monotonic()
-                        yield index, answer
                     feed(w)
                 if w in ended:
-                    w.process.join()
+                    w.process.join(timeout=KILL_GRACE_S)
+                    if w.process.is_alive():  # its pipe broke but it lives on: stop it
+                        w.process.kill()
+                        w.process.join()
                     if w.pending:
                         yield replace(w, _crash_reason(w.process.exitcode))
                     else:  # died between batches: nothing of it is lost

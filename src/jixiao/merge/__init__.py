@@ -1,11 +1,13 @@
 """Many returned files -> one summary (``jixiao merge``).
 
 The pipeline: every file is checked in a worker process (:mod:`jixiao.workers`), which
-sends back only plain rows (:mod:`jixiao.merge.rows`); the parent spills them to a
-temporary file and keeps a few fields per form; decisions across files (duplicates,
-the distribution manifest) are made on those fields (:mod:`jixiao.merge.consolidate`);
-then the rows stream, sorted by path, into the workbook (:mod:`jixiao.summary_writer`) or
-CSV / Parquet files (:mod:`jixiao.merge.tables`). Memory therefore stays flat whatever the
+sends back only plain rows (:mod:`jixiao.merge.rows`), for a workbook also encoded as its
+sheet XML; the parent spills them to a temporary file and keeps a few fields per form.
+The indicator rows, which no decision across files touches, are written (in path order)
+while the workers read. Decisions across files (duplicates, the distribution manifest)
+are made on the kept fields (:mod:`jixiao.merge.consolidate`); then the other rows
+stream, sorted by path, into the workbook (:mod:`jixiao.summary_writer`) or CSV /
+Parquet files (:mod:`jixiao.merge.tables`). Memory therefore stays flat whatever the
 number of files.
 """
 

@@ -1,7 +1,9 @@
 """One checked file -> plain rows for the summary tables (runs in the worker processes).
 
-Only tuples of str / float / int / None leave a worker: no workbook, grid or record
-objects, so what crosses the process boundary is small and the parent never holds a form.
+Only tuples of str / float / int / None leave a worker (and, for a workbook summary, the
+same rows encoded as its sheet XML, which the parent would otherwise spend most of its
+time making): no workbook, grid or record objects, so what crosses the process boundary
+is small and the parent never holds a form.
 """
 
 from __future__ import annotations
