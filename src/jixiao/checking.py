@@ -102,9 +102,10 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     so the reader reports it (R01) instead of it vanishing silently.
     """
     seen: set[str] = set()
+    visited: set[str] = set()
 
-    def emit(p: Path) -> Iterator[Path]:
-        key = os.path.realpath(p)
+    def emit(p: Path, key: str | None = None) -> Iterator[Path]:
+        key = key or os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             yield p
@@ -112,33 +113,45 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from _walk(path, emit)
+            yield from _walk(path, emit, visited)
         elif path.exists() or path.is_symlink():
             yield from emit(path)
         elif glob.has_magic(str(raw)):
             for match in sorted(glob.glob(str(raw), recursive=True)):
                 m = Path(match)
-                yield from (_walk(m, emit) if m.is_dir() else emit(m))
+                yield from (_walk(m, emit, visited) if m.is_dir() else emit(m))
         else:
             yield from emit(path)
 
 
-def _walk(folder: Path, emit) -> Iterator[Path]:
-    visited: set[str] = set()
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        real = os.path.realpath(root)
-        if real in visited:  # a symlink loop: do not go round again
-            dirs[:] = []
-            continue
-        visited.add(real)
-        dirs.sort()
-        for name in sorted(files):
-            if name.startswith(("~$", ".~lock")):  # Office/LibreOffice lock files
+def _walk(folder: Path, emit, visited: set[str]) -> Iterator[Path]:
+    # One realpath per folder, not per file: a bureau's folder holds thousands of returns.
+    real = os.path.realpath(folder)
+    if real in visited:  # a symlink loop, or a folder given twice: do not go round again
+        return
+    visited.add(real)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                subfolders.append(entry)
                 continue
-            # inside a folder only spreadsheet and text names; a file named explicitly is
-            # always tried
-            if os.path.splitext(name)[1].lower() in INPUT_EXTENSIONS:
-                yield from emit(Path(root) / name)
+        except OSError:
+            continue
+        name = entry.name
+        if name.startswith(("~$", ".~lock")):  # Office/LibreOffice lock files
+            continue
+        # inside a folder only spreadsheet and text names; a file named explicitly is
+        # always tried
+        if os.path.splitext(name)[1].lower() in INPUT_EXTENSIONS:
+            key = None if entry.is_symlink() else os.path.join(real, name)
+            yield from emit(Path(entry.path), key)
+    for entry in subfolders:
+        yield from _walk(Path(entry.path), emit, visited)
 
 
 # ---------------------------------------------------------------- one file
