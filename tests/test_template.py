@@ -254,3 +254,16 @@ def test_cli_template_blank_and_batch(tmp_path):
         "hmac-sha256"}
     result = runner.invoke(cli, ["template", "-o", str(tmp_path / "x.xlsx"), "--rows", "0"])
     assert result.exit_code == 2 and "--rows" in result.output
+
+
+def test_a_year_with_no_project_is_an_error_not_an_empty_distribution(tmp_path):
+    from click.testing import CliRunner
+
+    from jixiao.cli import cli
+
+    projects = Path(__file__).resolve().parent.parent / "samples" / "项目清单.csv"
+    result = CliRunner().invoke(cli, ["template", "--projects", str(projects), "-o",
+                                      str(tmp_path / "dist"), "--year", "1999"])
+    assert result.exit_code == 1
+    assert "1999 年度" in result.output
+    assert not (tmp_path / "dist").exists()

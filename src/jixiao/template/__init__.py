@@ -42,6 +42,10 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
             record.money_unit = money_unit
     if year:
         records = [r for r in records if r.year == year]
+        if not records:
+            from jixiao.errors import InputError
+
+            raise InputError(f"{projects}：项目清单中没有 {year} 年度的项目，未生成任何表格")
     return write_prefilled(records, output, resolved, group_by=group_by, secret=secret,
                            password=password, workers=workers)
 
