@@ -17,13 +17,13 @@ import math
 import os
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from jixiao import fingerprint as fp
+from jixiao.io.atomic import atomic_path
 from jixiao.io.grid import cell_ref
 from jixiao.model import FIELD_LABELS, FormRecord, Indicator
 from jixiao.profiles import Profile
@@ -578,14 +578,8 @@ def write_forms(path: str | os.PathLike, specs: list[FormSpec], profile: Profile
 
     Returns each form's (fingerprint kind, fingerprint).
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         writer = FormWriter(tmp, profile, secret=secret, password=password)
         prints = [writer.add_form(spec) for spec in specs]
         writer.close()
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return prints
