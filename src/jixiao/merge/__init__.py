@@ -82,7 +82,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     from jixiao.checking import iter_input_files, manifest_fingerprints
     from jixiao.errors import UsageError
     from jixiao.io.safety import Limits
-    from jixiao.merge.rows import check_one, failed_file_rows
+    from jixiao.merge.rows import check_one, failed_file_rows, preload
     from jixiao.workers import WorkerSettings, run_isolated
     from jixiao.profiles import load_profile
 
@@ -120,6 +120,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                                   limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None),
                                   sheet_styles=getattr(sink, "styles", None))
+        preload()
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
             for index, (summary, blob, encoded) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
