@@ -17,6 +17,8 @@ from typing import Any
 
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
+from jixiao.io.sheet_xml import read_plain_xlsx
+from jixiao.template.layout import META_SHEET
 from jixiao.io.safety import (
     GatedFile,
     Limits,
@@ -112,8 +114,13 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
                    percent_formats: bool = False) -> list[Grid]:
     path = gated.path
     percent: dict[str, set[tuple[int, int]]] = {}
-    if gated.kind == "xlsx" and percent_formats and gated.package is not None:
-        percent = _xlsx_percent_cells(gated.package, limits)
+    if gated.kind == "xlsx" and gated.package is not None:
+        if percent_formats:
+            percent = _xlsx_percent_cells(gated.package, limits)
+        elif _made_by_our_template(gated.package):
+            grids = read_plain_xlsx(gated.package, limits)
+            if grids is not None:
+                return grids
     workbook = _open_workbook(gated)
     try:
         metadata = workbook.sheets_metadata
@@ -149,6 +156,17 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
         return grids
     finally:
         workbook.close()
+
+
+def _made_by_our_template(package: ZipPackage) -> bool:
+    """Our template's workbooks (they list the metadata sheet) are read from the gate's
+    XML: calamine would open the package again and read two sheets, for the same values
+    (sheet_xml hands anything unusual back to calamine)."""
+    workbook = package.parts.get("xl/workbook.xml")
+    return workbook is not None and _META_SHEET_TAG in workbook
+
+
+_META_SHEET_TAG = b'<sheet name="' + META_SHEET.encode() + b'"'
 
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.

@@ -561,7 +561,8 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 #: Compressions our own inflater reads (others go through zipfile's reader).
 _WHOLE_INFLATE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: Small parts the readers look at again after the gate: kept inflated on the package.
-KEPT_PARTS = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"})
+KEPT_PARTS = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                        "xl/sharedStrings.xml"})
 
 
 def _is_xml_part(package: ZipPackage, info: zipfile.ZipInfo, sheets: dict[str, str]) -> bool:

@@ -1,0 +1,271 @@
+"""Grids straight from the sheet XML the safety gate already inflated, for plain .xlsx.
+
+calamine opens the package again, inflates every part a second time and parses styles to
+tell dates from numbers: for a small form that is most of the cost of reading it. Most
+returned workbooks are plain: cells with a reference, shared strings or numbers, no
+dates. For those this module builds the same grids calamine would from the bytes already
+in memory; for anything else it answers None and the caller uses calamine, so what a
+workbook holds never depends on which reader took it.
+
+"Anything else" is decided conservatively: a cell without its reference first, a
+namespace prefix, a numeric cell whose style could be a date or time, a date cell
+(t="d"), a shared-strings or sheet part the gate did not keep. The tests compare both
+readers on every workbook of the suite.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from jixiao.io.grid import Grid
+from jixiao.io.safety import Limits, ZipPackage, xlsx_sheet_members
+
+# One pattern for a whole cell as Excel, WPS, LibreOffice, xlsxwriter and openpyxl write
+# it: reference first, then style and type, then an optional formula and a value or a
+# plain inline string (openpyxl writes those). A cell written any other way (rich inline
+# text, say) is not matched, which the count of <c> tags reveals (fallback to calamine).
+# Every repeat stops at the next "<" or ">", so a hostile part costs linear time.
+_CELL = re.compile(
+    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
+    rb'(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
+    rb'(?:<v>([^<]*)</v>|<v\s*/>|<is>((?:<t(?:\s[^>]*)?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
+_TEXT = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
+_PLAIN_SHARED = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>|<si/>')
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
+_SHEET_TAG = re.compile(rb"<sheet\s([^>]*?)/?>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+#: number formats that show a date or time: the built-in ones (including the East Asian
+#: ids 27-36 and 50-58) and any custom code with a date or time letter outside quotes
+_BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
+_NUMFMT = re.compile(rb"<numFmt\s([^>]*)>")
+_XF = re.compile(rb"<xf\s([^>]*?)/?>")
+_XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
+
+
+class NotPlain(Exception):
+    """The package holds something this reader leaves to calamine."""
+
+
+def read_plain_xlsx(package: ZipPackage, limits: Limits) -> list[Grid] | None:
+    """Every worksheet of a gated .xlsx as grids, or None when it is not plain (see the
+    module's docstring). Raises nothing of its own for a hostile file: the gate has
+    already bounded sizes, cell positions and entities."""
+    try:
+        return _read(package, limits)
+    except (NotPlain, KeyError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+
+
+def _read(package: ZipPackage, limits: Limits) -> list[Grid]:
+    parts = package.parts
+    members = xlsx_sheet_members(package, limits)
+    listed = _listed(package.xml("xl/workbook.xml"))
+    shared_name = "xl/sharedStrings.xml"
+    shared: list[str] = []
+    if shared_name in package.names:
+        if shared_name not in parts:
+            raise NotPlain
+        shared = _shared_strings(parts[shared_name])
+    date_styles = _date_styles(parts.get("xl/styles.xml", b""))
+    by_name = {name: member for member, name in members.items()}
+    grids = []
+    for name, visibility in listed:
+        member = by_name.get(name)
+        if member is None or member not in parts:
+            raise NotPlain  # a listed sheet the gate did not keep inflated (or a chart sheet)
+        grids.append(_grid(name, parts[member], shared, date_styles, visibility, limits))
+    if len(grids) != len(members):
+        raise NotPlain  # a sheet part the workbook does not list: calamine decides
+    return grids
+
+
+@functools.lru_cache(maxsize=256)
+def _listed(workbook_xml: bytes) -> tuple[tuple[str, str], ...]:
+    """(sheet name, visibility) in workbook order."""
+    sheets = []
+    for raw in _SHEET_TAG.findall(workbook_xml):
+        attrs = {k: v for k, v in _ATTR.findall(raw)}
+        state = attrs.get(b"state", b"visible")
+        visibility = {b"hidden": "hidden", b"veryHidden": "very_hidden"}.get(state, "visible")
+        # an attribute's raw whitespace reads as spaces (XML attribute normalization)
+        name = re.sub(r"\r\n|[\t\n\r]", " ", attrs[b"name"].decode("utf-8"))
+        sheets.append((_unescape(name), visibility))
+    return tuple(sheets)
+
+
+def _unescape(text: str) -> str:
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+def _entity(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name[0] == "#":
+        return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+    return _NAMED[name]
+
+
+def _cell_text(text: str) -> str:
+    """Text as stored in a part: line ends as an XML parser reports them (a raw CR or
+    CRLF is a LF; an escaped one stays), XML escapes, then Excel's _xHHHH_ escapes of
+    control characters (as calamine decodes them)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    if "_x" in text:
+        text = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text
+
+
+@functools.lru_cache(maxsize=64)
+def _shared_strings(xml: bytes) -> list[str]:
+    """The shared-string table (the same table recurs in every file of one template)."""
+    text = xml.decode("utf-8")
+    n_items = text.count("<si")
+    if n_items != text.count("<si>") + text.count("<si/>"):
+        raise NotPlain  # <si> with attributes or a prefix
+    # Most tables are one plain <t> per item: one pass, no per-item parsing.
+    strings = _PLAIN_SHARED.findall(text)
+    if len(strings) != n_items:
+        strings = [_rich_item(piece) for piece in text.split("<si")[1:]]
+    if "&" in text or "_x" in text or "\r" in text:
+        strings = [_cell_text(item) for item in strings]
+    return strings
+
+
+def _rich_item(piece: str) -> str:
+    """The text of one shared string given from just after its "<si": the <t> of every
+    run, without phonetic guides (<rPh>), which are not the cell's text."""
+    if piece.startswith("/>"):
+        return ""
+    end = piece.find("</si>")
+    if not piece.startswith(">") or end < 0:
+        raise NotPlain
+    body = piece[1:end]
+    while (start := body.find("<rPh")) >= 0:
+        stop = body.find("</rPh>", start)
+        if stop < 0:
+            raise NotPlain
+        body = body[:start] + body[stop + 6:]
+    return "".join(_TEXT.findall(body))
+
+
+@functools.lru_cache(maxsize=64)
+def _date_styles(styles_xml: bytes) -> frozenset[int]:
+    """Indexes of the cell styles whose number format may show a date or time."""
+    date_ids = set(_BUILTIN_DATE_FORMATS)
+    for raw in _NUMFMT.findall(styles_xml):
+        attrs = dict(_ATTR.findall(raw))  # LibreOffice writes formatCode first
+        code, fmt_id = attrs.get(b"formatCode"), attrs.get(b"numFmtId", b"")
+        if code is not None and fmt_id.isdigit() and _is_date_format(_unescape(code.decode("utf-8", "replace"))):
+            date_ids.add(int(fmt_id))
+    start = styles_xml.find(b"<cellXfs")
+    end = styles_xml.find(b"</cellXfs>", start)
+    if start < 0:
+        return frozenset()
+    section = styles_xml[start:end if end > 0 else len(styles_xml)]
+    styles = set()
+    for index, attrs in enumerate(_XF.findall(section)):
+        fmt = _XF_NUMFMT.search(attrs)
+        if fmt and int(fmt.group(1)) in date_ids:
+            styles.add(index)
+    return frozenset(styles)
+
+
+def _is_date_format(code: str) -> bool:
+    """A date or time letter outside quoted text, escapes and [brackets] (elapsed-time
+    brackets such as [h] count as time)."""
+    if re.search(r"\[(?:h+|m+|s+)\]", code, re.I):
+        return True
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+    return bool(re.search(r"[yYmMdDhHsS]", code.replace("General", "")))
+
+
+def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int], visibility: str,
+          limits: Limits) -> Grid:
+    start = xml.find(b"<sheetData")
+    if start < 0:
+        raise NotPlain  # a prefixed or unusual sheet
+    end = xml.find(b"</sheetData>", start)
+    data = xml[start:end] if end > 0 else xml[start:]
+    cells = _CELL.findall(data)
+    # Inside sheetData only cells start with "<c" (and the <color>/<charset> of rich
+    # inline text, which goes to calamine anyway).
+    if len(cells) != data.count(b"<c"):
+        raise NotPlain  # a cell written otherwise than the pattern expects
+    values: dict[tuple[int, int], Any] = {}
+    columns = _COLUMNS
+    for letters, digits, style, kind, v, inline in cells:
+        # int() and float() read the digits as bytes: only text is decoded
+        if kind == b"s":
+            if not v:
+                continue
+            value: Any = shared[int(v)]
+        elif not kind or kind == b"n":
+            if not v:
+                continue
+            if date_styles and int(style or b"0") in date_styles:
+                raise NotPlain  # calamine turns it into a date
+            value = float(v)
+        elif kind == b"str":
+            value = _cell_text(v.decode("utf-8"))
+        elif kind == b"inlineStr":
+            value = _cell_text("".join(_TEXT.findall(inline.decode("utf-8"))))
+        elif kind == b"b":
+            value = v.strip() == b"1" if v else None
+        elif kind == b"e":
+            continue  # an error value (#DIV/0!): calamine gives an empty cell
+        else:
+            raise NotPlain  # t="d" and anything unknown
+        if value is None or value == "":
+            continue
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = _column(letters)
+        values[(int(digits) - 1, col)] = value
+    if not values:
+        return Grid(name=name, rows=[], merged=_merged(xml, 0, 0, limits), origin=(0, 0),
+                    visibility=visibility)
+    row_numbers = [r for r, _ in values]
+    col_numbers = [c for _, c in values]
+    first_row, first_col = min(row_numbers), min(col_numbers)
+    width = max(col_numbers) - first_col + 1
+    rows = [[None] * width for _ in range(max(row_numbers) - first_row + 1)]
+    for (r, c), value in values.items():
+        rows[r - first_row][c - first_col] = value
+    return Grid(name=name, rows=rows, merged=_merged(xml, first_row, first_col, limits),
+                origin=(first_row, first_col), visibility=visibility)
+
+
+def _merged(xml: bytes, r0: int, c0: int, limits: Limits) -> list[tuple[int, int, int, int]]:
+    """Merged ranges in grid coordinates, clipped as read_grids clips calamine's."""
+    start = xml.find(b"<mergeCells")
+    if start < 0:
+        return []
+    last_row, last_col = limits.max_rows - 1, limits.max_cols - 1
+    merged = []
+    for l1, d1, l2, d2 in _MERGE.findall(xml, start):
+        fr, fc = int(d1) - 1, _column(l1)
+        lr, lc = (int(d2) - 1, _column(l2)) if d2 else (fr, fc)
+        if lr < r0 or lc < c0 or fr > last_row or fc > last_col:
+            continue
+        merged.append((fr - r0 if fr > r0 else 0, fc - c0 if fc > c0 else 0,
+                       (lr if lr < last_row else last_row) - r0, (lc if lc < last_col else last_col) - c0))
+    return merged
+
+
+#: column letters -> 0-based number, filled as letters are met
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
