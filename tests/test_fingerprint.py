@@ -76,3 +76,23 @@ def test_text_typed_where_a_locked_number_was():
     returned.indicators[0].weight = None
     returned.indicators[0].unparsed["weight"] = "二十"
     assert changed_fields(returned, locked) == [("第1项指标分值", "G13", 20, "二十")]
+
+
+def test_the_stored_text_is_verified_as_it_is_and_rewritten_text_by_its_values():
+    import json
+
+    from jixiao.fingerprint import canonical_json
+
+    locked = locked_values(_record())
+    stored = canonical_json(locked)
+    kind, digest = fingerprint(locked, "key")
+    assert verify(json.loads(stored), kind, digest, "key", stored_json=stored) is True
+    # a program that re-saved the metadata may re-encode the text: same values, still true
+    rewritten = json.dumps(locked, ensure_ascii=True, indent=1)
+    assert rewritten != stored
+    assert verify(json.loads(rewritten), kind, digest, "key", stored_json=rewritten) is True
+    # a changed value in the text is caught whether or not the text is given
+    tampered = stored.replace("≥60%", "≥50%")
+    assert tampered != stored
+    assert verify(json.loads(tampered), kind, digest, "key", stored_json=tampered) is False
+    assert verify(json.loads(tampered), kind, digest, "wrong", stored_json=stored) is False

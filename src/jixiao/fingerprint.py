@@ -112,20 +112,35 @@ def canonical_json(values: dict[str, Any]) -> str:
 
 def fingerprint(values: dict[str, Any], secret: str | None = None) -> tuple[str, str]:
     """(kind, hex digest) of the canonical JSON of ``values``."""
-    data = canonical_json(values).encode("utf-8")
+    return text_fingerprint(canonical_json(values), secret)
+
+
+def text_fingerprint(text: str, secret: str | None = None) -> tuple[str, str]:
+    """(kind, hex digest) of a JSON text taken as it is (already canonical)."""
+    data = text.encode("utf-8")
     if secret:
         return KIND_HMAC, hmac.new(secret.encode("utf-8"), data, hashlib.sha256).hexdigest()
     return KIND_SHA256, hashlib.sha256(data).hexdigest()
 
 
-def verify(values: dict[str, Any], kind: str, digest: str, secret: str | None = None) -> bool | None:
-    """True/False when the fingerprint can be checked; None when an HMAC has no secret."""
+def verify(values: dict[str, Any], kind: str, digest: str, secret: str | None = None, *,
+           stored_json: str | None = None) -> bool | None:
+    """True/False when the fingerprint can be checked; None when an HMAC has no secret.
+
+    ``stored_json``: the text ``values`` were parsed from. The template stores the
+    canonical JSON itself, so its digest is the fingerprint as long as nothing rewrote
+    the text; only when it differs are the values canonicalised again (a program that
+    re-saved the workbook may have re-encoded the text without changing a value).
+    """
     if kind == KIND_HMAC and not secret:
         return None
     if kind not in (KIND_HMAC, KIND_SHA256):
         return False
-    _, expected = fingerprint(values, secret if kind == KIND_HMAC else None)
-    return hmac.compare_digest(expected, str(digest or ""))
+    key = secret if kind == KIND_HMAC else None
+    digest = str(digest or "")
+    if stored_json is not None and hmac.compare_digest(text_fingerprint(stored_json, key)[1], digest):
+        return True
+    return hmac.compare_digest(fingerprint(values, key)[1], digest)
 
 
 #: types for which ``==`` already means the same locked value

@@ -121,6 +121,8 @@ class TemplateInfo:
     fingerprint_kind: str | None = None
     #: the prefilled values as distributed (fingerprint.locked_values), for R06
     locked_values: dict | None = None
+    #: the text they were read from (the canonical JSON the fingerprint was made over)
+    locked_json: str | None = None
     #: cells of the template's formulas that now hold a constant (R05): [(field, cell)]
     overwritten_formulas: list[tuple[str, str]] = field(default_factory=list)
 

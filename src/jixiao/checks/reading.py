@@ -144,7 +144,7 @@ def _stored_fingerprint_hits(template: Any, locked: dict, ctx: CheckContext) -> 
     if not template.fingerprint or not template.fingerprint_kind:
         return
     if _fingerprint.verify(locked, template.fingerprint_kind, template.fingerprint,
-                           ctx.secret) is False:
+                           ctx.secret, stored_json=template.locked_json) is False:
         yield Hit("模板隐藏页中记录的预置数值与其指纹不符，预置数值可能被改写"
                   + _WRONG_SECRET_HINT.get(template.fingerprint_kind, ""),
                   expected=template.fingerprint, found="指纹不符")

@@ -339,8 +339,8 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
         locked = json.loads(meta["locked_values"]) if meta.get("locked_values") else None
     except ValueError:
         locked = None
-    # TemplateInfo has no field for it yet (model.py is not ours); R06 reads it from here.
     info.locked_values = locked
+    info.locked_json = meta.get("locked_values") if locked is not None else None
     return info
 
 
