@@ -84,8 +84,8 @@ class RowEncoder:
 
     Encoding is most of the cost of writing a row, so merge's workers do it and the parent
     only numbers the rows (:meth:`_RowStream.add_encoded`). The same text recurs in nearly
-    every row (unit, project, file, indicator levels): its whole cell is kept, per column.
-    Numbers are not cached: 0.0 and -0.0 are equal keys but different cells.
+    every row (unit, project, file, indicator levels): its whole cell is kept, per column;
+    so is a float's (weights, scores), but for 0.0, an equal key of -0.0's other cell.
     """
 
     def __init__(self, columns: tuple[Column, ...], styles: dict[str, int]) -> None:
@@ -98,31 +98,56 @@ class RowEncoder:
             self._numbers.append((f'<c r="{letter}\x00" s="{style}"><v>' if style else f'<c r="{letter}\x00"><v>',
                                   "</v></c>"))
         self._text: list[dict[str, str]] = [{} for _ in columns]
+        self._float: list[dict[float, str]] = [{} for _ in columns]
 
     def encode(self, rows: Any) -> bytes:
-        texts, numbers = self._text, self._numbers
+        texts, floats, numbers = self._text, self._float, self._numbers
         out = []
         append = out.append
         for row in rows:
             append('\x01<row r="\x00">')
-            for c, value in enumerate(row):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    known = texts[c]
-                    cell = known.get(value)
+            c = -1
+            for value in row:
+                c += 1
+                kind = type(value)
+                if kind is str:
+                    cell = texts[c].get(value) or self._new_text(c, value)
+                    if cell:
+                        append(cell)
+                elif kind is float and value:
+                    cell = floats[c].get(value)
                     if cell is None:
-                        if not value:
-                            continue
-                        if len(known) >= _TEXT_CACHE_SIZE:
-                            known.clear()
-                        cell = known[value] = self._heads[c] + _text_cell(value)
+                        cell = self._new_float(c, value)
                     append(cell)
+                elif value is None:
+                    continue
+                elif isinstance(value, str):  # a str subclass
+                    cell = self._new_text(c, str(value))
+                    if cell:
+                        append(cell)
                 else:
                     head, tail = numbers[c]
                     append(f"{head}{value!r}{tail}")
             append("</row>")
         return "".join(out).encode("utf-8", "surrogatepass")
+
+    def _new_text(self, c: int, value: str) -> str:
+        """Column c's cell of a text ("" for an empty one, which is not written)."""
+        known = self._text[c]
+        cell = known.get(value)
+        if cell is None:
+            if len(known) >= _TEXT_CACHE_SIZE:
+                known.clear()
+            cell = known[value] = self._heads[c] + _text_cell(value) if value else ""
+        return cell
+
+    def _new_float(self, c: int, value: float) -> str:
+        known = self._float[c]
+        if len(known) >= _TEXT_CACHE_SIZE:
+            known.clear()
+        head, tail = self._numbers[c]
+        cell = known[value] = f"{head}{value!r}{tail}"
+        return cell
 
 
 def _text_cell(value: str) -> str:
