@@ -122,13 +122,13 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
                                   sheet_styles=getattr(sink, "styles", None))
         preload()
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
-            for index, (summary, blob, encoded) in run_isolated(
+            for index, (summary, rows, encoded) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
                     task=check_one, lost=failed_file_rows):
-                store.put(summary.path, blob, encoded.later if encoded is not None else b"")
+                store.put(summary.path, rows, encoded)
                 summaries.append(summary)
                 if sink is not None:
-                    early.arrived(index, blob, encoded.indicators if encoded is not None else None)
+                    early.arrived(index, rows, encoded.indicators if encoded is not None else None)
                 bar.advance(len(summary.forms), summary.errors)
         the_plan = make_plan(summaries, manifest_rows)
         result = MergeResult(
@@ -201,9 +201,9 @@ class _EarlyRows:
         self.waiting: dict[int, bytes] = {}
         self.waiting_bytes = 0
 
-    def arrived(self, index: int, blob: bytes, encoded: bytes | None) -> None:
+    def arrived(self, index: int, rows: Any, encoded: bytes | None) -> None:
         """``encoded``: the file's indicator rows as the workbook's sheet XML, or None
-        (then they are taken from ``blob``)."""
+        (then they are taken from its ``Pickled`` ``rows``)."""
         if index != self.next:
             self.ahead.add(index)
             if encoded is None:
@@ -214,7 +214,7 @@ class _EarlyRows:
             else:
                 self.store.put_ahead(self.files[index], encoded)
             return
-        self._write(blob, encoded)
+        self._write(rows, encoded)
         self.next += 1
         while self.next in self.ahead:
             self.ahead.discard(self.next)
@@ -227,11 +227,11 @@ class _EarlyRows:
             self._write(None, encoded, path)
             self.next += 1
 
-    def _write(self, blob: bytes | None, encoded: bytes | None, path: str | None = None) -> None:
+    def _write(self, rows: Any, encoded: bytes | None, path: str | None = None) -> None:
         if encoded is not None:
             self.sink.add_encoded("indicators", encoded)
             return
-        _, indicators, _, _ = pickle.loads(blob) if blob is not None else self.store.get(path)
+        indicators = pickle.loads(rows.indicators) if rows is not None else self.store.get(path)[1]
         for row in indicators:
             self.sink.add("indicators", row)
 
@@ -291,7 +291,7 @@ def _write_file_rows(sink: Any, stats: Stats, store: RowStore, the_plan: Plan,
                      written: frozenset[str]) -> None:
     """Every file's rows into the workbook: as the workers encoded them unless a decision
     across files changed them (one file in a hundred), then row by row."""
-    for f in iter_files(store, the_plan):
+    for f in iter_files(store, the_plan, indicators="indicators" not in written):
         later = None if f.changed else store.get_later(f.path)
         for table, rows in (("projects", f.projects), ("indicators", f.indicators),
                             ("findings", f.findings), ("unreadable", [f.unreadable] if f.unreadable else [])):

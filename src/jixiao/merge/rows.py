@@ -205,9 +205,20 @@ def _file_tables(result: FileResult, mtime: float) -> tuple[FileSummary, tuple[l
 
 
 def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
-    """(what the parent keeps, the pickled rows it spills to disk)."""
-    summary, blob, _ = _answer(result, mtime, None)
-    return summary, blob
+    """(what the parent keeps, the file's rows pickled as one tuple)."""
+    summary, tables = _file_tables(result, mtime)
+    return summary, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class Pickled(NamedTuple):
+    """A file's rows pickled in two parts: a workbook's indicator rows are written as they
+    arrive, and its end (statistics, the rows a decision across files changed) needs only
+    the rest, a quarter of the bytes."""
+
+    #: (projects, findings, unreadable)
+    rest: bytes
+    #: the indicator rows
+    indicators: bytes
 
 
 class Encoded(NamedTuple):
@@ -216,9 +227,10 @@ class Encoded(NamedTuple):
 
     #: written while the workers still read
     indicators: bytes
-    #: {"projects": ..., "findings": ...} pickled: spilled with the rows and written at
-    #: the end unless a decision across files changed them
-    later: bytes
+    #: spilled with the rows and written at the end unless a decision across files
+    #: changed them
+    projects: bytes
+    findings: bytes
 
 
 #: this worker's encoder of each table per workbook style set (the text cache is what
@@ -236,24 +248,21 @@ def _encoder(table: str, styles: dict[str, int]) -> Any:
     return encoder
 
 
-def _encoded(tables: tuple[list, list, list, Any], styles: dict[str, int]) -> Encoded:
-    projects, indicators, findings, _ = tables
-    later = {"projects": _encoder("projects", styles).encode(projects),
-             "findings": _encoder("findings", styles).encode(findings)}
-    return Encoded(_encoder("indicators", styles).encode(indicators),
-                   pickle.dumps(later, protocol=pickle.HIGHEST_PROTOCOL))
-
-
 #: what merge's task answers: the summary, the pickled rows and, when the summary is a
 #: workbook, the same rows encoded (None otherwise)
-Answer = tuple[FileSummary, bytes, Encoded | None]
+Answer = tuple[FileSummary, Pickled, Encoded | None]
 
 
 def _answer(result: FileResult, mtime: float, settings: WorkerSettings | None) -> Answer:
-    summary, tables = _file_tables(result, mtime)
-    blob = pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+    summary, (projects, indicators, findings, unreadable) = _file_tables(result, mtime)
+    pickled = Pickled(pickle.dumps((projects, findings, unreadable), protocol=pickle.HIGHEST_PROTOCOL),
+                      pickle.dumps(indicators, protocol=pickle.HIGHEST_PROTOCOL))
     styles = settings.sheet_styles if settings is not None else None
-    return summary, blob, None if styles is None else _encoded(tables, styles)
+    if styles is None:
+        return summary, pickled, None
+    return summary, pickled, Encoded(_encoder("indicators", styles).encode(indicators),
+                                     _encoder("projects", styles).encode(projects),
+                                     _encoder("findings", styles).encode(findings))
 
 
 def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> Answer:

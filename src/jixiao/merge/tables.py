@@ -35,38 +35,65 @@ _WARN = index_of(PROJECT_COLUMNS, "warnings")
 class RowStore:
     """Pickled rows of each file in one anonymous temporary file, read back by path; with
     them, a file's rows encoded for the workbook that are written at the end (``later``),
-    and the encoded indicator rows of files that arrived before their turn."""
+    and the encoded indicator rows of files that arrived before their turn.
+
+    Only appended to while the workers read (reads do not move the file position), so
+    a file's rows cost one buffered write, not a seek and a flush."""
 
     def __init__(self) -> None:
         self._fh = tempfile.TemporaryFile(prefix="jixiao-merge-")
-        #: path -> (offset, size of the rows, size of the encoded rows after them)
-        self._index: dict[str, tuple[int, int, int]] = {}
+        #: path -> (offset; sizes of the other rows, the indicator rows, the encoded
+        #: project rows and finding rows after them; whether those were put)
+        self._index: dict[str, tuple[int, int, int, int, int, bool]] = {}
         self._ahead: dict[str, tuple[int, int]] = {}
         self._end = 0
+        self._unflushed = False
 
     def _append(self, *blobs: bytes) -> int:
         offset = self._end
-        self._fh.seek(offset)
         for blob in blobs:
             self._fh.write(blob)
             self._end += len(blob)
+        self._unflushed = True
         return offset
 
     def _read(self, offset: int, size: int) -> bytes:
+        if self._unflushed:
+            self._fh.flush()
+            self._unflushed = False
+        if _pread is not None:
+            return _pread(self._fh.fileno(), size, offset)
         self._fh.seek(offset)
-        return self._fh.read(size)
+        data = self._fh.read(size)
+        self._fh.seek(self._end)
+        return data
 
-    def put(self, path: str, blob: bytes, later: bytes = b"") -> None:
-        self._index[path] = (self._append(blob, later), len(blob), len(later))
+    def put(self, path: str, rows: Any, later: Any = None) -> None:
+        """``rows``: the file's ``Pickled`` rows; ``later``: its ``Encoded`` rows, of which
+        the project and finding rows are kept."""
+        projects, findings = (later.projects, later.findings) if later is not None else (b"", b"")
+        self._index[path] = (self._append(rows.rest, rows.indicators, projects, findings),
+                             len(rows.rest), len(rows.indicators), len(projects), len(findings),
+                             later is not None)
 
-    def get(self, path: str) -> tuple[list, list, list, tuple | None]:
-        offset, size, _ = self._index[path]
-        return pickle.loads(self._read(offset, size))
+    def get(self, path: str, indicators: bool = True) -> tuple[list, list, list, tuple | None]:
+        """(projects, indicators, findings, unreadable) of ``path``; no indicator rows
+        (an empty list) with ``indicators=False``."""
+        offset, rest, size, _, _, _ = self._index[path]
+        if not indicators:
+            projects, findings, unreadable = pickle.loads(self._read(offset, rest))
+            return projects, [], findings, unreadable
+        data = memoryview(self._read(offset, rest + size))
+        projects, findings, unreadable = pickle.loads(data[:rest])
+        return projects, pickle.loads(data[rest:]), findings, unreadable
 
     def get_later(self, path: str) -> dict[str, bytes] | None:
         """The encoded rows put with ``path``'s rows (table -> bytes), None if none were."""
-        offset, size, later = self._index[path]
-        return pickle.loads(self._read(offset + size, later)) if later else None
+        offset, rest, size, projects, findings, later = self._index[path]
+        if not later:
+            return None
+        data = self._read(offset + rest + size, projects + findings)
+        return {"projects": data[:projects], "findings": data[projects:]}
 
     def put_ahead(self, path: str, encoded: bytes) -> None:
         self._ahead[path] = (self._append(encoded), len(encoded))
@@ -78,6 +105,11 @@ class RowStore:
 
     def close(self) -> None:
         self._fh.close()
+
+
+#: positioned read where the system has one (not Windows): the file position stays at
+#: the end, where the next rows are appended
+_pread = getattr(os, "pread", None)
 
 
 class FileRows(NamedTuple):
@@ -93,10 +125,12 @@ class FileRows(NamedTuple):
     changed: bool
 
 
-def iter_files(store: RowStore, plan: Plan) -> Iterator[FileRows]:
-    """Every input file's rows, in the summary's order."""
+def iter_files(store: RowStore, plan: Plan, indicators: bool = True) -> Iterator[FileRows]:
+    """Every input file's rows, in the summary's order (without indicator rows if
+    ``indicators`` is false)."""
+    with_indicators = indicators
     for summary in plan.files:
-        projects, indicators, findings, unreadable = store.get(summary.path)
+        projects, indicators, findings, unreadable = store.get(summary.path, with_indicators)
         changed = False
         for i, row in enumerate(projects):
             ref = (summary.path, i)
