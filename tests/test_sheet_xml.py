@@ -98,6 +98,9 @@ def test_values_of_every_plain_kind(tmp_path):
     assert form.rows[0] == [3.0, -0.0, 1e20, None, "文本", False]
     assert form.rows[1][:3] == [" 前后空格 ", "a&b<c>\"'", "_x0041_ 与 line\r\nbreak"]
     assert (3, 0, 4, 2) in form.merged  # B6:D7 from origin B3
+    # typed in (numbers, text, a boolean) versus computed by a formula (E3, F3)
+    assert {(2, 1), (2, 2), (2, 3), (2, 6), (3, 1), (3, 4)} <= form.typed_cells
+    assert (2, 4) not in form.typed_cells and (2, 5) not in form.typed_cells
     assert fast[1].visibility == "hidden"
 
 

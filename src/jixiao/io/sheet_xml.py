@@ -29,7 +29,7 @@ from jixiao.io.safety import Limits, ZipPackage, xlsx_sheet_members
 # Every repeat stops at the next "<" or ">", so a hostile part costs linear time.
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
-    rb'(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?'
+    rb'(?:/>|>(<f\b[^>]*?(?:/>|>[^<]*</f>))?'
     rb'(?:<v>([^<]*)</v>|<v\s*/>|<is>((?:<t(?:\s[^>]*)?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
 _TEXT = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
 _PLAIN_SHARED = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>|<si/>')
@@ -46,6 +46,9 @@ _BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48
 _NUMFMT = re.compile(rb"<numFmt\s([^>]*)>")
 _XF = re.compile(rb"<xf\s([^>]*?)/?>")
 _XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
+
+
+_KNOWN_TYPES = frozenset({b"s", b"n", b"str", b"inlineStr", b"b", b"e"})
 
 
 class NotPlain(Exception):
@@ -201,15 +204,22 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
         raise NotPlain  # a cell written otherwise than the pattern expects
     values: dict[tuple[int, int], Any] = {}
     columns = _COLUMNS
-    for letters, digits, style, kind, v, inline in cells:
+    typed: set[tuple[int, int]] = set()
+    for letters, digits, style, kind, formula, v, inline in cells:
+        if not (v or inline):
+            if kind and kind not in _KNOWN_TYPES:
+                raise NotPlain
+            continue  # an empty cell (a border, a cleared formula)
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = _column(letters)
+        position = (int(digits) - 1, col)
+        if not formula:
+            typed.add(position)  # an error or empty text typed in counts too (R05)
         # int() and float() read the digits as bytes: only text is decoded
         if kind == b"s":
-            if not v:
-                continue
             value: Any = shared[int(v)]
         elif not kind or kind == b"n":
-            if not v:
-                continue
             if date_styles and int(style or b"0") in date_styles:
                 raise NotPlain  # calamine turns it into a date
             value = float(v)
@@ -218,20 +228,16 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
         elif kind == b"inlineStr":
             value = _cell_text("".join(_TEXT.findall(inline.decode("utf-8"))))
         elif kind == b"b":
-            value = v.strip() == b"1" if v else None
+            value = v.strip() == b"1"
         elif kind == b"e":
             continue  # an error value (#DIV/0!): calamine gives an empty cell
         else:
             raise NotPlain  # t="d" and anything unknown
-        if value is None or value == "":
-            continue
-        col = columns.get(letters)
-        if col is None:
-            col = columns[letters] = _column(letters)
-        values[(int(digits) - 1, col)] = value
+        if value != "":
+            values[position] = value
     if not values:
         return Grid(name=name, rows=[], merged=_merged(xml, 0, 0, limits), origin=(0, 0),
-                    visibility=visibility)
+                    visibility=visibility, typed_cells=typed)
     row_numbers = [r for r, _ in values]
     col_numbers = [c for _, c in values]
     first_row, first_col = min(row_numbers), min(col_numbers)
@@ -240,7 +246,7 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
     for (r, c), value in values.items():
         rows[r - first_row][c - first_col] = value
     return Grid(name=name, rows=rows, merged=_merged(xml, first_row, first_col, limits),
-                origin=(first_row, first_col), visibility=visibility)
+                origin=(first_row, first_col), visibility=visibility, typed_cells=typed)
 
 
 def _merged(xml: bytes, r0: int, c0: int, limits: Limits) -> list[tuple[int, int, int, int]]:

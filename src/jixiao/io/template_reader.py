@@ -5,9 +5,10 @@ Our own forms need no label search: every field has a defined name (``JX_PROJECT
 Excel moves along when rows are inserted, and the very hidden ``_jixiao`` sheet says which
 template, profile and form each sheet is, and which values were locked at budget time.
 
-Values come from the calamine grids the checker already read. The sheet XML is scanned
-once, without a full parse, for one fact calamine cannot give: which of the template's
-formula cells now hold a typed constant (R05).
+Values come from the grids the checker already read. Which of the template's formula
+cells now hold a typed constant (R05) comes with them when io.sheet_xml read the sheet;
+after calamine (which gives values only) the sheet XML is scanned for it, without a full
+parse.
 """
 
 from __future__ import annotations
@@ -187,6 +188,7 @@ def _read_meta_sheet(path: str) -> list[list[Any]]:
 
 # A form names the same hundred cells as the one before it.
 _cell_ref = functools.lru_cache(maxsize=65536)(cell_ref)
+_parse_cell_ref = functools.lru_cache(maxsize=65536)(parse_cell_ref)
 
 #: field path -> its defined name, for the formula fields
 _FORMULA_FIELD_NAMES = {path: next(n for n, p in L.FIELD_NAMES.items() if p == path) for path in L.FORMULA_FIELDS}
@@ -375,7 +377,10 @@ def _read_forms(path: str, grids: list[Grid], book: _Workbook) -> list[FormRecor
         plan = book.plans[sheet]
         record = _FormReader(grid, plan).read()
         formula_cells = plan.formula_cells
-        constants = book.constants_in(sheet, formula_cells)
+        if grid.typed_cells is not None:  # the reader saw formulas (io.sheet_xml)
+            constants = {ref for ref in formula_cells if _parse_cell_ref(ref) in grid.typed_cells}
+        else:
+            constants = book.constants_in(sheet, formula_cells)
         overwritten = [(L.field_label(formula_cells[ref]), ref)
                        for ref in formula_cells if ref in constants]
         record.template = _template_info(meta.get(sheet, {}), overwritten)
