@@ -466,28 +466,29 @@ def _gf2_square(matrix: list[int]) -> list[int]:
     return [_gf2_times(matrix, row) for row in matrix]
 
 
+#: the operator that carries a CRC over 2**k zero bytes, for k = 0, 1, ... (as needed)
+_ZERO_BYTES_OPERATORS: list[list[int]] = []
+
+
 def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     """CRC-32 of a + b from crc32(a), crc32(b) and len(b) (zlib's crc32_combine, which
-    Python's zlib does not expose): crc1 is carried over len2 zero bytes by repeated
-    squaring of the one-zero-bit operator, then crc2 is added."""
+    Python's zlib does not expose): crc1 is carried over len2 zero bytes, one operator per
+    bit of len2 (each the square of the one before; computed once per process), then crc2
+    is added."""
     if len2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # one zero bit
-    even = _gf2_square(odd)  # two
-    odd = _gf2_square(even)  # four
-    while True:
-        even = _gf2_square(odd)  # the first pass: one zero byte
+    operators = _ZERO_BYTES_OPERATORS
+    if not operators:
+        one_bit = [0xEDB88320] + [1 << n for n in range(31)]
+        operators.append(_gf2_square(_gf2_square(_gf2_square(one_bit))))  # 8 bits
+    while len2 >> len(operators):
+        operators.append(_gf2_square(operators[-1]))
+    k = 0
+    while len2:
         if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operators[k], crc1)
         len2 >>= 1
-        if not len2:
-            break
-        odd = _gf2_square(even)
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
+        k += 1
     return crc1 ^ crc2
 
 
