@@ -95,10 +95,15 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
             with Pool(jobs) as pool:
                 forms = sum(1 for n in pool.imap_unordered(reader, files, chunksize=8) if n)
     seconds = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"kind": kind, "jobs": jobs, "files": len(files), "forms": forms, "seconds": seconds,
             "phases": phases,
             "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            "worker_mb": children.ru_maxrss / 1024,
+            # CPU since the interpreter started (imports included) and of the workers: on a
+            # shared machine steadier than the wall time
+            "parent_cpu_s": time.process_time(),
+            "worker_cpu_s": children.ru_utime + children.ru_stime}
 
 
 def measure(kind: str, folder: Path, jobs: int, limit: int | None = None) -> dict:
@@ -114,6 +119,10 @@ def measure(kind: str, folder: Path, jobs: int, limit: int | None = None) -> dic
 
 def _rate(m: dict) -> float:
     return m["files"] / m["seconds"] if m["seconds"] else float("inf")
+
+
+def _cpu_ms(m: dict, which: str) -> float:
+    return m[which] * 1000 / m["files"]
 
 
 def _tree_mb(m: dict) -> float:
@@ -157,15 +166,18 @@ def main() -> None:
     small = measure("merge", folder, all_jobs, max(1, len(files) // 5))
 
     print(f"\n{'reader':<22}{'jobs':>5}{'files':>8}{'seconds':>9}{'files/s':>9}"
-          f"{'parent MB':>11}{'worker MB':>11}{'tree MB':>9}")
+          f"{'parent MB':>11}{'worker MB':>11}{'tree MB':>9}{'CPU ms/file':>13}")
     for name, m in runs:
         print(f"{name:<22}{m['jobs']:>5}{m['files']:>8}{m['seconds']:>9.2f}{_rate(m):>9.0f}"
-              f"{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{_tree_mb(m):>9.0f}")
+              f"{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{_tree_mb(m):>9.0f}"
+              f"{_cpu_ms(m, 'parent_cpu_s') + _cpu_ms(m, 'worker_cpu_s'):>13.2f}")
 
     for name, m in runs[:2]:
         p = m["phases"]
         print(f"  {name} with {m['jobs']} job(s): {p['first']:.2f} s to the first file in, "
-              f"{p['reading']:.2f} s reading, {p['after']:.2f} s writing after the last file")
+              f"{p['reading']:.2f} s reading, {p['after']:.2f} s writing after the last file; "
+              f"CPU per file {_cpu_ms(m, 'parent_cpu_s'):.3f} ms parent (imports included), "
+              f"{_cpu_ms(m, 'worker_cpu_s'):.3f} ms workers")
 
     merge_all, openpyxl_all, raw_all = runs[1][1], runs[3][1], runs[5][1]
     vs_openpyxl = _rate(merge_all) / _rate(openpyxl_all)

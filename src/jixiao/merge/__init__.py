@@ -120,7 +120,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                                   limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None),
                                   sheet_styles=getattr(sink, "styles", None))
-        preload()
+        if min(jobs, len(files)) > 1:  # one worker would import as much itself
+            preload()
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
             for index, (summary, rows, encoded) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
