@@ -180,3 +180,24 @@ def test_other_workbooks_still_go_through_calamine(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "_open_workbook", lambda gated: opened.append(gated) or real(gated))
     assert read_grids(path, LIMITS)[0].rows == [["项目名称", "x"]]
     assert len(opened) == 1
+
+
+@pytest.mark.parametrize("with_date", [False, True])
+def test_parts_too_large_for_the_gate_to_keep_are_read_too(tmp_path, with_date):
+    from jixiao.io.safety import CHUNK_BYTES
+
+    path = tmp_path / "large.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet("表")
+    for r in range(CHUNK_BYTES // 40 + 10):  # distinct strings: a shared-strings part > CHUNK_BYTES
+        ws.write_string(r, 0, f"第{r}行的说明文字，足够长以撑大共享字符串表")
+    if with_date:
+        ws.write_datetime(0, 1, dt.datetime(2024, 6, 30), book.add_format({"num_format": "yyyy-mm-dd"}))
+    book.close()
+    gated = gate(path, LIMITS)
+    assert gated.package.names["xl/sharedStrings.xml"].file_size > CHUNK_BYTES
+    fast = read_plain_xlsx(gated.package, LIMITS)
+    if with_date:
+        assert fast is None  # the date is calamine's to read
+    else:
+        assert fast is not None and shape(fast) == shape(calamine_grids(path))
