@@ -144,6 +144,25 @@ def test_usage_errors_exit_2():
     assert run("check", "--format", "xml", str(SEED_004)).exit_code == 2
 
 
+@pytest.mark.parametrize("args, expected", [
+    (("check",), "缺少参数 PATHS"),
+    (("check", "--format", "xml", "x"), "--format 的取值无效：“xml”不是可选的值（可选：table、json、csv）"),
+    (("check", "--formt", "json", "x"), "没有选项 --formt，是否想用 --format？"),
+    (("check", "-j", "0", "x"), "-j、--jobs 的取值无效：0 超出允许范围"),
+    (("check", "-j", "abc", "x"), "“abc”不是有效的数字"),
+    (("check", "x", "--manifest"), "选项 --manifest 后面需要给出一个值"),
+    (("rules", "F01", "extra"), "多余的参数：extra"),
+    (("frob",), "没有命令 frob"),
+])
+def test_usage_errors_are_said_in_chinese(args, expected):
+    result = run(*args)
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("用法错误：") and expected in line
+    # none of click's English wording is left in these
+    assert not any(word in line for word in ("Missing", "Invalid", "No such", "Did you", "requires", "not "))
+
+
 def test_folders_are_searched_recursively(tmp_path):
     nested = tmp_path / "a" / "b"
     nested.mkdir(parents=True)

@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import traceback
+from typing import Any
 
 import click
 
 from jixiao import __version__
 from jixiao.errors import JixiaoError, UsageError
+
+
+# click's own usage messages (click 8.1-8.x wording), said in Chinese; anything else is
+# shown as click wrote it. Tried in order, each on what the ones before left.
+def _unquoted(text: str) -> str:
+    return "、".join(part.strip().strip("'") for part in re.split(r", | / ", text))
+
+
+_CLICK_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(p), r) for p, r in (
+    (r"^Missing argument '([^']+)'\.?", r"缺少参数 \1"),
+    (r"^Missing option '([^']+)'\.?", r"缺少选项 \1"),
+    (r"^Option '([^']+)' requires an argument\.?", r"选项 \1 后面需要给出一个值"),
+    (r"^Option '([^']+)' requires (\d+) arguments\.?", r"选项 \1 后面需要给出 \2 个值"),
+    (r"^No such option:? '?([^'\s.]+)'?\.?", r"没有选项 \1"),
+    (r"^No such command '([^']+)'\.?", r"没有命令 \1"),
+    (r"^Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"\s*Did you mean '?([^?']+?)'?\?", r"，是否想用 \1？"),
+    (r"\s*\(Possible options: ([^)]*)\)", lambda m: f"（可能的选项：{_unquoted(m.group(1))}）"),
+    (r"^Invalid value for ((?:'[^']+'(?: / )?)+): ", lambda m: f"{_unquoted(m.group(1))} 的取值无效："),
+    (r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)\.?",
+     lambda m: f"“{m.group(1)}”不是可选的值（可选：{_unquoted(m.group(2))}）"),
+    (r"'([^']*)' is not a valid (?:integer(?: range)?|float(?: range)?)\.?", r"“\1”不是有效的数字"),
+    (r"(\S+) is not in the range ([^.]+)\.?$", r"\1 超出允许范围（\2）"),
+    (r"(?:File|Path|Directory) '([^']*)' does not exist\.?", r"“\1”不存在"),
+    (r"(?:File|Path) '([^']*)' is a directory\.?", r"“\1”是文件夹，不是文件"),
+)]
+
+
+def usage_in_chinese(message: str) -> str:
+    """A click usage message in Chinese, as far as its wording is known."""
+    for pattern, replacement in _CLICK_MESSAGES:
+        message = pattern.sub(replacement, message)
+    return message
 
 
 class JixiaoGroup(click.Group):
@@ -43,7 +78,7 @@ class JixiaoGroup(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "jixiao"
-            click.echo(f"用法错误：{exc.format_message()}（运行 {command} --help 查看用法）",
+            click.echo(f"用法错误：{usage_in_chinese(exc.format_message())}（运行 {command} --help 查看用法）",
                        err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
