@@ -277,3 +277,62 @@ def test_merged_range_limit_in_every_workbook_format(tmp_path):
     assert "3 个合并单元格" in refused(merged_xls, Limits(max_merged_ranges=2)).reason
     assert check_file(xls, Limits(max_merged_ranges=1)) == "xls"
     assert check_file(ods, Limits(max_merged_ranges=1)) == "ods"
+
+
+def _fresh_passed_members(monkeypatch):
+    from jixiao.io import safety
+
+    monkeypatch.setattr(safety, "_PASSED", safety._PassedMembers())
+
+
+def test_a_part_seen_twice_is_served_from_what_passed_instead_of_inflated_again(tmp_path, monkeypatch):
+    from jixiao.io.safety import gate
+
+    _fresh_passed_members(monkeypatch)
+    first, second, third = (gate(form_xlsx(tmp_path / f"{i}.xlsx"), Limits()) for i in range(3))
+    part = "xl/workbook.xml"
+    assert first.package.xml(part) == second.package.xml(part) == third.package.xml(part)
+    assert second.package.xml(part) is not first.package.xml(part)  # inflated both times
+    assert third.package.xml(part) is second.package.xml(part)      # kept after the second
+
+
+def _forge_crc(path: Path, member: str, crc: int) -> None:
+    """Write ``crc`` into the member's local header and central directory entry."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        offset = zf.getinfo(member).header_offset
+    struct.pack_into("<L", data, offset + 14, crc)
+    name = member.encode()
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        name_len = struct.unpack_from("<H", data, central + 28)[0]
+        if bytes(data[central + 46:central + 46 + name_len]) == name:
+            struct.pack_into("<L", data, central + 16, crc)
+        central = data.find(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_a_hostile_part_claiming_the_size_and_crc_of_one_that_passed_is_still_checked(tmp_path, monkeypatch):
+    from jixiao.io.safety import gate
+
+    _fresh_passed_members(monkeypatch)
+    decl = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    benign = f"{decl}<sst {NS}><si><t>{'项目名称' * 30}</t></si></sst>"
+    doctype = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+    hostile = f"{decl}{doctype}<sst {NS}><si><t>&e;</t></si></sst>"
+    hostile += " " * (len(benign.encode()) - len(hostile.encode()))  # the same size
+    assert len(hostile.encode()) == len(benign.encode())
+    rows = [["a"]]
+    for i in range(2):  # passed twice: kept
+        gate(write_xlsx(tmp_path / f"ok{i}.xlsx", [("S", sheet_xml(rows))], shared_strings=benign), Limits())
+    path = write_xlsx(tmp_path / "forged.xlsx", [("S", sheet_xml(rows))], shared_strings=hostile)
+    with zipfile.ZipFile(tmp_path / "ok0.xlsx") as zf:
+        passed = zf.getinfo("xl/sharedStrings.xml")
+    _forge_crc(path, "xl/sharedStrings.xml", passed.CRC)
+    with zipfile.ZipFile(path) as zf:  # the directory now claims the benign part's size and CRC
+        forged = zf.getinfo("xl/sharedStrings.xml")
+    assert (forged.file_size, forged.CRC) == (passed.file_size, passed.CRC)
+    err = refused(path)
+    assert err.kind == "unsafe_xml"

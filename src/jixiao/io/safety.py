@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import io
 import os
 import posixpath
@@ -714,12 +715,20 @@ class ZipPackage:
 
     def _inflate_whole_xml(self, info: zipfile.ZipInfo) -> bytes:
         """A small XML member in one inflate call, bounded at its declared size (+1 to see
-        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC)."""
+        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC).
+
+        A member deflated to the very same bytes as one that passed these checks before
+        (the theme, styles and relationships of every file from one template or exporter)
+        is not inflated again: see :class:`_PassedMembers`.
+        """
         pos = self._data_offset(info)
         size = info.file_size
         raw = self.view[pos:pos + info.compress_size]  # a view: no copy of the deflated bytes
         if len(raw) != info.compress_size:
             raise zipfile.BadZipFile("member data cut short")
+        key = _PASSED.key(raw, info) if size <= _PassedMembers.MAX_BYTES else None
+        if key is not None and (out := _PASSED.get(key)) is not None:
+            return out
         out = zlib.decompressobj(-15).decompress(raw, size + 1) if info.compress_type else bytes(raw)
         if len(out) > size:
             raise _bomb(self.path, info)
@@ -727,6 +736,8 @@ class ZipPackage:
             _check_prolog(self.path, info.filename, out)
         if len(out) != size or zlib.crc32(out) != info.CRC:
             raise zipfile.BadZipFile("member size or CRC differs from the directory")
+        if key is not None:
+            _PASSED.passed(key, out)
         return out
 
     def _inflate(self, info: zipfile.ZipInfo):
@@ -791,6 +802,45 @@ class ZipPackage:
         if carry:
             yield carry
 
+
+class _PassedMembers:
+    """Small members that passed the inflate checks, by a digest of their deflated bytes.
+
+    The checks (inflated size, prolog, CRC) depend only on those bytes and the directory's
+    declared size, CRC and method, which are in the key; the digest is a cryptographic
+    one, so a crafted member cannot pass for another (a CRC could be forged). A member is
+    kept once it has been seen twice, so the parts unique to each file (sheets, shared
+    strings) do not push out the ones that recur; both tables are bounded.
+    """
+
+    MAX_BYTES = 64 * 1024
+    MAX_KEPT = 64
+    MAX_SEEN = 4096
+
+    def __init__(self) -> None:
+        self.seen: set[tuple] = set()
+        self.kept: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def key(raw: memoryview, info: zipfile.ZipInfo) -> tuple:
+        return (hashlib.blake2b(raw, digest_size=16).digest(), info.file_size, info.CRC,
+                info.compress_type)
+
+    def get(self, key: tuple) -> bytes | None:
+        return self.kept.get(key)
+
+    def passed(self, key: tuple, inflated: bytes) -> None:
+        if key not in self.seen:
+            if len(self.seen) >= self.MAX_SEEN:
+                self.seen.clear()
+            self.seen.add(key)
+        else:
+            if len(self.kept) >= self.MAX_KEPT:
+                del self.kept[next(iter(self.kept))]  # the oldest
+            self.kept[key] = inflated
+
+
+_PASSED = _PassedMembers()
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
 _END_RECORD = struct.Struct("<4s4H2LH")
