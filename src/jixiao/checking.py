@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import glob
 import os
+import stat
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +104,7 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
     """
     seen: set[str] = set()
     visited: set[str] = set()
+    real_folders: dict[str, str] = {}
 
     def emit(p: Path, key: str | None = None) -> Iterator[Path]:
         key = key or os.path.realpath(p)
@@ -112,7 +114,13 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
 
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_plain_file = stat.S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            is_plain_file = False
+        if is_plain_file:  # the usual case, in one system call: a file named, not a link
+            yield from emit(path, _named_file_key(path, real_folders))
+        elif path.is_dir():
             yield from _walk(path, emit, visited)
         elif path.exists() or path.is_symlink():
             yield from emit(path)
@@ -122,6 +130,17 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                 yield from (_walk(m, emit, visited) if m.is_dir() else emit(m))
         else:
             yield from emit(path)
+
+
+def _named_file_key(path: Path, real_folders: dict[str, str]) -> str:
+    """The real path of a file (not a link) named on its own, its folder resolved once for
+    every file named in it: a bureau may name thousands, and a full resolution each cost
+    more than reading the list."""
+    folder = str(path.parent)
+    real = real_folders.get(folder)
+    if real is None:
+        real = real_folders[folder] = os.path.realpath(folder)
+    return os.path.join(real, path.name)
 
 
 def _walk(folder: Path, emit, visited: set[str]) -> Iterator[Path]:
