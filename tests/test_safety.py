@@ -336,3 +336,16 @@ def test_a_hostile_part_claiming_the_size_and_crc_of_one_that_passed_is_still_ch
     assert (forged.file_size, forged.CRC) == (passed.file_size, passed.CRC)
     err = refused(path)
     assert err.kind == "unsafe_xml"
+
+
+def test_kept_parts_are_bounded_and_the_oldest_goes_first():
+    from jixiao.io.safety import _PassedMembers
+
+    passed = _PassedMembers()
+    keys = [(bytes([i]), 1, 2, 8) for i in range(_PassedMembers.MAX_KEPT + 5)]
+    for key in keys:
+        passed.passed(key, b"x")
+        assert passed.get(key) is None  # seen once: not kept
+        passed.passed(key, key[0])
+    assert len(passed.kept) == _PassedMembers.MAX_KEPT
+    assert passed.get(keys[0]) is None and passed.get(keys[-1]) == keys[-1][0]
