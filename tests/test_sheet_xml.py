@@ -201,3 +201,23 @@ def test_parts_too_large_for_the_gate_to_keep_are_read_too(tmp_path, with_date):
         assert fast is None  # the date is calamine's to read
     else:
         assert fast is not None and shape(fast) == shape(calamine_grids(path))
+
+
+def test_xml_escapes_decode_and_a_reference_to_no_character_stays_as_written():
+    from jixiao.io.sheet_xml import unescape
+
+    assert unescape("&#65;&amp;&#x42; &lt;&gt;&quot;&apos;") == "A&B <>\"'"
+    assert unescape("名称&#99999999;") == "名称&#99999999;"
+
+
+def test_percent_styles_are_found_whatever_the_attribute_order(tmp_path):
+    from jixiao.io.readers import _BUILTIN_PERCENT_FORMATS, _is_percent_format
+    from jixiao.io.sheet_xml import styles_showing
+
+    styles = (b'<styleSheet><numFmts count="2"><numFmt formatCode="0.0&quot;%&quot;" numFmtId="164"/>'
+              b'<numFmt formatCode="0.00%" numFmtId="165"/></numFmts>'
+              b'<cellXfs count="4"><xf numFmtId="0"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+              b'<xf numFmtId="10"/></cellXfs></styleSheet>')
+    # 164 shows a quoted "%" (text, not a percent); 165 (formatCode first, as LibreOffice
+    # writes it) and the built-in 10 are percents
+    assert styles_showing(styles, _BUILTIN_PERCENT_FORMATS, _is_percent_format) == {2, 3}

@@ -17,7 +17,7 @@ from typing import Any
 
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
-from jixiao.io.sheet_xml import read_plain_xlsx
+from jixiao.io.sheet_xml import format_sections, read_plain_xlsx, styles_showing
 from jixiao.template.layout import META_SHEET
 from jixiao.io.safety import (
     GatedFile,
@@ -170,17 +170,13 @@ _META_SHEET_TAG = b'<sheet name="' + META_SHEET.encode() + b'"'
 
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
-_BUILTIN_PERCENT_FORMATS = {9, 10}
-_NUMFMT = re.compile(rb'<(?:\w+:)?numFmt\s[^<>]{0,512}?numFmtId="([0-9]+)"[^<>]{0,512}?formatCode="([^"]{0,1024})"')
-_XF = re.compile(rb"<(?:\w+:)?xf\s([^<>]{0,2048})>")
-_XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
+_BUILTIN_PERCENT_FORMATS = (9, 10)
 _STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
 
 
 def _is_percent_format(code: str) -> bool:
     """A "%" outside quoted text, escapes and [colour]/[condition] brackets."""
-    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code.replace("&quot;", '"'))
-    return "%" in code
+    return "%" in format_sections(code)
 
 
 def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tuple[int, int]]]:
@@ -191,19 +187,8 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     them (<c r="A1" s="3">); a cell written otherwise is not seen (best effort).
     """
     styles = package.names.get("xl/styles.xml")
-    percent_styles: set[int] = set()
-    if styles is not None:
-        xml = package.xml(styles)
-        percent_ids = set(_BUILTIN_PERCENT_FORMATS)
-        for fmt_id, code in _NUMFMT.findall(xml):
-            if _is_percent_format(code.decode("utf-8", "replace")):
-                percent_ids.add(int(fmt_id))
-        start = xml.find(b"cellXfs")
-        section = xml[start:xml.find(b"cellXfs", start + 7)] if start >= 0 else b""
-        for index, attrs in enumerate(_XF.findall(section)):
-            fmt = _XF_NUMFMT.search(attrs)
-            if fmt and int(fmt.group(1)) in percent_ids:
-                percent_styles.add(index)
+    percent_styles = (styles_showing(package.xml(styles), _BUILTIN_PERCENT_FORMATS, _is_percent_format)
+                      if styles is not None else frozenset())
     result: dict[str, set[tuple[int, int]]] = {}
     for member, name in xlsx_sheet_members(package, limits).items():
         cells: set[tuple[int, int]] = set()

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from jixiao.io.grid import Grid
-from jixiao.io.safety import Limits, ZipPackage, xlsx_sheet_members
+from jixiao.io.safety import Limits, ZipPackage, column_number, xlsx_sheet_members
 
 # One pattern for a whole cell as Excel, WPS, LibreOffice, xlsxwriter and openpyxl write
 # it: reference first, then style and type, then an optional formula and a value or a
@@ -43,8 +43,8 @@ _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 #: number formats that show a date or time: the built-in ones (including the East Asian
 #: ids 27-36 and 50-58) and any custom code with a date or time letter outside quotes
 _BUILTIN_DATE_FORMATS = frozenset({*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)})
-_NUMFMT = re.compile(rb"<numFmt\s([^>]*)>")
-_XF = re.compile(rb"<xf\s([^>]*?)/?>")
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\s([^<>]{0,2048})>")
+_XF = re.compile(rb"<(?:\w+:)?xf\s([^<>]{0,2048})>")
 _XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
 
 
@@ -101,19 +101,23 @@ def _listed(workbook_xml: bytes) -> tuple[tuple[str, str], ...]:
         visibility = {b"hidden": "hidden", b"veryHidden": "very_hidden"}.get(state, "visible")
         # an attribute's raw whitespace reads as spaces (XML attribute normalization)
         name = re.sub(r"\r\n|[\t\n\r]", " ", attrs[b"name"].decode("utf-8"))
-        sheets.append((_unescape(name), visibility))
+        sheets.append((unescape(name), visibility))
     return tuple(sheets)
 
 
-def _unescape(text: str) -> str:
+def unescape(text: str) -> str:
+    """XML's escapes in text or an attribute value (&amp; &#13; …) decoded."""
     return _ENTITY.sub(_entity, text) if "&" in text else text
 
 
 def _entity(m: re.Match[str]) -> str:
     name = m.group(1)
-    if name[0] == "#":
+    if name[0] != "#":
+        return _NAMED[name]
+    try:
         return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
-    return _NAMED[name]
+    except (ValueError, OverflowError):  # no such character: malformed, kept as written
+        return m.group(0)
 
 
 def _cell_text(text: str) -> str:
@@ -162,26 +166,39 @@ def _rich_item(piece: str) -> str:
     return "".join(_TEXT.findall(body))
 
 
-@functools.lru_cache(maxsize=64)
-def _date_styles(styles_xml: bytes) -> frozenset[int]:
-    """Indexes of the cell styles whose number format may show a date or time."""
-    date_ids = set(_BUILTIN_DATE_FORMATS)
+def styles_showing(styles_xml: bytes, builtin_formats: Iterable[int],
+                   shows: Callable[[str], bool]) -> frozenset[int]:
+    """Indexes of the cell styles (cellXfs) whose number format is one of the built-in
+    ``builtin_formats`` or a custom format code for which ``shows(code)`` is true."""
+    format_ids = set(builtin_formats)
     for raw in _NUMFMT.findall(styles_xml):
         attrs = dict(_ATTR.findall(raw))  # LibreOffice writes formatCode first
         code, fmt_id = attrs.get(b"formatCode"), attrs.get(b"numFmtId", b"")
-        if code is not None and fmt_id.isdigit() and _is_date_format(_unescape(code.decode("utf-8", "replace"))):
-            date_ids.add(int(fmt_id))
-    start = styles_xml.find(b"<cellXfs")
-    end = styles_xml.find(b"</cellXfs>", start)
+        if code is not None and fmt_id.isdigit() and shows(unescape(code.decode("utf-8", "replace"))):
+            format_ids.add(int(fmt_id))
+    start = styles_xml.find(b"cellXfs")
     if start < 0:
         return frozenset()
+    end = styles_xml.find(b"cellXfs", start + 7)
     section = styles_xml[start:end if end > 0 else len(styles_xml)]
     styles = set()
     for index, attrs in enumerate(_XF.findall(section)):
         fmt = _XF_NUMFMT.search(attrs)
-        if fmt and int(fmt.group(1)) in date_ids:
+        if fmt and int(fmt.group(1)) in format_ids:
             styles.add(index)
     return frozenset(styles)
+
+
+def format_sections(code: str) -> str:
+    """A number format code without its quoted text, escaped characters and [brackets]:
+    what is left are the symbols that decide what it shows."""
+    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+
+
+@functools.lru_cache(maxsize=64)
+def _date_styles(styles_xml: bytes) -> frozenset[int]:
+    """Indexes of the cell styles whose number format may show a date or time."""
+    return styles_showing(styles_xml, _BUILTIN_DATE_FORMATS, _is_date_format)
 
 
 def _is_date_format(code: str) -> bool:
@@ -189,8 +206,7 @@ def _is_date_format(code: str) -> bool:
     brackets such as [h] count as time)."""
     if re.search(r"\[(?:h+|m+|s+)\]", code, re.I):
         return True
-    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
-    return bool(re.search(r"[yYmMdDhHsS]", code.replace("General", "")))
+    return bool(re.search(r"[yYmMdDhHsS]", format_sections(code).replace("General", "")))
 
 
 def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int], visibility: str,
@@ -215,7 +231,7 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
             continue  # an empty cell (a border, a cleared formula)
         col = columns.get(letters)
         if col is None:
-            col = columns[letters] = _column(letters)
+            col = columns[letters] = column_number(letters) - 1
         position = (int(digits) - 1, col)
         if not formula:
             typed.add(position)  # an error or empty text typed in counts too (R05)
@@ -260,8 +276,8 @@ def _merged(xml: bytes, r0: int, c0: int, limits: Limits) -> list[tuple[int, int
     last_row, last_col = limits.max_rows - 1, limits.max_cols - 1
     merged = []
     for l1, d1, l2, d2 in _MERGE.findall(xml, start):
-        fr, fc = int(d1) - 1, _column(l1)
-        lr, lc = (int(d2) - 1, _column(l2)) if d2 else (fr, fc)
+        fr, fc = int(d1) - 1, column_number(l1) - 1
+        lr, lc = (int(d2) - 1, column_number(l2) - 1) if d2 else (fr, fc)
         if lr < r0 or lc < c0 or fr > last_row or fc > last_col:
             continue
         merged.append((fr - r0 if fr > r0 else 0, fc - c0 if fc > c0 else 0,
@@ -271,10 +287,3 @@ def _merged(xml: bytes, r0: int, c0: int, limits: Limits) -> list[tuple[int, int
 
 #: column letters -> 0-based number, filled as letters are met
 _COLUMNS: dict[bytes, int] = {}
-
-
-def _column(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1

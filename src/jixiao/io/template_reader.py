@@ -21,6 +21,7 @@ from posixpath import join as posix_join, normpath
 from typing import TYPE_CHECKING, Any, Iterable
 
 from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
+from jixiao.io.sheet_xml import unescape
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao.template import layout as L
 from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number,
@@ -41,12 +42,7 @@ _NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
 
 
 def _attrs(raw: bytes) -> dict[str, str]:
-    return {k.decode(): _unescape(v.decode("utf-8")) for k, v in _ATTR.findall(raw)}
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
+    return {k.decode(): unescape(v.decode("utf-8")) for k, v in _ATTR.findall(raw)}
 
 
 # The same few dozen references ("自评表!$B$4") recur in every file of a batch.
@@ -110,8 +106,8 @@ def _parse_workbook(workbook_xml: bytes, rels_xml: bytes) -> tuple[
         dict[str, _FormPlan]]:
     names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
     for raw_name, raw_value in _JX_DEFINED_NAME.findall(workbook_xml):
-        name = _unescape(raw_name.decode("utf-8"))
-        ref = _parse_ref(_unescape(raw_value.decode("utf-8")))
+        name = unescape(raw_name.decode("utf-8"))
+        ref = _parse_ref(unescape(raw_value.decode("utf-8")))
         if ref is not None:
             names.setdefault(ref[0], {})[name] = ref
     sheet_parts: dict[str, str] = {}
