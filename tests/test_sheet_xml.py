@@ -221,3 +221,13 @@ def test_percent_styles_are_found_whatever_the_attribute_order(tmp_path):
     # 164 shows a quoted "%" (text, not a percent); 165 (formatCode first, as LibreOffice
     # writes it) and the built-in 10 are percents
     assert styles_showing(styles, _BUILTIN_PERCENT_FORMATS, _is_percent_format) == {2, 3}
+
+
+def test_a_sheet_without_cells_beside_the_form(tmp_path):
+    empty = f'<?xml version="1.0"?>\n<worksheet {_NS}><sheetData/><colBreaks count="1"><brk id="3"/></colBreaks></worksheet>'
+    path = write_xlsx(tmp_path / "empty.xlsx", [("表", sheet('<row r="1"><c r="A1"><v>1</v></c></row>')),
+                                                ("空白", empty)])
+    fast = fast_grids(path)
+    assert fast is not None
+    assert shape(fast) == shape(calamine_grids(path))
+    assert fast[1].rows == []

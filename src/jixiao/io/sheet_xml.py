@@ -35,6 +35,7 @@ _TEXT = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
 _PLAIN_SHARED = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>|<si/>')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
 _SHEET_TAG = re.compile(rb"<sheet\s([^>]*?)/?>")
+_EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
@@ -215,7 +216,12 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
     if start < 0:
         raise NotPlain  # a prefixed or unusual sheet
     end = xml.find(b"</sheetData>", start)
-    data = xml[start:end] if end > 0 else xml[start:]
+    if end < 0:
+        if not _EMPTY_SHEET_DATA.match(xml, start):
+            raise NotPlain
+        data = b""  # <sheetData/>: a sheet without cells
+    else:
+        data = xml[start:end]
     cells = _CELL.findall(data)
     # Inside sheetData only cells start with "<c" (and the <color>/<charset> of rich
     # inline text, which goes to calamine anyway).
