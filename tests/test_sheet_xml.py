@@ -128,6 +128,23 @@ def test_plain_inline_strings_and_odd_but_legal_spacing(tmp_path):
     assert fast[0].rows == [["内联 ", None, 4.5]]
 
 
+@pytest.mark.parametrize("cell", [
+    '<c r="B2" t="str"><f>x</f><v></v></c>', '<c r="B2" t="str"><f>x</f><v/></c>',
+    '<c r="B2" t="str"><f>x</f></c>', '<c r="B2" t="e"><v>#N/A</v></c>', '<c r="B2" t="e"><v></v></c>',
+    '<c r="B2" t="s"><v>0</v></c>', '<c r="B2" t="s"><v></v></c>', '<c r="B2" t="inlineStr"><is><t/></is></c>',
+    '<c r="B2" t="inlineStr"><is></is></c>', '<c r="B2"><f>1</f></c>', '<c r="B2"><v></v></c>',
+    '<c r="B2" t="b"><v></v></c>', '<c r="B2" t="n"><v>2</v></c>',
+])
+def test_cells_that_read_as_empty_set_the_area_as_calamine_does(tmp_path, cell):
+    # calamine counts an empty text or an error into the sheet's area (its origin), not an
+    # empty number; the grids must agree on where the area starts
+    xml = sheet(f'<row r="2">{cell}</row><row r="4"><c r="D4"><v>1</v></c></row>')
+    path = write_xlsx(tmp_path / "area.xlsx", [("表", xml)], shared_strings=sst("<si><t></t></si>"))
+    fast = fast_grids(path)
+    assert fast is not None
+    assert shape(fast) == shape(calamine_grids(path))
+
+
 # ------------------------------------------------------------------ handed back
 
 @pytest.mark.parametrize("cells", [
@@ -231,3 +248,39 @@ def test_a_sheet_without_cells_beside_the_form(tmp_path):
     assert fast is not None
     assert shape(fast) == shape(calamine_grids(path))
     assert fast[1].rows == []
+
+
+# ------------------------------------------------------------------ any values, both writers
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_TEXT_VALUES = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                       max_size=12)
+_VALUES = st.one_of(_TEXT_VALUES, st.floats(allow_nan=False, allow_infinity=False, width=64),
+                    st.integers(-10**12, 10**12), st.booleans(), st.just("=1+1"), st.just(" 前后 "))
+_CELLS = st.dictionaries(st.tuples(st.integers(0, 30), st.integers(0, 12)), _VALUES, max_size=25)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=_CELLS, writer=st.sampled_from(["xlsxwriter", "openpyxl"]))
+def test_any_cells_read_as_calamine_reads_them(tmp_path, cells, writer):
+    path = tmp_path / f"random-{writer}.xlsx"
+    if writer == "xlsxwriter":
+        book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+        sheet_ = book.add_worksheet("表")
+        for (r, c), value in cells.items():
+            sheet_.write(r, c, value) if not isinstance(value, str) else sheet_.write_string(r, c, value)
+        book.close()
+    else:
+        book = openpyxl.Workbook()
+        sheet_ = book.active
+        sheet_.title = "表"
+        for (r, c), value in cells.items():
+            try:
+                sheet_.cell(r + 1, c + 1, value)
+            except openpyxl.utils.exceptions.IllegalCharacterError:
+                sheet_.cell(r + 1, c + 1, "x")
+        book.save(path)
+    fast = fast_grids(path)
+    assert fast is not None
+    assert shape(fast) == shape(calamine_grids(path))

@@ -30,7 +30,7 @@ from jixiao.io.safety import Limits, ZipPackage, column_number, xlsx_sheet_membe
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
     rb'(?:/>|>(<f\b[^>]*?(?:/>|>[^<]*</f>))?'
-    rb'(?:<v>([^<]*)</v>|<v\s*/>|<is>((?:<t(?:\s[^>]*)?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
+    rb'(?:(<v>([^<]*)</v>|<v\s*/>)|(<is>)((?:<t(?:\s[^>]*)?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
 _TEXT = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
 _PLAIN_SHARED = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>|<si/>')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
@@ -227,14 +227,18 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
     # inline text, which goes to calamine anyway).
     if len(cells) != data.count(b"<c"):
         raise NotPlain  # a cell written otherwise than the pattern expects
+    # As calamine: a value element makes a cell part of the sheet's area even when what it
+    # holds reads as empty ("" text, an error: kept in `blank`), except for an empty number,
+    # boolean or shared-string index; cells without one are left out.
     values: dict[tuple[int, int], Any] = {}
+    blank: list[tuple[int, int]] = []
     columns = _COLUMNS
     typed: set[tuple[int, int]] = set()
-    for letters, digits, style, kind, formula, v, inline in cells:
-        if not (v or inline):
+    for letters, digits, style, kind, formula, value_tag, v, inline_tag, inline in cells:
+        if not value_tag and not inline_tag:
             if kind and kind not in _KNOWN_TYPES:
                 raise NotPlain
-            continue  # an empty cell (a border, a cleared formula)
+            continue  # no value: a border, a cleared formula
         col = columns.get(letters)
         if col is None:
             col = columns[letters] = column_number(letters) - 1
@@ -243,33 +247,47 @@ def _grid(name: str, xml: bytes, shared: list[str], date_styles: frozenset[int],
             typed.add(position)  # an error or empty text typed in counts too (R05)
         # int() and float() read the digits as bytes: only text is decoded
         if kind == b"s":
+            if not v:
+                continue
             value: Any = shared[int(v)]
         elif not kind or kind == b"n":
+            if not v:
+                continue
             if date_styles and int(style or b"0") in date_styles:
                 raise NotPlain  # calamine turns it into a date
-            value = float(v)
+            values[position] = float(v)
+            continue
         elif kind == b"str":
             value = _cell_text(v.decode("utf-8"))
-        elif kind == b"inlineStr":
+        elif kind == b"inlineStr" and inline_tag:
             value = _cell_text("".join(_TEXT.findall(inline.decode("utf-8"))))
         elif kind == b"b":
-            value = v.strip() == b"1"
+            if v:
+                values[position] = v.strip() == b"1"
+            continue
         elif kind == b"e":
-            continue  # an error value (#DIV/0!): calamine gives an empty cell
+            if v:
+                blank.append(position)  # an error value (#DIV/0!) reads as an empty cell
+            continue
         else:
-            raise NotPlain  # t="d" and anything unknown
-        if value != "":
+            raise NotPlain  # t="d", a value where none is expected, anything unknown
+        if value:
             values[position] = value
-    if not values:
+        else:
+            blank.append(position)
+    if not values and not blank:
         return Grid(name=name, rows=[], merged=_merged(xml, 0, 0, limits), origin=(0, 0),
                     visibility=visibility, typed_cells=typed)
-    row_numbers = [r for r, _ in values]
-    col_numbers = [c for _, c in values]
-    first_row, first_col = min(row_numbers), min(col_numbers)
-    width = max(col_numbers) - first_col + 1
-    rows = [[None] * width for _ in range(max(row_numbers) - first_row + 1)]
-    for (r, c), value in values.items():
-        rows[r - first_row][c - first_col] = value
+    # the area starts at the first cell with a value element and ends, as read_grids trims
+    # calamine's rows, at the last one that is not empty
+    first_row = min(r for r, _ in (*values, *blank)) if blank else min(r for r, _ in values)
+    first_col = min(c for _, c in (*values, *blank)) if blank else min(c for _, c in values)
+    rows: list[list[Any]] = []
+    if values:
+        width = max(c for _, c in values) - first_col + 1
+        rows = [[None] * width for _ in range(max(r for r, _ in values) - first_row + 1)]
+        for (r, c), value in values.items():
+            rows[r - first_row][c - first_col] = value
     return Grid(name=name, rows=rows, merged=_merged(xml, first_row, first_col, limits),
                 origin=(first_row, first_col), visibility=visibility, typed_cells=typed)
 
