@@ -8,6 +8,7 @@ import os
 import pickle
 import random
 import zlib
+from pathlib import Path
 
 from jixiao.merge import rows as merge_rows
 from jixiao.merge.columns import INDICATOR_COLUMNS
@@ -97,14 +98,17 @@ def test_preload_leaves_nothing_for_the_first_file_to_import(tmp_path):
 
     from merge_fixtures import good_record, write_form
 
-    write_form(tmp_path / "a.xlsx", good_record("单位", "项目"))
+    write_form(tmp_path / "a.xlsx", good_record("单位", "项目"))  # a plain layout
+    template = sorted((Path(__file__).resolve().parent.parent / "samples" / "returned").glob("*.xlsx"))[0]
     script = (
         "import sys\n"
-        "from jixiao.merge.rows import check_one, preload\n"
+        "from jixiao.checking import preload\n"
+        "from jixiao.merge.rows import check_one\n"
         "from jixiao.workers import WorkerSettings\n"
         "preload()\n"
         "before = set(sys.modules)\n"
         f"check_one({str(tmp_path / 'a.xlsx')!r}, WorkerSettings())\n"
+        f"check_one({str(template)!r}, WorkerSettings())\n"
         "print(sorted(m for m in set(sys.modules) - before if m.startswith(('jixiao', 'python_calamine'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,

@@ -205,6 +205,19 @@ def _readers() -> tuple[Any, Any, Any, Any]:
     return gate, read_grids, read_template_forms, find_forms
 
 
+def preload() -> None:
+    """Import now what checking a file imports on first use (readers, layout, checks,
+    the default profile): a process about to fork workers pays it once instead of each
+    worker on its first file."""
+    from jixiao.checks.registry import _load_all
+    from jixiao.io.readers import _calamine_enums
+
+    _readers()
+    _calamine_enums()  # python-calamine itself
+    _load_all()
+    load_profile()
+
+
 def _limit_variables() -> tuple[str, ...]:
     from jixiao.io.safety import Limits
 

@@ -82,7 +82,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     from jixiao.checking import iter_input_files, manifest_fingerprints
     from jixiao.errors import UsageError
     from jixiao.io.safety import Limits
-    from jixiao.merge.rows import check_one, failed_file_rows, preload
+    from jixiao.checking import preload
+    from jixiao.merge.rows import check_one, failed_file_rows
     from jixiao.workers import WorkerSettings, run_isolated
     from jixiao.profiles import load_profile
 

@@ -9,7 +9,6 @@ is small and the parent never holds a form.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import marshal
 import math
 from operator import attrgetter
@@ -269,25 +268,6 @@ def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> Answer:
     """Rows of a file whose worker crashed or ran out of time (R01); they are not encoded
     (the parent encodes the few rows of such files itself)."""
     return _answer(checking.lost_file(path, reason), mtime, None)
-
-
-#: what checking imports on its first file (readers, layout, checks: imported on first use)
-_FIRST_FILE_MODULES = ("python_calamine", "jixiao.io.readers", "jixiao.io.template_reader",
-                       "jixiao.layout", "jixiao.fingerprint", "jixiao.checks.batch",
-                       "jixiao.checks.funds", "jixiao.checks.indicators", "jixiao.checks.reading",
-                       "jixiao.checks.totals")
-
-
-def preload() -> None:
-    """Import what checking a file needs, in merge's process before the workers fork:
-    they then share one import instead of each paying it on its first file (60 ms per
-    worker where no bytecode cache is written)."""
-    for name in _FIRST_FILE_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:  # moved or renamed: each worker imports it itself, as before
-            pass
-    load_profile()
 
 
 def check_one(path: str, settings: WorkerSettings) -> Answer:
