@@ -9,15 +9,31 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import TYPE_CHECKING, Any
 
-from jixiao.profiles import Profile
-from jixiao.manifest import read_manifest
-from jixiao.template.batch import DistributedForm, resolve_profile, write_blank, write_prefilled
 from jixiao.template.layout import DEFAULT_ROWS
+
+if TYPE_CHECKING:
+    from jixiao.profiles import Profile
+    from jixiao.template.batch import DistributedForm
 
 __all__ = ["DistributedForm", "read_manifest", "write_template", "write_blank",
            "write_prefilled"]
+
+# The checker imports jixiao.template.layout (the reader's contract) for every returned
+# workbook; importing the package must not pull in the writer and xlsxwriter with it
+# (~70 ms of every `jixiao check`). They come on first use.
+_LAZY = {"DistributedForm": "jixiao.template.batch", "write_blank": "jixiao.template.batch",
+         "write_prefilled": "jixiao.template.batch", "resolve_profile": "jixiao.template.batch",
+         "read_manifest": "jixiao.manifest"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | None = None,
@@ -30,6 +46,8 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
     project (``group_by="project"``) or per unit (one sheet per project) into the folder
     ``output``, with its manifest.csv. Returns the forms written.
     """
+    from jixiao.template.batch import resolve_profile, write_blank, write_prefilled
+
     resolved = resolve_profile(profile)
     if projects is None:
         return [write_blank(output, resolved, year=year, rows=rows, money_unit=money_unit,
