@@ -20,23 +20,23 @@ import re
 from typing import Any, Callable, Iterable
 
 from jixiao.io.grid import Grid
-from jixiao.io.safety import Limits, ZipPackage, column_number, xlsx_sheet_members
+from jixiao.io.safety import _ATTR, Limits, ZipPackage, column_number, xlsx_sheet_members
 
 # One pattern for a whole cell as Excel, WPS, LibreOffice, xlsxwriter and openpyxl write
 # it: reference first, then style and type, then an optional formula and a value or a
 # plain inline string (openpyxl writes those). A cell written any other way (rich inline
 # text, say) is not matched, which the count of <c> tags reveals (fallback to calamine).
-# Every repeat stops at the next "<" or ">", so a hostile part costs linear time.
+# Every repeat stops at the next "<" or ">" and attribute runs are bounded (as in io.safety),
+# so a hostile part costs linear time.
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?\s*'
-    rb'(?:/>|>(<f\b[^>]*?(?:/>|>[^<]*</f>))?'
-    rb'(?:(<v>([^<]*)</v>|<v\s*/>)|(<is>)((?:<t(?:\s[^>]*)?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
-_TEXT = re.compile(r"<t(?:\s[^>]*)?>([^<]*)</t>|<t(?:\s[^>]*)?/>")
+    rb'(?:/>|>(<f\b[^<>]{0,2048}?(?:/>|>[^<]*</f>))?'
+    rb'(?:(<v>([^<]*)</v>|<v\s*/>)|(<is>)((?:<t(?:\s[^<>]{0,2048})?>[^<]*</t>|<t\s*/>)*)</is>)?</c>)')
+_TEXT = re.compile(r"<t(?:\s[^<>]{0,2048})?>([^<]*)</t>|<t(?:\s[^<>]{0,2048})?/>")
 _PLAIN_SHARED = re.compile(r'<si><t(?: xml:space="preserve")?>([^<]*)</t></si>|<si><t/></si>|<si/>')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?"')
-_SHEET_TAG = re.compile(rb"<sheet\s([^>]*?)/?>")
+_SHEET_TAG = re.compile(rb"<sheet\s([^<>]{0,2048}?)/?>")
 _EMPTY_SHEET_DATA = re.compile(rb"<sheetData\s*/>")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _ESCAPED_CHAR = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _ENTITY = re.compile(r"&(#[0-9]+|#x[0-9A-Fa-f]+|amp|lt|gt|quot|apos);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}

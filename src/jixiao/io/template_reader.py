@@ -21,6 +21,7 @@ from posixpath import join as posix_join, normpath
 from typing import TYPE_CHECKING, Any, Iterable
 
 from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
+from jixiao.io.safety import _ATTR
 from jixiao.io.sheet_xml import unescape
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao.template import layout as L
@@ -36,7 +37,6 @@ _JX_DEFINED_NAME = re.compile(rb'<definedName\b[^>]*?\sname="(' + re.escape(L.NA
                               + rb'[^"]*)"[^>]*>([^<]*)</definedName>')
 _SHEET = re.compile(rb'<sheet\b([^>]*?)/?>')
 _RELATIONSHIP = re.compile(rb'<Relationship\b([^>]*?)/?>')
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 _NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
 
