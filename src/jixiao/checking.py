@@ -181,7 +181,8 @@ def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     limits = limits or _limits_from_env(*map(os.environ.get, _LIMIT_VARIABLES))
     # One gate, one read of the file: the grids and the template's parts come from it.
     gated = gate(path, limits)
-    grids = read_grids(path, limits, gated=gated)
+    # a percent typed in Excel is 0.95 in a %-formatted cell: the formats say it is 95%
+    grids = read_grids(path, limits, gated=gated, percent_formats=True)
     records = read_template_forms(path, grids, gated.package)
     if records is None:
         records = []

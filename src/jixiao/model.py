@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FUND_ROWS = ("total", "current_year", "carryover", "other")
+#: sources some provinces list besides the standard three (Sichuan's budget system); a
+#: record carries them only when its form has them
+EXTRA_FUND_ROWS = ("special_account", "unit_funds")
+ALL_FUND_ROWS = FUND_ROWS + EXTRA_FUND_ROWS
 FUND_FIELDS = ("initial", "budget", "executed", "weight", "rate_pct", "score")
 INDICATOR_FIELDS = ("level1", "level2", "name", "target", "actual", "weight", "score", "deviation")
 
@@ -20,6 +24,9 @@ FIELD_LABELS = {
     "year": "年度",
     "title": "标题",
     "project": "项目名称",
+    "project_code": "项目编码",
+    "department_code": "主管部门编码",
+    "unit_code": "实施单位编码",
     "department": "主管部门",
     "unit": "实施单位",
     "money_unit": "金额单位",
@@ -33,6 +40,8 @@ FIELD_LABELS = {
     "current_year": "当年财政拨款",
     "carryover": "上年结转资金",
     "other": "其他资金",
+    "special_account": "财政专户管理资金",
+    "unit_funds": "单位资金",
     # fund columns
     "initial": "年初预算数",
     "budget": "全年预算数",
@@ -68,6 +77,12 @@ class FundRow:
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in FUND_FIELDS}
 
+    @property
+    def present(self) -> bool:
+        """The form has this row (a label or a value was read)."""
+        return bool(self.cells or self.unparsed) or any(
+            getattr(self, name) is not None for name in FUND_FIELDS)
+
 
 @dataclass
 class Funds:
@@ -75,12 +90,22 @@ class Funds:
     current_year: FundRow = field(default_factory=FundRow)
     carryover: FundRow = field(default_factory=FundRow)
     other: FundRow = field(default_factory=FundRow)
+    special_account: FundRow = field(default_factory=FundRow)
+    unit_funds: FundRow = field(default_factory=FundRow)
 
     def rows(self) -> list[tuple[str, FundRow]]:
-        return [(name, getattr(self, name)) for name in FUND_ROWS]
+        """The standard four rows, then the extra sources the form has."""
+        return [(name, getattr(self, name)) for name in FUND_ROWS] + [
+            (name, getattr(self, name)) for name in EXTRA_FUND_ROWS
+            if getattr(self, name).present]
 
     def sources(self) -> list[tuple[str, FundRow]]:
         return self.rows()[1:]
+
+    @property
+    def present(self) -> bool:
+        """The form has a fund block at all."""
+        return any(row.present for _, row in self.rows())
 
     def to_dict(self) -> dict[str, Any]:
         return {name: row.to_dict() for name, row in self.rows()}
@@ -135,6 +160,10 @@ class FormRecord:
     department: str | None = None
     unit: str | None = None
     money_unit: str | None = None
+    #: the budget system's code printed before a name ("219001-…"), kept apart from it
+    project_code: str | None = None
+    department_code: str | None = None
+    unit_code: str | None = None
     funds: Funds = field(default_factory=Funds)
     goal_expected: str | None = None
     goal_actual: str | None = None
@@ -156,7 +185,7 @@ class FormRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The record in exactly the shape of form-record.schema.json."""
-        return {
+        record = {
             "year": self.year,
             "title": self.title,
             "project": self.project,
@@ -171,6 +200,10 @@ class FormRecord:
             "total_score": self.total_score,
             "grade": self.grade,
         }
+        for name in ("project_code", "department_code", "unit_code"):
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        return record
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FormRecord:
@@ -178,13 +211,14 @@ class FormRecord:
         funds_data = data.get("funds") or {}
         funds = Funds(**{
             name: FundRow(**{f: (funds_data.get(name) or {}).get(f) for f in FUND_FIELDS})
-            for name in FUND_ROWS
+            for name in ALL_FUND_ROWS
         })
         indicators = [
             Indicator(**{f: item.get(f) for f in INDICATOR_FIELDS})
             for item in data.get("indicators") or []
         ]
         scalars = ("year", "title", "project", "department", "unit", "money_unit",
+                   "project_code", "department_code", "unit_code",
                    "goal_expected", "goal_actual", "total_weight", "total_score", "grade")
         return cls(funds=funds, indicators=indicators, **{k: data.get(k) for k in scalars})
 

@@ -133,7 +133,7 @@ def fund_budget_executed(record: FormRecord) -> tuple[float | None, float | None
     budget, executed = funds.total.budget, funds.total.executed
     if budget is not None and executed is not None:
         return budget, executed
-    sources = (funds.current_year, funds.carryover, funds.other)
+    sources = [row for _, row in funds.sources()]
     if budget is None and any(r.budget is not None for r in sources):
         budget = sum(r.budget or 0 for r in sources)
     if executed is None and any(r.executed is not None for r in sources):

@@ -63,6 +63,11 @@ def format_number(value: float) -> str:
     return f"{value:.10g}"
 
 
+def percent_text(fraction: float) -> str:
+    """0.95 in a %-formatted cell -> "95%" (0.9785 -> "97.85%"), as Excel shows it."""
+    return f"{format_number(round(fraction * 100, 8))}%"
+
+
 def parse_number(value: Any) -> float | None:
     """A number as typed: 9000, "9,000", "17,095,328.2", "１２", " 5 "; dashes -> None.
 

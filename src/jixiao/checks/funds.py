@@ -24,9 +24,8 @@ def _amount(form: FormRecord, value: float) -> str:
     return format_amount(value, form.money_unit)
 
 
-def _source_rows(form: FormRecord) -> tuple[FundRow, FundRow, FundRow]:
-    funds = form.funds
-    return funds.current_year, funds.carryover, funds.other
+def _source_rows(form: FormRecord) -> list[FundRow]:
+    return [row for _, row in form.funds.sources()]
 
 
 def _trunc2(x: float) -> float:

@@ -117,9 +117,11 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
     if gated.kind == "xlsx" and gated.package is not None:
         if percent_formats:
             percent = _xlsx_percent_cells(gated.package, limits)
-        elif _made_by_our_template(gated.package):
+        if _made_by_our_template(gated.package):
             grids = read_plain_xlsx(gated.package, limits)
             if grids is not None:
+                for grid in grids:
+                    _set_percent_cells(grid, percent)
                 return grids
     workbook = _open_workbook(gated)
     try:
@@ -149,13 +151,18 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
             values = sheet.to_python(skip_empty_area=True)
             origin = sheet.start or (0, 0)
             grid = _make_grid(meta.name, values, merged, origin, _visibility(meta), limits)
-            if meta.name in percent:
-                grid.percent_cells = {(r - origin[0], c - origin[1]) for r, c in percent[meta.name]
-                                      if r >= origin[0] and c >= origin[1]}
+            _set_percent_cells(grid, percent)
             grids.append(grid)
         return grids
     finally:
         workbook.close()
+
+
+def _set_percent_cells(grid: Grid, percent: dict[str, set[tuple[int, int]]]) -> None:
+    """Give the grid its %-formatted cells, relative to its origin (formats known)."""
+    if grid.name in percent:
+        r0, c0 = grid.origin
+        grid.percent_cells = {(r - r0, c - c0) for r, c in percent[grid.name] if r >= r0 and c >= c0}
 
 
 def _made_by_our_template(package: ZipPackage) -> bool:

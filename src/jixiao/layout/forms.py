@@ -7,6 +7,7 @@ labels, so forms moved down or right, with notes above or a footer below, read t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from jixiao.io.grid import Grid
@@ -28,11 +29,15 @@ from jixiao.layout.labels import (
     field_of,
     field_of_key,
     is_footer_key,
+    split_code,
     title_text,
 )
 from jixiao.layout.sheet import Sheet
 from jixiao.model import FormRecord
 from jixiao.values import money_unit_of, parse_year
+
+#: "2.", "二、", "（三）": a numbered section label that ends the goals
+_SECTION_NUMBER = re.compile(r"^\s*(?:\d+\s*[.．、]|[一二三四五六七八九十]+\s*、|[(（]\s*[一二三四五六七八九十\d]+\s*[)）])")
 
 #: rows above 项目名称 searched for the title and the year
 HEAD_ROWS = 6
@@ -133,6 +138,12 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
     header_end = min(x.row for x in (fund_header, ind_header) if x is not None) \
         if (fund_header or ind_header) else stop
     _read_head_fields(sheet, range(head.anchor_row, header_end), record)
+    for name in ("project", "department", "unit"):
+        if getattr(record, name) is not None:
+            code, plain = split_code(getattr(record, name))
+            if code is not None:
+                setattr(record, name, plain)
+                setattr(record, f"{name}_code", code)
 
     goal_row = _find_goal_header(sheet, body)
     if fund_header is not None:
@@ -146,8 +157,11 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
         _money_unit_elsewhere(sheet, range(head.start, header_end), record)
 
     if goal_row is not None:
-        goal_stop = ind_header.row if ind_header and ind_header.row > goal_row else \
-            min(goal_row + 4, stop)
+        # the goals end where the next block starts (Sichuan puts them above the funds)
+        later = [row for row in (fund_header.row if fund_header else None,
+                                 _top(ind_header) if ind_header else None)
+                 if row is not None and row > goal_row]
+        goal_stop = min(later) if later else min(goal_row + 4, stop)
         _read_goals(sheet, goal_row, goal_stop, record)
 
     if ind_header is not None:
@@ -158,6 +172,10 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
         record.cells.update(block.cells)
         record.unparsed.update(block.unparsed)
     return record
+
+
+def _top(header: IndicatorHeader) -> int:
+    return header.top if header.top is not None else header.row
 
 
 def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
@@ -224,7 +242,10 @@ def _read_goals(sheet: Sheet, header_row: int, stop: int, record: FormRecord) ->
     actual: list[str] = []
     first_text_row = None
     for r in range(header_row + 1, stop):
-        for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
+        cells = sheet.cells(r)
+        if cells and _SECTION_NUMBER.match(cells[0][1]):
+            break  # "2.项目实施内容及过程概述": the next section of 项目基本情况
+        for (c, text), key in zip(cells, sheet.keys(r)):
             if c < expected_col or key in GOAL_LABELS:
                 continue
             if first_text_row is None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from jixiao.layout.labels import FUND_HEADER, MONEY_LABELS, fund_row_field
 from jixiao.layout.sheet import Sheet, store_number
-from jixiao.model import FUND_ROWS, FundRow, Funds
+from jixiao.model import ALL_FUND_ROWS, FUND_ROWS, FundRow, Funds
 from jixiao.values import ValueParseError, money_unit_of, parse_number, parse_rate_pct
 
 NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
@@ -35,21 +35,30 @@ def find_fund_header(sheet: Sheet, rows: range) -> FundHeader | None:
 
 
 def _find_money_unit(sheet: Sheet, header: FundHeader, rows: range) -> None:
-    # The 项目资金（万元） label sits in the header row, or merged down beside the rows.
+    # The 项目资金（万元） label sits in the header row, or merged down beside the rows; a
+    # form may carry two such labels (预算执行情况(10分) beside 年度预算数(万元)): the one
+    # that names a unit says it.
     for r in range(header.row, min(header.row + 6, rows.stop)):
         for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
             if key.startswith(MONEY_LABELS):
-                header.money_label = (r, c)
-                header.money_unit = money_unit_of(text)
-                return
+                unit = money_unit_of(text)
+                if header.money_label is None or unit is not None:
+                    header.money_label = (r, c)
+                    header.money_unit = unit
+                if unit is not None:
+                    return
 
 
 def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:
-    """Read up to four fund rows below the header, until `stop` (exclusive)."""
+    """Read the fund rows below the header, until `stop` (exclusive).
+
+    A row is placed by its label; rows whose label says nothing (the placeholders of a
+    blank export) take the standard rows in order.
+    """
     funds = Funds()
     value_cols = sorted(header.cols.values())
     first_value_col = value_cols[0] if value_cols else 0
-    unassigned = list(FUND_ROWS)
+    unassigned = list(ALL_FUND_ROWS)
     pending: list[int] = []  # rows whose label says nothing (placeholders): by order
     for r in range(header.row + 1, stop):
         label_cells = [(c, t) for (c, t), k in zip(sheet.cells(r), sheet.keys(r))
@@ -64,12 +73,13 @@ def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:
             _read_row(sheet, header, r, getattr(funds, name))
         elif name is None:
             pending.append(r)
-        if len(pending) + (4 - len(unassigned)) >= 4:
+        if len(pending) + (len(ALL_FUND_ROWS) - len(unassigned)) >= len(ALL_FUND_ROWS):
             break
+    standard = [name for name in unassigned if name in FUND_ROWS]
     for r in pending:
-        if not unassigned:
+        if not standard:
             break
-        _read_row(sheet, header, r, getattr(funds, unassigned.pop(0)))
+        _read_row(sheet, header, r, getattr(funds, standard.pop(0)))
     return funds
 
 

@@ -19,11 +19,14 @@ from jixiao.layout.labels import (
     GRADES,
     INDICATOR_HEADER,
     LEVEL1_NAMES,
+    OPERATOR_WORDS,
+    QUALITATIVE_WORDS,
     LEVEL2_PARENTS,
     TOTAL_LABELS,
     is_footer_key,
     label_key,
     level1_parents,
+    without_points,
 )
 from jixiao.layout.sheet import Sheet, store_number
 from jixiao.model import Indicator
@@ -31,13 +34,15 @@ from jixiao.model import Indicator
 TEXT_FIELDS = ("target", "actual", "deviation")
 SHIFTS = (0, -1, 1, -2, 2, -3, 3)
 # Operator words of a 指标性质 column that are not symbols already.
-_OP_WORDS = {"正向": "≥", "正向指标": "≥", "反向": "≤", "反向指标": "≤", ">=": "≥", "<=": "≤"}
 
 
 @dataclass
 class IndicatorHeader:
+    #: the (last) header row: the block's rows start below it
     row: int
     cols: dict[str, int] = field(default_factory=dict)
+    #: the first header row of a two-row header (row otherwise)
+    top: int | None = None
 
     # Both asked once per indicator row; a header's cols do not change once found.
     @cached_property
@@ -84,8 +89,46 @@ _NAME_KEYS = frozenset(INDICATOR_HEADER["name"])
 def find_indicator_header(sheet: Sheet, rows: range) -> IndicatorHeader | None:
     for r in rows:
         if is_header_row(sheet, r):
-            return IndicatorHeader(r, dict(header_fields(sheet, r)))
+            return _flattened_header(sheet, r, rows)
     return None
+
+
+def _flattened_header(sheet: Sheet, r: int, rows: range) -> IndicatorHeader:
+    """The header found at row r, with the other row of a two-row header folded in.
+
+    Yunnan's form heads its block with 绩效指标 | 年度指标值 | 实际完成值 | 分值 | 得分 (the
+    last four merged over both rows) above 一级 | 二级 | 三级 | 指标性质 | 指标值 | 度量单位;
+    other forms put the sub-columns below. A field named in both rows is taken from the
+    sub-column under a merged parent; the block's rows start after the lower header row.
+    """
+    cols = dict(header_fields(sheet, r))
+    top = last = r
+    above, below = r - 1, r + 1
+    if above >= rows.start and _is_header_part(sheet, above, cols):
+        for name, c in header_fields(sheet, above).items():
+            if name not in cols and c not in cols.values():
+                cols[name] = c
+        top = above
+    if below < rows.stop and _is_header_part(sheet, below, cols):
+        for name, c in header_fields(sheet, below).items():
+            parent = cols.get(name)
+            if parent is None and c not in cols.values():
+                cols[name] = c
+            elif parent is not None and parent != c and parent <= c <= sheet.span_end(r, parent):
+                cols[name] = c  # the sub-column under its merged parent
+        last = below
+    if "target" not in cols and "target_initial" in cols:
+        cols["target"] = cols["target_initial"]
+    cols.pop("target_initial", None)
+    return IndicatorHeader(last, cols, top)
+
+
+def _is_header_part(sheet: Sheet, r: int, cols: dict[str, int]) -> bool:
+    """Row r holds only labels, and names fields the header at hand lacks or splits."""
+    found = header_fields(sheet, r)
+    if not found or len(found) < len(sheet.cells(r)) - 1:
+        return False  # a data row, or the form's own lines above the block
+    return any(name not in cols or cols[name] != c for name, c in found.items())
 
 
 # ------------------------------------------------------------------ one row
@@ -165,8 +208,9 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
         ind.deviation = "".join(parts) or None
     _fold_op_and_unit(sheet, r, cols, ind)
 
-    # Names: everything left of the target column.
-    limit = cols.get("target", cols.get("actual", cols.get("name", 0) + 1))
+    # Names: everything left of the target (and of its 指标性质 column, where it has one).
+    limit = min((cols[k] for k in ("op", "target", "actual") if k in cols),
+                default=cols.get("name", 0) + 1)
     first = hdr.first_col + shift
     found = []
     name_cell = None  # the last plain text left of the target
@@ -207,21 +251,26 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
 
 
 def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator) -> None:
-    """指标性质 + 年度指标值 + 度量单位 -> "≥95(%)", the spelling of the 9-column form."""
+    """指标性质 + 指标值 + 度量单位 -> one target: "≥" "95" "%" -> "≥95%"; 定性 keeps its text.
+
+    The actual under 完成值 takes the unit too ("100" "%" -> "100%").
+    """
     if "op" not in cols and "unit" not in cols:
         return
-    op = sheet.text(r, cols["op"]) if "op" in cols else None
+    op_text = sheet.text(r, cols["op"]) if "op" in cols else None
     unit = sheet.text(r, cols["unit"]) if "unit" in cols else None
-    if op is not None:
-        op = _OP_WORDS.get(label_key(op), op)
-        if op in ("定性", "定量"):
-            op = None
-    if unit is not None and ind.target is not None and _is_plain_number(ind.target):
-        ind.target = f"{ind.target}({unit})"
-    if op is not None and ind.target is not None and _is_plain_number(ind.target.split("(")[0]):
-        ind.target = f"{op}{ind.target}"
+    qualitative = op_text is not None and label_key(op_text) in QUALITATIVE_WORDS
+    op = None if op_text is None or qualitative else OPERATOR_WORDS.get(label_key(op_text))
+    if ind.target is not None and not qualitative:
+        if unit is not None and _is_plain_number(ind.target):
+            ind.target = f"{ind.target}{unit}"
+        if op is not None and not ind.target.startswith(_OPERATOR_STARTS):
+            ind.target = f"{op}{ind.target}"
     if unit is not None and ind.actual is not None and _is_plain_number(ind.actual):
-        ind.actual = f"{ind.actual}({unit})"
+        ind.actual = f"{ind.actual}{unit}"
+
+
+_OPERATOR_STARTS = ("≥", "≤", ">", "<", "=", "＝", "﹦", "＞", "＜")
 
 
 def _is_plain_number(text: str) -> bool:
@@ -272,8 +321,17 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
     block.end = end
     rows = _merge_fragments(items, hdr, sheet)
     _resolve_levels(rows)
-    block.indicators = [row.indicator for row in rows]
+    # A row that carries only a 一级/二级 label (an unused 二级 left on the form) is no
+    # indicator; its labels have been filled down already.
+    block.indicators = [row.indicator for row in rows if not _only_labels(row.indicator)]
+    for ind in block.indicators:
+        ind.level1, ind.level2 = without_points(ind.level1), without_points(ind.level2)
     return block
+
+
+def _only_labels(ind: Indicator) -> bool:
+    return ind.name is None and ind.target is None and ind.actual is None and \
+        ind.weight is None and ind.score is None and not ind.unparsed
 
 
 def _is_total_row(keys: tuple[str, ...]) -> bool:

@@ -12,6 +12,25 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from jixiao.layout.vocabulary import (  # noqa: F401 - re-exported: the layout's one vocabulary
+    FUND_HEADER,
+    FUND_ROW_KEYS,
+    HEAD_LABELS,
+    INDICATOR_HEADER,
+    FOOTER_PREFIXES,
+    GOAL_ACTUAL,
+    GOAL_EXPECTED,
+    GOAL_LABELS,
+    GRADE_KEYS,
+    GRADE_LABELS,
+    GRADES,
+    LEVEL1_NAMES,
+    LEVEL2_PARENTS,
+    MONEY_LABELS,
+    OPERATOR_WORDS,
+    QUALITATIVE_WORDS,
+    TOTAL_LABELS,
+)
 from jixiao.values import clean_text, normalize_label
 
 # ------------------------------------------------------------------ matching keys
@@ -36,76 +55,6 @@ def text_key(text: str) -> str:
     return key.lstrip("#*").rstrip(":")
 
 
-# Header labels of the first form rows: field -> accepted keys.
-HEAD_LABELS = {
-    "project": ("项目名称",),
-    "department": ("主管部门", "主管部门及代码", "主管单位"),
-    "unit": ("实施单位", "项目实施单位"),
-}
-
-# Fund block header: field -> accepted keys.
-FUND_HEADER = {
-    "initial": ("年初预算数", "年初预算", "年初预算金额"),
-    "budget": ("全年预算数", "调整后预算数", "全年预算", "调整后预算", "预算数"),
-    "executed": ("全年执行数", "全年执行", "执行数", "实际执行数", "全年实际执行数"),
-    "weight": ("分值", "权重"),
-    "rate_pct": ("执行率", "预算执行率"),
-    "score": ("得分",),
-}
-
-# Indicator block header: field -> accepted keys. "op" and "unit" are local variants'
-# separate 指标性质 / 度量单位 columns, folded into the target text.
-INDICATOR_HEADER = {
-    "level1": ("一级指标",),
-    "level2": ("二级指标",),
-    "name": ("三级指标",),
-    "op": ("指标性质", "指标方向"),
-    "target": ("年度指标值", "指标值", "年度目标值", "目标值"),
-    "unit": ("度量单位", "计量单位", "单位"),
-    "actual": ("实际完成值", "全年实际完成值", "实际值", "完成值"),
-    "weight": ("分值", "权重"),
-    "score": ("得分",),
-    "deviation": ("偏差原因分析及改进措施", "偏差原因分析", "偏差原因", "未完成原因分析"),
-}
-
-GOAL_EXPECTED = ("预期目标",)
-GOAL_ACTUAL = ("实际完成情况", "实际完成")
-GOAL_LABELS = ("年度总体目标", "年度目标", "总体目标", "目标")
-TOTAL_LABELS = ("总分", "合计")
-GRADE_LABELS = ("评分等级", "等级", "自评等级")
-GRADE_KEYS = frozenset(GRADE_LABELS)
-FOOTER_PREFIXES = ("填报人", "填表人", "审核人", "联系人", "负责人", "单位负责人", "填报日期",
-                   "填表日期", "联系电话", "财务负责人", "项目负责人")
-GRADES = ("优", "良", "中", "差")
-
-# Fund row labels -> field, checked in this order ("其中：当年财政拨款" before "其他").
-FUND_ROW_KEYS = (
-    ("total", ("资金总额", "年度资金总额", "合计", "总计")),
-    ("current_year", ("财政拨款", "当年财政拨款", "本年财政拨款")),
-    ("carryover", ("上年结转", "结转资金", "结转")),
-    ("other", ("其他资金", "其他")),
-)
-
-#: the label merged beside the fund rows; it carries the money unit
-MONEY_LABELS = ("项目资金", "预算执行情况", "资金情况", "项目资金情况")
-
-# The indicator frameworks' names, both vintages (FORM.md §2), used to tell a 一级 from a
-# 二级 when a PDF extraction shifted a row, and to place a 一级 printed mid-block.
-LEVEL1_NAMES = frozenset({"产出指标", "效益指标", "满意度指标", "成本指标", "效果指标", "影响指标"})
-LEVEL2_PARENTS = {
-    "数量指标": ("产出指标",),
-    "质量指标": ("产出指标",),
-    "时效指标": ("产出指标",),
-    "成本指标": ("产出指标", "成本指标"),
-    "经济成本指标": ("成本指标",),
-    "社会成本指标": ("成本指标",),
-    "生态环境成本指标": ("成本指标",),
-    "经济效益指标": ("效益指标",),
-    "社会效益指标": ("效益指标",),
-    "生态效益指标": ("效益指标",),
-    "可持续影响指标": ("效益指标",),
-    "服务对象满意度指标": ("满意度指标",),
-}
 BLOCK_LABEL = "绩效指标"
 
 
@@ -244,6 +193,28 @@ def string_text(value: str | None) -> str | None:
         text = _TAGS.sub("", text)
     text = _WRAP_GAP.sub("", text).strip()
     return text or None
+
+
+# A budget system's code before a name: "219001-池州市…", "51000021R000000019951-工资性支出".
+# The code starts with a digit and the name with something else, so "2022-2023年度…" stays.
+_CODE_PREFIX = re.compile(r"^([0-9][0-9A-Za-z]{2,39})\s*[-－—–_]\s*(?=[^\d\s])")
+# "产出指标(50分)", "效益指标（30分）": the points a 一级 label carries
+_POINTS_SUFFIX = re.compile(r"\s*[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
+
+
+def split_code(text: str) -> tuple[str | None, str]:
+    """("219001", "池州市贵池区棠溪镇人民政府") from "219001-池州市贵池区棠溪镇人民政府"."""
+    match = _CODE_PREFIX.match(text)
+    if match is None or match.end() >= len(text):
+        return None, text
+    return match.group(1), text[match.end():].strip()
+
+
+def without_points(text: str | None) -> str | None:
+    """A level label without the points it carries: "产出指标(50分)" -> "产出指标"."""
+    if text is None:
+        return None
+    return _POINTS_SUFFIX.sub("", text) or text
 
 
 def title_text(value: Any) -> str | None:

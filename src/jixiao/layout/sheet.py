@@ -8,7 +8,7 @@ from typing import Any
 
 from jixiao.io.grid import Grid, column_letter
 from jixiao.layout.labels import cell_text, fields_of_row, string_text, text_key
-from jixiao.values import BLANK_MARKS, ValueParseError, parse_number
+from jixiao.values import BLANK_MARKS, ValueParseError, parse_number, percent_text
 
 
 class Sheet:
@@ -23,6 +23,11 @@ class Sheet:
         self._texts: list[list[str | None]] = [
             [None if v is None else string_text(v) if v.__class__ is str else cell_text(v)
              for v in line] if line is not None else [] for line in self.rows]
+        for r, c in grid.percent_cells or ():
+            value = self.raw(r, c)
+            if value.__class__ in (int, float) and isfinite(value):
+                # 95% typed in Excel is stored as 0.95: read it as the person sees it
+                self._texts[r][c] = percent_text(value)
         self._cells: list[tuple[tuple[int, str], ...]] = [
             tuple([(c, t) for c, t in enumerate(texts) if t is not None])
             for texts in self._texts]
