@@ -151,8 +151,8 @@ def test_local_variant_with_operator_and_unit_columns(tmp_path):
     assert form.funds.total.budget == 110.0  # 调整后预算数
     assert form.funds.total.rate_pct == 95.0  # 执行率(%) holds percents
     assert [(i.target, i.actual) for i in form.indicators] == [
-        ("≥5000(人次)", "5230(人次)"), ("=0(起)", "0(起)"), ("提高", "达成年度指标"),
-        ("≥90(%)", "93(%)")]
+        ("≥5000人次", "5230人次"), ("=0起", "0起"), ("提高", "达成年度指标"),
+        ("≥90%", "93%")]
     assert [i.score for i in form.indicators] == [20.0, 20.0, 28.0, 20.0]
     assert (form.total_weight, form.total_score, form.grade) == (100.0, 97.5, "优")
 

@@ -21,7 +21,7 @@ from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
-from jixiao.profiles import Profile, load_profile
+from jixiao.profiles import Profile, choose_profile, load_profile, shipped_profiles
 from jixiao.scoring import Recomputed, recompute
 
 
@@ -32,11 +32,15 @@ class FormResult:
     recomputed: Recomputed
     findings: list[Finding]
     profile: str
+    #: why this profile: "--profile", the template's record, or the form's own evidence
+    profile_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "sheet": self.record.sheet,
             "anchor": self.record.anchor,
+            "profile": self.profile,
+            "profile_reason": self.profile_reason,
             "record": self.record.to_dict(),
             "recomputed": self.recomputed.to_dict(),
             "findings": [f.to_dict() for f in self.findings],
@@ -251,12 +255,13 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
                 "未在文件中找到项目支出绩效自评表（没有“项目名称”“项目资金”“绩效指标”等表头）"),
                 None))
         for record in records:
-            form_profile = forced or _profile_of(record)
+            form_profile, reason = (forced, "命令行指定") if forced else _profile_of(record)
             recomputed = recompute(record, form_profile)
             findings = run_checks(record, form_profile, secret=secret,
                                   manifest_fingerprints=manifest_fingerprints,
                                   recomputed=recomputed)
-            result.forms.append(FormResult(record, recomputed, findings, form_profile.name))
+            result.forms.append(FormResult(record, recomputed, findings, form_profile.name,
+                                           reason))
     except ReadError as exc:
         result.forms = []
         result.file_findings = [finding("R01", Hit(exc.reason, found=exc.kind), None)]
@@ -273,13 +278,15 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
     return result
 
 
-def _profile_of(record: FormRecord) -> Profile:
-    """The profile a form was generated with, else the default."""
+def _profile_of(record: FormRecord) -> tuple[Profile, str]:
+    """The profile a form was generated with, else the one its own evidence points to."""
     name = record.template.profile if record.template else None
-    try:
-        return load_profile(name)
-    except JixiaoError:
-        return load_profile()
+    if name:
+        try:
+            return load_profile(name), "模板记录的评价方案"
+        except JixiaoError:
+            pass
+    return choose_profile(record, shipped_profiles())
 
 
 def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,

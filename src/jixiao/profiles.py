@@ -8,6 +8,7 @@ the path of their own file (``--profile my.toml``) or drop it into a folder name
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,6 +57,10 @@ class Profile:
     reverse_rule: str = "ratio"
     description: str = ""
     path: str | None = None
+    #: the 一级 categories every form of this framework must have (I13)
+    required_level1: tuple[str, ...] = ("产出指标", "效益指标", "满意度指标")
+    #: the operator a target without one ("20集") stands for; a bare 0 is always "="
+    bare_target_operator: str = "≥"
 
     @property
     def level1_names(self) -> list[str]:
@@ -126,6 +131,10 @@ def profile_from_dict(data: dict, source: str = "<dict>") -> Profile:
         reverse_rule = str(data.get("reverse_rule", "ratio"))
         if reverse_rule not in ("ratio", "linear"):
             raise ValueError(f"reverse_rule 应为 ratio 或 linear，而不是 {reverse_rule}")
+        bare_operator = str(data.get("bare_target_operator", "≥"))
+        if bare_operator not in ("≥", "=", "≤"):
+            raise ValueError(f"bare_target_operator 应为 ≥、= 或 ≤，而不是 {bare_operator}")
+        required = data.get("required_level1")
         money_unit = str(data.get("money_unit", "万元"))
         if money_unit not in ("万元", "元"):
             raise ValueError(f"money_unit 应为 万元 或 元，而不是 {money_unit}")
@@ -141,6 +150,75 @@ def profile_from_dict(data: dict, source: str = "<dict>") -> Profile:
             reverse_rule=reverse_rule,
             description=str(data.get("description", "")),
             path=source,
+            bare_target_operator=bare_operator,
+            **({} if required is None else {"required_level1": tuple(str(x) for x in required)}),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"{source}: 评价方案文件格式有误：{exc}") from None
+
+
+# ------------------------------------------------------------------ choosing one for a form
+
+def choose_profile(record, candidates: list[Profile]) -> tuple[Profile, str]:
+    """The profile a form's own evidence points to, and why (in Chinese, for the report).
+
+    Evidence, strongest first: the title (the longest profile title the form's title ends
+    with: 部门预算项目支出绩效自评表 is Sichuan's, 财政项目支出绩效自评表 Shanghai's); then
+    how many of its 一级/二级 pairs the taxonomy accepts (成本指标 as a 一级 or under
+    产出指标); then how close its 一级 weights are to the profile's split. Ties keep the
+    order of ``candidates``.
+    """
+    title = _title_key(record.title)
+    pairs = [(_level_key(i.level1), _level_key(i.level2)) for i in record.indicators]
+    weights: dict[str, float] = {}
+    for ind in record.indicators:
+        if ind.level1 and ind.weight is not None:
+            weights[_level_key(ind.level1)] = weights.get(_level_key(ind.level1), 0.0) + ind.weight
+
+    def evidence(profile: Profile) -> tuple[int, int, float]:
+        profile_title = _title_key(profile.title)
+        title_fit = len(profile_title) if title and title.endswith(profile_title) else 0
+        accepted = {(lv.name, name) for lv in profile.taxonomy for name in lv.level2}
+        misfits = sum(1 for pair in pairs if pair not in accepted and pair[1] != pair[0])
+        distance = sum(abs(total - profile.default_weights.get(name, 0.0))
+                       for name, total in weights.items())
+        return -title_fit, misfits, distance
+
+    scored = [(evidence(p), i, p) for i, p in enumerate(candidates)]
+    (title_fit, misfits, _), _, best = min(scored)
+    reasons = []
+    if title_fit:
+        reasons.append(f"标题“{record.title}”")
+    if pairs:
+        reasons.append("指标体系相符" if misfits == 0 else f"指标体系最接近（{misfits} 项不符）")
+    if weights:
+        reasons.append("一级指标分值 " + "/".join(
+            f"{name.removesuffix('指标')}{_num(total)}" for name, total in weights.items()))
+    return best, "、".join(reasons) or "没有可判断的依据，用默认方案"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _title_key(title: str | None) -> str:
+    if not title:
+        return ""
+    key = re.sub(r"[\s（）()]|\d{4}\s*年度?", "", title)
+    return key
+
+
+def _level_key(name: str | None) -> str:
+    return (name or "").replace(" ", "").replace("\u3000", "")
+
+
+def shipped_profiles() -> list[Profile]:
+    """Every profile found by name (shipped and JIXIAO_PROFILES), the default first."""
+    return list(_profiles_in(os.environ.get("JIXIAO_PROFILES")))
+
+
+@lru_cache(maxsize=8)
+def _profiles_in(extra_dirs: str | None) -> tuple[Profile, ...]:
+    names = available_profiles()
+    names.sort(key=lambda n: n != DEFAULT_PROFILE)
+    return tuple(load_profile(name) for name in names)

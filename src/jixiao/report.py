@@ -42,6 +42,8 @@ def render_table(report: CheckReport, out: TextIO) -> None:
                 form.record.sheet or "")
             grade = form.recomputed.grade or "—"
             out.write(f"  【{name}】{where}  总分 {form.recomputed.total_score:g}（{grade}）\n")
+            if form.profile_reason:
+                out.write(f"    评价方案 {form.profile}（依据：{form.profile_reason}）\n")
             if not form.findings:
                 out.write("    未发现问题\n")
             for f in form.findings:

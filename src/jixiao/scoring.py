@@ -182,6 +182,8 @@ class Reference:
     met: bool
     far_above: bool = False
     band: str | None = None
+    #: the target's operator as scored (a bare "20集" is the profile's, "≥" by default)
+    op: str | None = None
 
 
 def _quantity_met(op: str, a: float, t: float, equal_rel: float) -> bool:
@@ -225,7 +227,7 @@ def reference_score(indicator: Indicator, profile: Profile) -> Reference | None:
     if w is None:
         return None
     args = (w, indicator.target, indicator.actual, profile.tolerances.equal_rel,
-            profile.reverse_rule, profile.over_achievement)
+            profile.reverse_rule, profile.over_achievement, profile.bare_target_operator)
     # A zero weight bypasses the cache, where 0.0 and -0.0 would be one key.
     return _reference(*args) if w else _reference.__wrapped__(*args)
 
@@ -234,7 +236,7 @@ def reference_score(indicator: Indicator, profile: Profile) -> Reference | None:
 # run; typed, so that a weight of 10 and of 10.0 give back their own type.
 @lru_cache(maxsize=16384, typed=True)
 def _reference(w: float, target_text: str | None, actual_text: str | None, equal_rel: float,
-               reverse_rule: str, over_achievement: float) -> Reference | None:
+               reverse_rule: str, over_achievement: float, bare_op: str) -> Reference | None:
     target = parse_measure(target_text)
     actual = parse_measure(actual_text)
     if actual is None:
@@ -245,10 +247,13 @@ def _reference(w: float, target_text: str | None, actual_text: str | None, equal
                          met=actual.band == "met", band=actual.band)
     if isinstance(target, Quantity) and isinstance(actual, Quantity):
         t, a = target.value, actual.value
-        met = _quantity_met(target.op, a, t, equal_rel)
-        ref = w if met else round2(_quantity_reference(target.op, a, t, w, reverse_rule))
+        # A target with no operator ("20集", "1项") is a quantity to reach; a bare 0
+        # ("0起" accidents) can only mean none.
+        op = target.op if target.explicit_op or t == 0 else bare_op
+        met = _quantity_met(op, a, t, equal_rel)
+        ref = w if met else round2(_quantity_reference(op, a, t, w, reverse_rule))
         return Reference("quantitative", ref, ref, met=met,
-                         far_above=_far_above(target.op, a, t, over_achievement))
+                         far_above=_far_above(op, a, t, over_achievement), op=op)
     if target is not None and normalize_label(actual.text) == normalize_label(
             target.text if not isinstance(target, FreeText) else target.text):
         return Reference("same_text", w, w, met=True)

@@ -35,9 +35,6 @@ from jixiao.scoring import QUALITATIVE_BANDS, Reference, reference_score
 from jixiao.values import (FreeText, Measure, Quantity, format_number, normalize_label,
                            parse_measure)
 
-#: the 一级 categories every form needs (I13), in form order
-REQUIRED_CATEGORIES = ("产出指标", "效益指标", "满意度指标")
-
 BAND_LABELS = {"met": "达成指标", "partial": "部分达成指标", "unmet": "未达成指标"}
 
 
@@ -404,13 +401,15 @@ def far_above_target(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
         indicator, ref = row.indicator, row.reference
         if indicator.weight is None or row.copied_target or ref is None or not ref.far_above:
             continue
-        target, actual = parse_measure(indicator.target), row.actual
-        lower_is_better = isinstance(target, Quantity) and target.op in ("≤", "<")
+        actual = row.actual
+        lower_is_better = ref.op in ("≤", "<")
         if lower_is_better and isinstance(actual, Quantity) and actual.value == 0:
             continue  # zero errors or complaints against "≤5%" is the goal, not a low bar
-        how = "比指标值低 20% 以上" if lower_is_better else "超出指标值 20% 以上"
+        # a floor beaten by far was set too low; a ceiling undercut by far, too loose
+        how = ("比指标值（上限）低 20% 以上，年初指标值可能设定偏松" if lower_is_better
+               else "超出指标值 20% 以上，年初指标值可能设定偏低")
         yield Hit(f"{row.label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
-                  f"{how}，年初指标值可能设定偏低",
+                  f"{how}",
                   cell=indicator.cells.get("actual"), expected=indicator.target,
                   found=indicator.actual)
 
@@ -481,6 +480,8 @@ def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
         indicator, level1, level2 = row.indicator, row.level1, row.level2
         if level1 is not None and level2 is not None and level2 in tax.level2_of[level1]:
             continue
+        if level1 is not None and level2 is None and tax.lookup(tax.level1, indicator.level2) == level1:
+            continue  # the 一级 repeated as its only 二级 (Anhui's 满意度指标 | 满意度指标)
         label = row.label
         if level1 is None:
             yield Hit(f"{label}的一级指标“{indicator.level1 or '空'}”不在评价方案"
@@ -540,7 +541,7 @@ def category_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     present = {row.category for row in indicator_rows(form, ctx)}
     cell = form.indicators[0].cells.get("level1") if form.indicators else None
     level1_names = _taxonomy(ctx.profile).level1_names
-    for category in REQUIRED_CATEGORIES:
+    for category in ctx.profile.required_level1:
         if category in level1_names and category not in present:
             yield Hit(f"绩效指标中没有“{category}”类指标", cell=cell,
                       expected=category, found=None)
