@@ -181,33 +181,71 @@ def _walk(folder: Path, emit, visited: set[str]) -> Iterator[Path]:
 
 def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     """Every form in one file. Raises ReadError when the file cannot be read."""
-    gate, read_grids, read_template_forms, find_forms = _readers()
+    return read_workbook(path, limits)[0]
+
+
+def read_workbook(path: str | os.PathLike, limits: Any = None) -> tuple[list[FormRecord], list[Any]]:
+    """Every self-evaluation form in one file, and the other performance forms beside them
+    (``layout.other_forms.OtherForm``: a 申报表's targets go to the forms of its year).
+    Raises ReadError when the file cannot be read."""
+    gate, read_grids, read_template_forms, find_forms, find_other_form = _readers()
     limits = limits or _limits_from_env(*map(os.environ.get, _LIMIT_VARIABLES))
     # One gate, one read of the file: the grids and the template's parts come from it.
     gated = gate(path, limits)
     # a percent typed in Excel is 0.95 in a %-formatted cell: the formats say it is 95%
     grids = read_grids(path, limits, gated=gated, percent_formats=True)
     records = read_template_forms(path, grids, gated.package)
+    others = []
     if records is None:
         records = []
         for grid in grids:
             if grid.hidden:
                 continue
-            records.extend(find_forms(grid))
-    return records
+            found = find_forms(grid)
+            records.extend(found)
+            if not found:
+                other = find_other_form(grid)
+                if other is not None:
+                    others.append(other)
+    for other in others:
+        if not other.targets:
+            continue
+        for record in records:
+            if other.year in (None, record.year):
+                record.declared_targets = {
+                    name: (target, f"{other.sheet}!{cell}")
+                    for name, (target, cell) in other.targets.items()}
+    return records, others
+
+
+def _other_form_note(other: Any, records: list[FormRecord]) -> Finding:
+    """R08: a performance form that is not the self-evaluation form, named as skipped."""
+    why = ""
+    if other.kind == "绩效目标申报表":
+        years = {r.year for r in records}
+        if not other.targets:
+            why = "；表中未列出年度指标，无法与自评表的年度指标值比较"
+        elif other.year is not None and other.year not in years:
+            why = f"；其年度（{other.year}）与自评表不同，未比较年度指标值"
+        else:
+            why = "；已用其年度指标值核对自评表（I15）"
+    year = f"，{other.year}年度" if other.year else ""
+    return finding("R08", Hit(f"工作表“{other.sheet}”是{other.kind}{year}，不是自评表，未作为自评表审核{why}",
+                              found=other.kind), other.sheet)
 
 
 # The readers are imported on first use (the template reader pulls in the template writer,
 # which `jixiao rules` and `--help` do not need), once: an import statement costs
 # microseconds even when the module is loaded, and read_forms runs once per file.
 @functools.cache
-def _readers() -> tuple[Any, Any, Any, Any]:
+def _readers() -> tuple[Any, Any, Any, Any, Any]:
     from jixiao.io.readers import read_grids
     from jixiao.io.safety import gate
     from jixiao.io.template_reader import read_template_forms
     from jixiao.layout import find_forms
+    from jixiao.layout.other_forms import find_other_form
 
-    return gate, read_grids, read_template_forms, find_forms
+    return gate, read_grids, read_template_forms, find_forms, find_other_form
 
 
 def preload() -> None:
@@ -220,7 +258,7 @@ def preload() -> None:
     _readers()
     _calamine_enums()  # python-calamine itself
     _load_all()
-    load_profile()
+    shipped_profiles()
 
 
 def _limit_variables() -> tuple[str, ...]:
@@ -249,7 +287,8 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
     result = FileResult(path=str(path))
     forced = load_profile(profile) if isinstance(profile, str) else profile
     try:
-        records = read_forms(path, limits)
+        records, others = read_workbook(path, limits)
+        result.file_findings.extend(_other_form_note(other, records) for other in others)
         if not records:
             result.file_findings.append(finding("R02", Hit(
                 "未在文件中找到项目支出绩效自评表（没有“项目名称”“项目资金”“绩效指标”等表头）"),

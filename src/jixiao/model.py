@@ -180,8 +180,11 @@ class FormRecord:
     unparsed: dict[str, str] = field(default_factory=dict)
     #: set when the form comes from a workbook made by ``jixiao template``
     template: TemplateInfo | None = None
-    #: decimals shown for scores on the form (1 widens the score tolerance, CHECKS.md)
+    #: decimals shown for scores on the form (1 widens the score tolerance)
     score_decimals: int | None = None
+    #: the targets declared at budget time by a 绩效目标申报表 in the same workbook:
+    #: 三级指标 -> (年度指标值, "sheet!cell"); None when the workbook has none (I15)
+    declared_targets: dict[str, tuple[str | None, str]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record in exactly the shape of form-record.schema.json."""

@@ -146,7 +146,8 @@ def recompute(record: FormRecord, profile: Profile) -> Recomputed:
     budget, executed = fund_budget_executed(record)
     weight = record.funds.total.weight
     if weight is None:
-        weight = profile.fund_weight
+        # a form without fund rows (F09) carries no fund weight: none is invented
+        weight = profile.fund_weight if record.funds.present else 0.0
     score = fund_score(weight, budget, executed)
     weights, scores = [weight], [score]
     for indicator in record.indicators:

@@ -107,7 +107,8 @@ def declared_fund_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterato
     if total.score is None:
         return
     budget, executed = fund_budget_executed(form)
-    weight = total.weight if total.weight is not None else ctx.profile.fund_weight
+    weight = total.weight if total.weight is not None else (
+        ctx.profile.fund_weight if form.funds.present else 0.0)
     if budget and executed is not None:
         exact = weight * max(min(executed / budget, 1.0), 0.0)
         how = f"分值 {format_number(weight)} × 执行率 {ctx.recomputed.fund_rate_pct:.2f}%"
@@ -236,3 +237,22 @@ def fund_weight_not_default(form: FormRecord, ctx: CheckContext) -> Iterator[Hit
     if weight is not None and abs(weight - expected) > EPSILON:
         yield Hit(f"预算执行率的分值填为 {format_number(weight)}，应为 {format_number(expected)}",
                   cell=form.funds.total.cells.get("weight"), expected=expected, found=weight)
+
+
+@check(
+    "F09", "warning", "自评表没有资金（预算执行）部分",
+    explanation=(
+        "自评表应列出年度资金总额及其来源的年初预算数、全年预算数、全年执行数，并按执行率"
+        "计算资金得分（通常 10 分）。没有这一部分，执行率和资金得分都无法计算，总分只含"
+        "绩效指标得分。请补填资金各行；本工具不会替这张表假设资金分值。"
+    ),
+    bad="中央项目库导出的自评表只有“项目资金（万元）”表头，下面没有年度资金总额等行"
+        "——实例：2019年《青少年校园足球扶持资金》自评表",
+    good="年度资金总额、其中：当年财政拨款、上年结转资金、其他资金各行都有数"
+         "——实例：上海市政府办公厅 2024 年度各表",
+)
+def fund_block_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    if not form.funds.present:
+        yield Hit("表中没有资金（年度资金总额及其来源）各行，无法计算执行率和资金得分，"
+                  "总分只计绩效指标", cell=form.cells.get("funds"), expected="资金各行",
+                  found=None)

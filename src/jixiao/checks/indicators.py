@@ -566,3 +566,47 @@ def actual_is_target_expression(form: FormRecord, ctx: CheckContext) -> Iterator
                       f"年度指标值“{indicator.target or ''}”，应填写实际完成的数值",
                       cell=indicator.cells.get("actual"), expected="实际完成的数值",
                       found=indicator.actual)
+
+
+@check(
+    "I15", "warning", "年度指标值与同一工作簿中的绩效目标申报表不一致，或指标被增删",
+    explanation=(
+        "自评表的年度指标值应是预算编制时在绩效目标申报表中申报的指标值。自评时改动指标值、"
+        "新增或删去指标，会让“达成”变得容易而失去约束。工作簿中有同一年度的申报表时，"
+        "逐项核对；确需调整的，应有批准的调整手续并在偏差原因中说明。"
+    ),
+    bad="申报表中“动画制作数量”年度指标值 ≥20集，自评表改为 ≥10集",
+    good="自评表各三级指标及其年度指标值与申报表一致",
+)
+def target_differs_from_declaration(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    declared = form.declared_targets
+    if not declared:
+        return
+    by_key = {normalize_label(name): (name, target, where) for name, (target, where) in declared.items()}
+    seen = set()
+    for position, indicator in enumerate(form.indicators, start=1):
+        key = normalize_label(indicator.name)
+        if not key:
+            continue
+        seen.add(key)
+        if key not in by_key:
+            yield Hit(f"{indicator_label(indicator, position)}不在绩效目标申报表中，是自评时新增的指标",
+                      cell=indicator.cells.get("name"), expected="申报表中的指标",
+                      found=indicator.name)
+            continue
+        _, target, where = by_key[key]
+        if not _same_target(target, indicator.target):
+            yield Hit(f"{indicator_label(indicator, position)}年度指标值“{indicator.target or '空'}”"
+                      f"与绩效目标申报表（{where}）申报的“{target or '空'}”不一致",
+                      cell=indicator.cells.get("target"), expected=target, found=indicator.target)
+    for key, (name, target, where) in by_key.items():
+        if key not in seen:
+            yield Hit(f"绩效目标申报表（{where}）中的指标“{name}”（年度指标值“{target or '空'}”）"
+                      f"在自评表中没有，是自评时删去的指标", expected=name, found=None)
+
+
+def _same_target(declared: str | None, filled: str | None) -> bool:
+    a, b = parse_measure(declared), parse_measure(filled)
+    if isinstance(a, Quantity) and isinstance(b, Quantity):
+        return (a.op, a.value, _unit_key(a.unit)) == (b.op, b.value, _unit_key(b.unit))
+    return normalize_label(declared) == normalize_label(filled)

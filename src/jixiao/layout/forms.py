@@ -153,6 +153,7 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
         fund_stop = min(x for x in (goal_row, ind_header.row if ind_header else None, stop)
                         if x is not None and x > fund_header.row)
         record.funds = read_funds(sheet, fund_header, fund_stop)
+        record.cells["funds"] = sheet.ref(fund_header.row, min(fund_header.cols.values()))
     if record.money_unit is None:
         _money_unit_elsewhere(sheet, range(head.start, header_end), record)
 
