@@ -1,4 +1,4 @@
-"""Reading checks (R01–R07): can the form be read, and is what was read complete.
+"""Reading checks (R01–R09): can the form be read, and is what was read complete.
 
 R01 and R02 concern a whole file: ``checking.check_file`` emits them, they are declared
 here so that ``jixiao rules`` and the README list them.
@@ -10,6 +10,8 @@ from typing import Any, Iterator
 
 from jixiao.checks.registry import CheckContext, Hit, check, declare
 from jixiao.model import FIELD_LABELS, FormRecord
+from jixiao.checks.funds import format_amount
+from jixiao.values import format_number
 
 try:  # written in parallel with the checks; R06 degrades to nothing without it
     from jixiao import fingerprint as _fingerprint
@@ -216,3 +218,37 @@ def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     elif form.template is not None and form.template.money_unit not in (None, unit):
         yield Hit(f"金额单位写为“{unit}”，但下发模板的单位是“{form.template.money_unit}”",
                   cell=cell, expected=form.template.money_unit, found=unit)
+
+
+@check(
+    "R09", "warning", "数字以文本形式存储，模板公式不计入",
+    explanation=(
+        "在设为文本格式的单元格里输入数字，或在数字前加了单引号（'350000），Excel 会把它当作文字："
+        "单元格左上角出现绿色三角，求和公式跳过它。于是打印出来的合计、总分与单元格里看到的数字对不上。"
+        "本工具按数字重新计算，并指出差额。请把该单元格改为常规或数值格式后重新输入数字。"
+    ),
+    bad="其中：当年财政拨款 全年执行数 填 '350000（文本），年度资金总额的公式少算 350,000",
+    good="金额、分值、得分都以数字形式输入，合计公式计入每一个单元格",
+)
+def number_stored_as_text(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    if not form.text_numbers:
+        return
+    for name, row in form.funds.sources():
+        for field_name in ("initial", "budget", "executed"):
+            cell = row.cells.get(field_name)
+            value = getattr(row, field_name)
+            if cell in form.text_numbers and value:
+                what = f"年度资金总额的{FIELD_LABELS[field_name]}"
+                yield _text_number_hit(form, cell, value, what, format_amount(value, form.money_unit))
+    for indicator in form.indicators:
+        for field_name, what in (("weight", "总分的分值合计"), ("score", "总分")):
+            cell = indicator.cells.get(field_name)
+            value = getattr(indicator, field_name)
+            if cell in form.text_numbers and value:
+                yield _text_number_hit(form, cell, value, what, format_number(value))
+
+
+def _text_number_hit(form: FormRecord, cell: str, value: float, what: str, amount: str) -> Hit:
+    return Hit(f"单元格中的“{form.text_numbers[cell]}”是以文本形式存储的数字，Excel 公式不计入它："
+               f"打印出的{what}比按数字重新计算的少 {amount}", cell=cell, expected="数字",
+               found=form.text_numbers[cell])

@@ -25,7 +25,7 @@ from jixiao.io.safety import _ATTR
 from jixiao.io.sheet_xml import unescape
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao.template import layout as L
-from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number,
+from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number, percent_text,
                            parse_rate_pct, parse_year)
 
 if TYPE_CHECKING:
@@ -271,6 +271,8 @@ class _FormReader:
                 row.unparsed[field_name] = str(raw)
             return
         setattr(row, field_name, self.number(raw, field_name, row.unparsed))
+        if isinstance(raw, str) and getattr(row, field_name) is not None:
+            self.record.text_numbers[ref] = raw.strip()
 
     @staticmethod
     def number(raw: Any, field_name: str, unparsed: dict[str, str]) -> float | None:
@@ -287,6 +289,7 @@ class _FormReader:
         rows, n_rows = self.rows, len(self.rows)
         cols = [c - self.origin_col for c in plan.indicator_cols]
         number = self.number
+        percent = self.grid.percent_cells
         indicators = self.record.indicators
         previous: Indicator | None = None
         no_line: list[Any] = []
@@ -308,11 +311,18 @@ class _FormReader:
                     empty = empty and raw is None
                 else:
                     text = (raw.strip() or None) if kind is str else clean_text(raw)
+                    if kind in (int, float) and percent is not None and raw - raw == 0 and \
+                            (g, cols[_INDICATOR_FIELDS.index(name)]) in percent:
+                        text = percent_text(raw)  # 95% typed in Excel is 0.95 in a %-cell
                     values[name] = text
                     empty = empty and text is None
             if empty:
                 continue
             indicator = Indicator(**values, cells=dict(cells), unparsed=unparsed, row=r + 1)
+            for name in _INDICATOR_NUMBERS:
+                raw = raws[_INDICATOR_FIELDS.index(name)]
+                if isinstance(raw, str) and values[name] is not None:
+                    self.record.text_numbers[indicator.cells[name]] = raw.strip()
             # 一级/二级 typed once over several rows, as on paper forms
             if previous is not None and indicator.level1 is None:
                 indicator.level1 = previous.level1

@@ -1,0 +1,311 @@
+"""Forms other provinces really use (Sichuan, Yunnan, Anhui), a central export with its
+other sheets, and our template filled the way Excel stores typing: every field read exact,
+no false alarm on a consistent form, every planted mistake reported at its cell."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from jixiao.cli import cli
+from province_workbooks import (ANHUI_FORM, SICHUAN_FORM, YUNNAN_FORM, write_anhui, write_sichuan,
+                                write_yunnan)
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+CENTRAL_11_SHEETS = DATA / "real-exports" / "central-project-library-export-11-sheets.xls"
+
+WRITERS = {"sichuan": (write_sichuan, SICHUAN_FORM), "yunnan": (write_yunnan, YUNNAN_FORM),
+           "anhui": (write_anhui, ANHUI_FORM)}
+
+
+def check_json(*paths: Path, extra: tuple[str, ...] = ()) -> dict:
+    result = CliRunner().invoke(cli, ["check", "--format", "json", *extra, *map(str, paths)])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def only_form(data: dict) -> dict:
+    (file,) = data["files"]
+    (form,) = file["forms"]
+    return form
+
+
+def written(tmp_path: Path, layout: str, form: dict | None = None) -> Path:
+    writer, default = WRITERS[layout]
+    return writer(tmp_path / f"{layout}.xlsx", form or default)
+
+
+def fund(initial, budget, executed, weight=None, rate_pct=None, score=None) -> dict:
+    return {"initial": initial, "budget": budget, "executed": executed, "weight": weight,
+            "rate_pct": rate_pct, "score": score}
+
+
+EMPTY_FUND = fund(None, None, None)
+
+
+def indicator(level1, level2, name, target, actual, weight, score, deviation=None) -> dict:
+    return {"level1": level1, "level2": level2, "name": name, "target": target, "actual": actual,
+            "weight": weight, "score": score, "deviation": deviation}
+
+
+# Expected records, written by hand from the pages' facts (not from the reader's output).
+EXPECTED = {
+    "sichuan": {
+        "year": 2023, "title": "部门预算项目支出绩效自评表(2023年度)", "project": "工资性支出",
+        "project_code": "51000021R000000019951", "department": "青神县发展和改革局本级",
+        "unit": "青神县发展和改革局", "money_unit": "万元",
+        "goal_expected": SICHUAN_FORM["goal"], "goal_actual": SICHUAN_FORM["goal_actual"],
+        "funds": {
+            "total": fund(238.93, 251.89, 251.89, 10, 100, 10),
+            "current_year": fund(238.93, 251.89, 251.89, None, 100, None),
+            "carryover": EMPTY_FUND,
+            "other": EMPTY_FUND,
+            "special_account": fund(0, 0, 0, None, 0, None),
+            "unit_funds": fund(0, 0, 0, None, 0, None),
+        },
+        "indicators": [
+            indicator("产出指标", "数量指标", "发放(缴纳)覆盖率", "=100%", "100%", 20, 20),
+            indicator("产出指标", "时效指标", "工资按月发放及时率", "≥95%", "100%", 20, 20),
+            indicator("产出指标", "经济成本指标", "人均工资性支出", "≤12.5万元/人", "12.1万元/人", 20, 20),
+            indicator("效益指标", "社会效益指标", "足额保障率(参保率)", "=100%", "100%", 20, 20),
+            indicator("效益指标", "社会效益指标", "干部职工队伍稳定", "稳定", "稳定", 10, 10),
+        ],
+        "total_weight": 100, "total_score": 100, "grade": None,
+    },
+    "yunnan": {
+        "year": 2020, "title": "2020年度项目支出绩效自评表",
+        "project": "2020年省级自然资源卫片执法补助经费支出绩效自评表",
+        "department": "丽江市自然资源和规划局", "unit": "丽江市古城区自然资源局", "money_unit": "万元",
+        "goal_expected": YUNNAN_FORM["goal"], "goal_actual": YUNNAN_FORM["goal_actual"],
+        "funds": {
+            "total": fund(7.29, 7.29, 7.29, 10, 100, 10),
+            "current_year": fund(7.29, 7.29, 7.29, None, 100, None),
+            "carryover": EMPTY_FUND, "other": EMPTY_FUND,
+        },
+        "indicators": [
+            indicator("产出指标", "数量指标", "卫片执法补助经费", "=72890元", "72890元", 10, 10),
+            indicator("产出指标", "质量指标", "项目验收合格率", "=100%", "100%", 20, 20),
+            indicator("产出指标", "时效指标", "项目完成及时率", "=100%", "100%", 20, 20),
+            indicator("效益指标", "社会效益指标", "违法行为责停率", "≥95%", "95%", 30, 30),
+            indicator("满意度指标", "服务对象满意度指标", "满意度", "≥95%", "95%", 10, 10),
+        ],
+        "total_weight": 100, "total_score": 100, "grade": "优",
+    },
+    "anhui": {
+        "year": 2022, "title": "项目支出绩效自评表", "project": "委托业务项目",
+        "department": "池州市贵池区棠溪镇人民政府", "department_code": "219",
+        "unit": "池州市贵池区棠溪镇人民政府", "unit_code": "219001", "money_unit": "万元",
+        "goal_expected": ANHUI_FORM["goal"], "goal_actual": ANHUI_FORM["goal_actual"],
+        "funds": {
+            "total": fund(90, 89.974, 89.974, 10, 100, 10),
+            "current_year": fund(90, 89.974, 89.974),
+            "carryover": EMPTY_FUND, "other": EMPTY_FUND,
+        },
+        "indicators": [
+            indicator("产出指标", "数量指标", "基建工程委托业务项目数量", "≥50个", "50", 8, 8),
+            indicator("产出指标", "质量指标", "委托业务报告合格率", "≥100百分比", "100", 8, 8),
+            indicator("产出指标", "质量指标", "经费支出合规性", "严格执行相关制度规定", "达成预期指标", 8, 8),
+            indicator("产出指标", "时效指标", "提交报告及时性", "在项目计划完成时间内完成", "达成预期指标", 8, 8),
+            indicator("产出指标", "成本指标", "项目总成本", "≤90万元", "89.974", 8, 8),
+            indicator("产出指标", "成本指标", "单项业务成本", "符合相关规定", "达成预期指标", 10, 10),
+            indicator("效益指标", "社会效益指标", "对维护基建市场公平的影响程度", "效果明显", "达成预期指标", 10, 10),
+            indicator("效益指标", "生态效益指标", "对控制基建项目成本影响程度", "效果明显", "达成预期指标", 10, 10),
+            indicator("效益指标", "可持续影响指标", "对推动基建项目“四项制度”健全和落实的持续性影响", "效果明显",
+                      "达成预期指标", 10, 10),
+            # the unused 经济效益指标 row is no indicator
+            indicator("满意度指标", "满意度指标", "公众满意度", "≥90%", "95%", 10, 10),
+        ],
+        "total_weight": 100, "total_score": 100, "grade": "优",
+    },
+}
+
+
+@pytest.mark.parametrize("layout", sorted(WRITERS))
+def test_every_field_reads_exact(tmp_path, layout):
+    record = only_form(check_json(written(tmp_path, layout)))["record"]
+    assert record == EXPECTED[layout]
+
+
+@pytest.mark.parametrize("layout,profile", [("sichuan", "sichuan"), ("yunnan", "mof-2020"),
+                                            ("anhui", "mof-2020")])
+def test_a_consistent_form_gets_no_error_and_no_warning(tmp_path, layout, profile):
+    form = only_form(check_json(written(tmp_path, layout)))
+    assert [(f["code"], f["message"]) for f in form["findings"]] == []
+    assert form["profile"] == profile and "指标体系相符" in form["profile_reason"]
+
+
+# Each planted mistake: (layout, change to the form, code, cell)
+def _sichuan_executed_over_budget(form):
+    form["funds"][0] = ("总额", 238.93, 251.89, 260.0, 1.0322, 10, 10)
+    form["funds"][1] = ("其中:财政资金", 238.93, 251.89, 260.0, 1.0322, "/", "/")
+
+
+def _sichuan_score_over_weight(form):
+    form["indicators"][1] = form["indicators"][1][:8] + (25, None)
+
+
+def _sichuan_wrong_total(form):
+    form["total_score"] = 95
+
+
+def _sichuan_no_reason(form):
+    row = list(form["indicators"][1])
+    row[6], row[8] = 90, 15  # 及时率 90 % against ≥95 %, 5 points off, no 原因
+    form["indicators"][1] = tuple(row)
+    form["total_score"] = 95
+
+
+def _yunnan_executed_over_budget(form):
+    form["funds"][0] = ("年度资金总额", 7.29, 7.29, 8.1, 10, 1.1111, 10)
+    form["funds"][1] = ("其中:当年财政拨款", 7.29, 7.29, 8.1, None, 1.1111, None)
+
+
+def _yunnan_score_over_weight(form):
+    form["indicators"][3] = form["indicators"][3][:8] + (35, None)
+
+
+def _yunnan_wrong_total(form):
+    form["total_score"] = 90
+
+
+def _yunnan_no_reason(form):
+    # the page's own figures: 72890 元 reached, scored 9 of 10, nothing said
+    form["indicators"][0] = form["indicators"][0][:8] + (9, None)
+    form["total_score"] = 99
+
+
+def _anhui_executed_over_budget(form):
+    form["funds"][0] = ("年度资金总额:", 90, 89.974, 95, 10, 1.0559, 10)
+    form["funds"][1] = ("其中:本年财政拨款", 90, 89.974, 95, None, None, None)
+
+
+def _anhui_score_over_weight(form):
+    form["indicators"][0] = form["indicators"][0][:6] + (12, None)
+
+
+def _anhui_wrong_total(form):
+    form["total_score"] = 98
+
+
+def _anhui_no_reason(form):
+    form["indicators"][0] = ("产出指标(50分)", "数量指标", "基建工程委托业务项目数量", "≥50个", 40, 8, 6, None)
+    form["total_score"] = 98
+
+
+PLANTED = [
+    ("sichuan", _sichuan_executed_over_budget, "F01", "F10"),
+    ("sichuan", _sichuan_score_over_weight, "I01", "J17"),
+    ("sichuan", _sichuan_wrong_total, "T02", "J21"),
+    ("sichuan", _sichuan_no_reason, "I04", "K17"),
+    ("yunnan", _yunnan_executed_over_budget, "F01", "E5"),
+    ("yunnan", _yunnan_score_over_weight, "I01", "I16"),
+    ("yunnan", _yunnan_wrong_total, "T02", "I18"),
+    ("yunnan", _yunnan_no_reason, "I06", "I13"),
+    ("anhui", _anhui_executed_over_budget, "F01", "E7"),
+    ("anhui", _anhui_score_over_weight, "I01", "H14"),
+    ("anhui", _anhui_wrong_total, "T02", "H25"),
+    ("anhui", _anhui_no_reason, "I04", "I14"),
+]
+
+
+@pytest.mark.parametrize("layout,plant,code,cell", PLANTED,
+                         ids=[f"{p[0]}-{p[2]}" for p in PLANTED])
+def test_a_planted_mistake_is_reported_at_its_cell(tmp_path, layout, plant, code, cell):
+    form = copy.deepcopy(WRITERS[layout][1])
+    plant(form)
+    findings = only_form(check_json(written(tmp_path, layout, form)))["findings"]
+    assert (code, cell) in [(f["code"], f["cell"]) for f in findings], findings
+
+
+def test_a_ceiling_undercut_by_far_is_called_loose_not_low(tmp_path):
+    form = copy.deepcopy(SICHUAN_FORM)
+    form["indicators"][2] = ("产出指标", "经济成本指标", "人均工资性支出", "≤", 12.5, "万元/人", 8, 20, 20, None)
+    findings = only_form(check_json(written(tmp_path, "sichuan", form)))["findings"]
+    (i09,) = [f for f in findings if f["code"] == "I09"]
+    assert "偏松" in i09["message"] and "偏低" not in i09["message"]
+
+
+def test_a_bare_target_is_a_quantity_to_reach_not_an_equality(tmp_path):
+    form = copy.deepcopy(YUNNAN_FORM)
+    # "20集" with no operator, 24 made: met (≥), not a 20 % miss of "=20"
+    form["indicators"][0] = ("产出指标", "数量指标", "动画制作数量", None, "20集", None, "24集", 10, 10, None)
+    findings = only_form(check_json(written(tmp_path, "yunnan", form)))["findings"]
+    assert [f["code"] for f in findings if f["severity"] != "info"] == []
+
+
+# ------------------------------------------------------------------ central export
+
+
+def test_central_export_without_fund_rows_and_its_other_sheets():
+    data = check_json(CENTRAL_11_SHEETS)
+    (file,) = data["files"]
+    notes = [f for f in file["findings"] if f["code"] == "R08"]
+    kinds = {f["sheet"]: f["found"] for f in notes}
+    assert kinds == {"项目支出绩效目标申报表": "绩效目标申报表", "项目支出绩效目标执行监控": "绩效目标执行监控表"}
+    (form,) = file["forms"]
+    codes = [f["code"] for f in form["findings"]]
+    assert "F09" in codes
+    assert form["recomputed"]["total_weight"] == 0  # no fund weight of 10 invented
+    (t01,) = [f for f in form["findings"] if f["code"] == "T01"]
+    assert "合计为 0" in t01["message"]
+    # the 申报表 is for 2020 and lists no indicator: said, not compared
+    declaration = next(f for f in notes if f["sheet"] == "项目支出绩效目标申报表")
+    assert "未列出年度指标" in declaration["message"]
+
+
+def test_targets_are_compared_with_the_declaration_of_the_same_year(tmp_path):
+    path = write_anhui(tmp_path / "anhui.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("项目支出绩效目标申报表")
+    rows = [["委托业务项目绩效目标表"], ["(2022年度)"], ["项目名称", None, None, "委托业务项目"],
+            ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+            [None, "产出指标", "数量指标", "基建工程委托业务项目数量", "≥60个"],
+            [None, "产出指标", "质量指标", "委托业务报告合格率", "≥100百分比"],
+            [None, "产出指标", "时效指标", "报告归档及时率", "≥95%"]]
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    data = check_json(path)
+    (file,) = data["files"]
+    i15 = [f for f in only_form(data)["findings"] if f["code"] == "I15"]
+    changed = [f for f in i15 if f["cell"] == "E14"]
+    assert changed and "≥60个" in changed[0]["message"]  # 50 declared as 60 at budget time
+    assert any("报告归档及时率" in f["message"] and "删去" in f["message"] for f in i15)
+    assert any("经费支出合规性" in f["message"] and "新增" in f["message"] for f in i15)
+    assert not any("委托业务报告合格率" in f["message"] for f in i15)
+
+
+# ------------------------------------------------------------------ Excel's typing
+
+
+def test_template_filled_as_excel_stores_typing(tmp_path):
+    source = SAMPLES / "prefilled" / "上海市人民政府办公厅-“一网通办”工作经费.xlsx"
+    wb = openpyxl.load_workbook(source)
+    ws = wb.worksheets[0]
+    ws["E7"] = "200"  # 全年执行数 typed into a text cell: SUM skips it
+    ws["E7"].data_type = "s"
+    ws["F10"].value = None
+    actuals = {13: "3次", 14: 0.96, 15: 0.62, 16: 0.97, 17: 0.99, 18: 0.55, 19: "前五名", 20: 0.93}
+    for r, actual in actuals.items():
+        ws[f"F{r}"] = actual
+        if isinstance(actual, float):
+            ws[f"F{r}"].number_format = "0%"  # 96% typed: 0.96 shown as a percent
+        ws[f"H{r}"] = ws[f"G{r}"].value
+    path = tmp_path / "returned.xlsx"
+    wb.save(path)
+    form = only_form(check_json(path))
+    by_code = {}
+    for f in form["findings"]:
+        by_code.setdefault(f["code"], []).append(f)
+    assert "I05" not in by_code  # 96% read as 96 %, not 0.96
+    actual = [i["actual"] for i in form["record"]["indicators"]]
+    assert actual[1] == "96%" and actual[7] == "93%"
+    (r09,) = by_code["R09"]
+    assert r09["cell"] == "E7" and r09["severity"] == "warning"
+    assert "少 200 万元" in r09["message"]
