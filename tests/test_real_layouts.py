@@ -245,7 +245,7 @@ def test_a_bare_target_is_a_quantity_to_reach_not_an_equality(tmp_path):
 def test_central_export_without_fund_rows_and_its_other_sheets():
     data = check_json(CENTRAL_11_SHEETS)
     (file,) = data["files"]
-    notes = [f for f in file["findings"] if f["code"] == "R08"]
+    notes = [f for f in file["findings"] if f["code"] == "R09"]
     kinds = {f["sheet"]: f["found"] for f in notes}
     assert kinds == {"项目支出绩效目标申报表": "绩效目标申报表", "项目支出绩效目标执行监控": "绩效目标执行监控表"}
     (form,) = file["forms"]
@@ -306,6 +306,6 @@ def test_template_filled_as_excel_stores_typing(tmp_path):
     assert "I05" not in by_code  # 96% read as 96 %, not 0.96
     actual = [i["actual"] for i in form["record"]["indicators"]]
     assert actual[1] == "96%" and actual[7] == "93%"
-    (r09,) = by_code["R09"]
+    (r09,) = by_code["R10"]
     assert r09["cell"] == "E7" and r09["severity"] == "warning"
     assert "少 200 万元" in r09["message"]

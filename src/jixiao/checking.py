@@ -219,7 +219,7 @@ def read_workbook(path: str | os.PathLike, limits: Any = None) -> tuple[list[For
 
 
 def _other_form_note(other: Any, records: list[FormRecord]) -> Finding:
-    """R08: a performance form that is not the self-evaluation form, named as skipped."""
+    """R09: a performance form that is not the self-evaluation form, named as skipped."""
     why = ""
     if other.kind == "绩效目标申报表":
         years = {r.year for r in records}
@@ -230,7 +230,7 @@ def _other_form_note(other: Any, records: list[FormRecord]) -> Finding:
         else:
             why = "；已用其年度指标值核对自评表（I15）"
     year = f"，{other.year}年度" if other.year else ""
-    return finding("R08", Hit(f"工作表“{other.sheet}”是{other.kind}{year}，不是自评表，未作为自评表审核{why}",
+    return finding("R09", Hit(f"工作表“{other.sheet}”是{other.kind}{year}，不是自评表，未作为自评表审核{why}",
                               found=other.kind), other.sheet)
 
 

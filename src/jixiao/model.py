@@ -186,7 +186,7 @@ class FormRecord:
     #: 三级指标 -> (年度指标值, "sheet!cell"); None when the workbook has none (I15)
     declared_targets: dict[str, tuple[str | None, str]] | None = None
     #: cell -> the text of a number typed as text where a formula of the workbook sums it
-    #: (our template): read as the number, but Excel's SUM skips it (R09)
+    #: (our template): read as the number, but Excel's SUM skips it (R10)
     text_numbers: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

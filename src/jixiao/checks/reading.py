@@ -1,4 +1,4 @@
-"""Reading checks (R01–R09): can the form be read, and is what was read complete.
+"""Reading checks (R01–R10): can the form be read, and is what was read complete.
 
 R01 and R02 concern a whole file: ``checking.check_file`` emits them, they are declared
 here so that ``jixiao rules`` and the README list them.
@@ -43,7 +43,7 @@ declare(
 )
 
 declare(
-    "R08", "info", "工作簿中的其他绩效表（绩效目标申报表、执行监控表）未作为自评表审核",
+    "R09", "info", "工作簿中的其他绩效表（绩效目标申报表、执行监控表）未作为自评表审核",
     explanation=(
         "中央项目库等系统导出的工作簿里，除自评表外常有绩效目标申报表、绩效目标执行监控表等"
         "工作表。它们不是自评表，不作审核，但会在结果中列出，让审核人知道这些工作表被跳过了。"
@@ -221,7 +221,7 @@ def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 
 
 @check(
-    "R09", "warning", "数字以文本形式存储，模板公式不计入",
+    "R10", "warning", "数字以文本形式存储，模板公式不计入",
     explanation=(
         "在设为文本格式的单元格里输入数字，或在数字前加了单引号（'350000），Excel 会把它当作文字："
         "单元格左上角出现绿色三角，求和公式跳过它。于是打印出来的合计、总分与单元格里看到的数字对不上。"
