@@ -12,7 +12,7 @@ from jixiao.cli import cli
 
 # The catalogue of CHECKS.md (code -> severity), copied by hand from the spec.
 CATALOGUE = {
-    "R01": "E", "R02": "E", "R03": "E", "R04": "E", "R05": "W", "R06": "E", "R07": "W",
+    "R01": "E", "R02": "E", "R03": "E", "R04": "E", "R05": "W", "R06": "E", "R07": "W", "R08": "W",
     "F01": "E", "F02": "E", "F03": "E", "F04": "E", "F05": "W", "F06": "E", "F07": "E",
     "F08": "W",
     "I01": "E", "I02": "E", "I03": "E", "I04": "W", "I05": "W", "I06": "W", "I07": "W",
@@ -27,7 +27,7 @@ NOT_FORM_LEVEL = {"R01": "file", "R02": "file", "M01": "batch", "M02": "batch", 
 def test_every_catalogue_code_is_declared_with_its_severity():
     checks = all_checks()
     assert sorted(c.code for c in checks) == sorted(CATALOGUE)
-    assert len(checks) == len({c.code for c in checks}) == 36
+    assert len(checks) == len({c.code for c in checks}) == 37
     for chk in checks:
         assert chk.severity == SEVERITY[CATALOGUE[chk.code]], chk.code
 
@@ -75,7 +75,7 @@ def test_get_check_ignores_case_and_knows_unknown_codes():
 def test_catalogue_markdown_has_one_row_per_check():
     text = catalogue_markdown()
     rows = [line for line in text.splitlines() if re.match(r"\| [RFITM]\d\d \|", line)]
-    assert len(rows) == 36
+    assert len(rows) == 37
     assert "| F01 | 错误 | 执行率超过100%（全年执行数大于全年预算数） | 每张表 |" in rows
     assert "| M02 | 警告 | 下发的自评表没有收回 | 汇总时 |" in rows
 
@@ -86,11 +86,11 @@ def test_rules_lists_every_code_with_severity_and_title():
     result = CliRunner().invoke(cli, ["rules"])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len(lines) == 36
+    assert len(lines) == 37
     for line, chk in zip(lines, all_checks()):
         assert line.split()[:2] == [chk.code, SEVERITY_LABELS[chk.severity]]
         assert chk.title in line
-    assert lines[7].startswith("F01  错误  执行率超过100%")
+    assert lines[8].startswith("F01  错误  执行率超过100%")
 
 
 def test_rules_explains_one_code_like_ruff_rule():

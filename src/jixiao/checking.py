@@ -21,7 +21,7 @@ from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
-from jixiao.profiles import Profile, load_profile
+from jixiao.profiles import Profile, known_profile, load_profile
 from jixiao.scoring import Recomputed, recompute
 
 
@@ -273,8 +273,14 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
 
 
 def _profile_of(record: FormRecord) -> Profile:
-    """The profile a form was generated with, else the default."""
+    """The profile a form was generated with, else the default.
+
+    Only a name of the known set is taken (check R08 reports any other): the hidden
+    sheet is the unit's to edit, and a path there would let it grade itself.
+    """
     name = record.template.profile if record.template else None
+    if not known_profile(name):
+        return load_profile()
     try:
         return load_profile(name)
     except JixiaoError:

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from jixiao.checks.registry import CheckContext, Hit, check, declare
 from jixiao.model import FIELD_LABELS, FormRecord
+from jixiao.profiles import known_profile
 
 try:  # written in parallel with the checks; R06 degrades to nothing without it
     from jixiao import fingerprint as _fingerprint
@@ -203,3 +204,23 @@ def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     elif form.template is not None and form.template.money_unit not in (None, unit):
         yield Hit(f"金额单位写为“{unit}”，但下发模板的单位是“{form.template.money_unit}”",
                   cell=cell, expected=form.template.money_unit, found=unit)
+
+
+@check(
+    "R08", "warning", "模板隐藏页记录的评价方案不在已知方案中，已按默认方案审核",
+    explanation=(
+        "下发模板在隐藏页中记录了生成时使用的评价方案（如 shanghai、mof-2020），审核时按它计分。"
+        "隐藏页可以被改写：若其中写的是文件路径或未知的方案名，按它计分就等于由填报单位自定评分标准。"
+        "这样的记录一律不予采用，本表按审核人指定的方案（--profile）或默认方案审核。"
+        "请使用下发的原模板填报，不要改动隐藏页；确需其他方案的，由审核人用 --profile 指定。"
+    ),
+    bad="隐藏页 _jixiao 的 profile 一项被改为“C:\\\\temp\\\\evil.toml”或“my-own”",
+    good="隐藏页 _jixiao 的 profile 一项为下发时的“shanghai”",
+)
+def unknown_profile_named(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    template = form.template
+    named = template.profile if template is not None else None
+    if not named or named == ctx.profile.name or known_profile(named):
+        return
+    yield Hit(f"模板隐藏页记录的评价方案“{named}”不是已知的方案，已忽略，"
+              f"本表按“{ctx.profile.name}”方案审核", expected=ctx.profile.name, found=named)
