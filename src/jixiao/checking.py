@@ -291,12 +291,15 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                 profile: Profile | str | None = None, *, secret: str | None = None,
                 manifest: str | os.PathLike | None = None, limits: Any = None,
                 jobs: int | None = None, isolate: bool = True,
-                debug: bool = False) -> CheckReport:
+                debug: bool = False, output: str | os.PathLike | None = None,
+                annotate_dir: str | os.PathLike | None = None) -> CheckReport:
     """Check every form in the given files, folders and globs (``jixiao check``).
 
     Files are read in worker processes (``jobs``, default: every core), so a file that
     crashes the reader or overruns the per-file time budget costs only its own R01.
     ``isolate=False`` (or ``debug``) checks in this process, tracebacks and all.
+    ``output`` and ``annotate_dir``, where the caller will write the report and the
+    annotated copies, are refused (UsageError) when they would land on or among the inputs.
     """
     from jixiao.io.safety import Limits
 
@@ -308,7 +311,15 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     fingerprints = load_manifest_fingerprints(manifest, secret) if manifest else None
     # the manifest often lies in the folder being checked: it is a .csv, but no form
     skip = {os.path.realpath(manifest)} if manifest else set()
+    paths = list(paths)
     files = [str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in skip]
+    # outputs are typed by hand, often into the folder of returns: never onto an input
+    from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
+
+    if output is not None:
+        refuse_replacing_inputs([output], files)
+    if annotate_dir is not None:
+        refuse_folder_among_inputs(annotate_dir, paths, files)
     if not isolate or debug or not files:
         return CheckReport([check_file(p, profile, secret=secret, limits=limits,
                                        manifest_fingerprints=fingerprints, debug=debug)
