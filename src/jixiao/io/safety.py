@@ -201,7 +201,7 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
     if st.st_size == 0:
@@ -249,8 +249,12 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
     buffered read of the bound would allocate all of it first, and every call costs the
     reader after us too."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        # non-blocking and checked again once open: a file swapped for a FIFO or a device
+        # after the stat must not hang the reader or feed it forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
             data = os.read(fd, size + 1)
             if len(data) != size:  # shorter or longer than the stat said: read to the end
                 parts = [data]
@@ -265,14 +269,15 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法读取文件（{os_reason(exc)}）", "not_file") from None
     if len(data) > limits.max_file_bytes:
         raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
                             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
     return data
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Chinese."""
     import errno
 
     return {
@@ -516,7 +521,7 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
     data = _read_whole(path, size, limits)
 
     def work() -> None:

@@ -106,7 +106,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         outputs = _output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)
     limits = limits or Limits.from_env()
     # The distribution manifest lying in the folder merged is a .csv, but no form.
-    listed = list(_without(iter_input_files(paths), [manifest] if manifest else []))
+    refused: dict[str, str] = {}
+    listed = list(_without(iter_input_files(paths, refused), [manifest] if manifest else []))
     # An output onto a unit's return is refused; a summary this command wrote into the
     # folder merged (the last run's) is replaced, and is not an input of this run.
     from jixiao.io.outputs import refuse_replacing_inputs
@@ -130,7 +131,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
             for index, (summary, rows, encoded) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
-                    task=check_one, lost=failed_file_rows):
+                    task=check_one, lost=failed_file_rows, refused=refused):
                 store.put(summary.path, rows, encoded)
                 summaries.append(summary)
                 if sink is not None:
