@@ -400,7 +400,9 @@ def _check_xls(path: Path, data: bytes, limits: Limits | None) -> None:
         elif typ == _BIFF_BOF and size >= 4:
             if limits is None and pos > 0:
                 return  # past the globals: sniffing needs no more
-            in_sheet = unpack("<H", data, body + 2)[0] == 0x0010
+            # every substream but the globals (5) and VB modules (6): worksheets (0x10),
+            # and Excel 4.0 macro sheets (0x40) and charts (0x20), which calamine reads too
+            in_sheet = unpack("<H", data, body + 2)[0] not in (0x0005, 0x0006)
             if in_sheet and limits is not None:
                 n_sheets += 1
                 if n_sheets > limits.max_sheets:
@@ -552,6 +554,10 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
                 _check_xlsx_sheet(path, (xml,), sheets[name], limits, whole=True)
             elif kind == "ods" and name == "content.xml":
                 _check_ods_sheets(path, (xml,), limits)
+            elif kind == "xlsx" and b"sheetData" in xml:
+                # cells in a part the workbook does not list as a sheet (a <sheet r:id>
+                # pointing there in a way we did not resolve): calamine may still read it
+                _check_xlsx_sheet(path, (xml,), name, limits, whole=True)
             continue
         chunks = package.xml_chunks(info)
         if name in sheets:
@@ -559,8 +565,12 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
         elif kind == "ods" and name == "content.xml":
             _check_ods_sheets(path, chunks, limits)
         else:
-            for _ in chunks:
-                pass
+            tail = b""
+            for chunk in chunks:
+                if kind == "xlsx" and (b"sheetData" in chunk or b"sheetData" in tail + chunk[:16]):
+                    _check_xlsx_sheet(path, package.xml_chunks(info), name, limits)
+                    break
+                tail = chunk[-16:]
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -943,16 +953,20 @@ def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, lim
 
 # Attribute runs are bounded ({0,2048}): an unbounded [^>]* restarted at every "<" of a
 # tag soup without ">" would make these scans quadratic.
-_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\s[^<>]{0,2048}?\bname="([^"]*)"[^<>]{0,2048}?\br:id="([^"]*)"')
+_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\s[^<>]{0,2048}?\bname\s*=\s*["\']([^"\'<>]*)["\']'
+                             rb'[^<>]{0,2048}?\br:id\s*=\s*["\']([^"\'<>]*)["\']')
 _XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\s[^<>]{0,4096}>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+# XML allows either quote and spaces around "=": what the gate must read as calamine does
+# (a single-quoted r='XFD1048576' passed it unseen)
+_ATTR_ANY_QUOTE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 # Row and cell start tags; a self-closing cell is empty (calamine skips it).
 _XLSX_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 _XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^<>]{0,2048}?)(/?)>")
-_XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
-_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
-_XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
+_XLSX_CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["\']')
+_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref\s*=\s*["\']([^"\'<>]*)["\']')
+_XLSX_ROW_REF = re.compile(rb'\sr\s*=\s*["\']([0-9]{1,9})["\']')
 _XLSX_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^<>]{0,2048}?)>")
 
 
@@ -992,7 +1006,7 @@ def _listed_sheets(workbook: bytes, rels_xml: bytes) -> tuple[tuple[tuple[str, s
     <sheet> tags."""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
-        attrs = dict(_ATTR.findall(tag))
+        attrs = {k: a or b for k, a, b in _ATTR_ANY_QUOTE.findall(tag)}
         target = attrs.get(b"Target", b"").decode("utf-8", "replace")
         if target.startswith("/"):
             member = target.lstrip("/")
@@ -1162,7 +1176,12 @@ def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> 
 _ODS_TAG = re.compile(
     rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^<>]{0,4096}?)(/?)>"
 )
-_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,12})"')
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated\s*=\s*["\']([0-9]{1,12})["\']')
+# <text:s text:c="1500000000"/>: that many spaces, which calamine builds as one string
+_ODS_SPACES = re.compile(rb'<(?:\w+:)?s\s[^<>]{0,256}?\bc\s*=\s*["\']([0-9]{1,12})["\']')
+#: spaces a cell's text may hold through <text:s>, and the whole document (a cell holds
+#: at most 32,767 characters in Excel; no form pads more than a few)
+_ODS_MAX_SPACES, _ODS_MAX_SPACES_TOTAL = 32_767, 1_000_000
 _ODS_VALUE = re.compile(rb"value-type=|formula=")
 _ODS_NAME = re.compile(rb'\bname="([^"]*)"')
 
@@ -1183,8 +1202,14 @@ def _check_ods_sheets(path: Path, chunks, limits: Limits) -> None:
         if refusal:
             raise refusal
 
-    col_spans = row_spans = 0
+    col_spans = row_spans = spaces = 0
     for chunk in chunks:
+        for m in _ODS_SPACES.finditer(chunk):
+            count = int(m.group(1))
+            spaces += count
+            if count > _ODS_MAX_SPACES or spaces > _ODS_MAX_SPACES_TOTAL:
+                raise _refuse(path, f"表格中有异常多的连续空格（{count} 个），远超正常规模，拒绝读取",
+                              "too_large")
         # a merged range is one cell spanning columns and/or rows (counted over the workbook)
         col_spans += chunk.count(b"number-columns-spanned=")
         row_spans += chunk.count(b"number-rows-spanned=")
