@@ -139,3 +139,39 @@ def test_template_output_onto_its_projects_list_is_refused_even_with_force(tmp_p
     assert proc.returncode == 2
     _one_chinese_line(proc, str(projects))
     assert projects.read_bytes() == PROJECTS.read_bytes()
+
+
+# ---------------------------------------------------------------- annotated copies
+
+def test_copies_keep_the_folders_structure(returns, tmp_path):
+    write_form(returns / "单位B" / "a.xlsx", good_record("丙单位", "培训项目"))
+    out = tmp_path / "标注"
+    proc = _jixiao("check", returns, "--annotate", out)
+    assert proc.returncode in (0, 1), proc.stderr
+    copies = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert copies == ["a.xlsx", "sub/b.xlsx", "单位B/a.xlsx"]
+
+
+def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
+    """A file check reads in a second but openpyxl needs many to load and save: the
+    worker is stopped at the budget, the file is R01, no copy, no temporary file."""
+    from hostile_corpus import FORM_ROWS, form_xlsx
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    form_xlsx(folder / "大.xlsx", [list(r) for r in FORM_ROWS] + [[f"x{r}"] * 9 for r in range(45_000)])
+    write_form(folder / "小.xlsx", good_record("甲单位", "培训项目"))
+    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "4", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
+    run = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "jixiao", "check", str(folder), "--format", "json", *extra],
+        capture_output=True, text=True, timeout=120, env=env)
+    import json
+
+    plain = {Path(f["path"]).name: f for f in json.loads(run().stdout)["files"]}
+    assert plain["大.xlsx"]["status"] == "ok"  # reading alone is within the budget
+    out = tmp_path / "标注"
+    annotated = run("--annotate", str(out))
+    files = {Path(f["path"]).name: f for f in json.loads(annotated.stdout)["files"]}
+    assert files["大.xlsx"]["status"] == "unreadable"
+    assert "超时" in files["大.xlsx"]["error"]["message"]
+    assert sorted(p.name for p in out.rglob("*")) == ["小.xlsx"]

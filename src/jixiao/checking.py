@@ -50,6 +50,10 @@ class FileResult:
     forms: list[FormResult] = field(default_factory=list)
     #: file-level findings: R01 (unreadable) or R02 (no form found)
     file_findings: list[Finding] = field(default_factory=list)
+    #: the annotated copy written for this file (``check_paths(annotate_dir=...)``)
+    copy: str | None = field(default=None, compare=False)
+    #: why the copy could not be written (a full disk, no permission), one Chinese line
+    copy_error: str | None = field(default=None, compare=False)
 
     @property
     def status(self) -> str:
@@ -389,25 +393,72 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
         refuse_replacing_inputs([output], files)
     if annotate_dir is not None:
         refuse_folder_among_inputs(annotate_dir, paths, files)
+    targets = None
+    if annotate_dir is not None:
+        from jixiao.annotate import copy_targets
+
+        targets = {p: str(t) for p, t in copy_targets(files, paths, annotate_dir).items()}
     if not isolate or debug or not files:
-        return _with_manifest(CheckReport([
-            lost_file(p, refused[p]) if p in refused else
-            check_file(p, profile, secret=secret, limits=limits,
-                       manifest_fingerprints=fingerprints, debug=debug)
-            for p in files]), fingerprints)
+        results = []
+        for p in files:
+            if p in refused:
+                results.append(lost_file(p, refused[p]))
+                continue
+            result = check_file(p, profile, secret=secret, limits=limits,
+                                manifest_fingerprints=fingerprints, debug=debug)
+            results.append(_with_copy(result, targets.get(p) if targets else None, fingerprints))
+        return _with_manifest(CheckReport(results), fingerprints)
 
     from jixiao.workers import WorkerSettings, run_isolated
 
     settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                               limits=limits,
-                              memory_bytes=getattr(limits, "max_memory_bytes", None))
+                              memory_bytes=getattr(limits, "max_memory_bytes", None),
+                              copies=targets)
     results: list[FileResult | None] = [None] * len(files)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
                                       time_budget_s=limits.time_budget_s,
                                       task=check_in_worker, lost=lost_file,
                                       refused=refused):
         results[index] = result
+    if targets:
+        _remove_lost_copies(results, targets)
     return _with_manifest(CheckReport([r for r in results if r is not None]), fingerprints)
+
+
+def _with_copy(result: FileResult, target: str | None,
+               known: dict[str, str] | None) -> FileResult:
+    """Write the annotated copy of a checked file to ``target`` (None: no copy asked)."""
+    if target is None or result.status == "unreadable":
+        return result
+    from jixiao.annotate import annotate_file
+
+    _with_manifest(CheckReport([result]), known)  # the copy shows what the report says
+    try:
+        written = annotate_file(result, os.path.dirname(target), name=os.path.basename(target))
+    except JixiaoError as exc:
+        result.copy_error = str(exc)
+    else:
+        result.copy = None if written is None else str(written)
+    return result
+
+
+def _remove_lost_copies(results: list[FileResult | None], targets: dict[str, str]) -> None:
+    """A worker killed while saving a copy (over the time or memory budget) leaves its
+    temporary file (".<stem>-xxxxxxxx.xlsx") beside the copy's place: remove it."""
+    for result in results:
+        if result is None or result.status != "unreadable" or result.path not in targets:
+            continue
+        target = Path(targets[result.path])
+        prefix, suffix = f".{target.stem}-", target.suffix
+        try:
+            leftovers = [p for p in target.parent.iterdir()
+                         if p.name.startswith(prefix) and p.name.endswith(suffix)
+                         and len(p.name) == len(prefix) + 8 + len(suffix)]
+        except OSError:
+            continue
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
 
 
 def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckReport:
@@ -422,6 +473,8 @@ def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckRe
         for form in result.forms:
             record = form.record
             form_id = record.template.form_id if record.template is not None else None
+            if any(f.code == "M03" for f in form.findings):
+                continue  # said already, in the worker that wrote the annotated copy
             if (form_id and form_id in known) or \
                     identity_key(record.year, record.unit, record.project) in known:
                 continue
@@ -436,9 +489,17 @@ def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckRe
 
 
 def check_in_worker(path: str, settings: Any) -> FileResult:
-    """``check_file`` as a worker task (never raises)."""
-    return check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
-                      manifest_fingerprints=settings.manifest_fingerprints)
+    """``check_file`` as a worker task (never raises), and the annotated copy when asked:
+    openpyxl loads and saves it within the worker's time and memory budgets."""
+    result = check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
+                        manifest_fingerprints=settings.manifest_fingerprints)
+    copies = getattr(settings, "copies", None)
+    if copies:
+        try:
+            _with_copy(result, copies.get(path), settings.manifest_fingerprints)
+        except Exception:  # openpyxl's zoo on a workbook it cannot write: no copy
+            result.copy = None
+    return result
 
 
 def lost_file(path: str, reason: str) -> FileResult:

@@ -160,9 +160,11 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
         write_text_atomic(output, text)
     else:
         click.echo(text, nl=False)
-    if annotate_dir:
-        from jixiao.annotate import annotate
-        written = annotate(report, annotate_dir)
+    if annotate_dir:  # written by check_paths, each in its worker
+        failed = next((fr.copy_error for fr in report.files if fr.copy_error), None)
+        if failed:
+            raise JixiaoError(failed)
+        written = [fr.copy for fr in report.files if fr.copy]
         click.echo(f"已写出 {len(written)} 个标注副本到 {annotate_dir}", err=True)
     ctx.exit(1 if report.has_errors else 0)
 

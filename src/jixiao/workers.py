@@ -44,6 +44,8 @@ class WorkerSettings:
     #: merge into a workbook: the style of each value kind in it, so the workers encode
     #: the big tables' rows as its sheet XML (``jixiao.summary_writer.RowEncoder``)
     sheet_styles: dict[str, int] | None = None
+    #: check --annotate: input path -> where its annotated copy goes
+    copies: dict[str, str] | None = None
 
 
 def _quiet_stderr() -> None:
