@@ -479,6 +479,41 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
     _xls_rows(xls_book, 51_000)
     add("xls_far_rows.xls", "too_many_cells", "a .xls with 51,000 rows (over max_rows)")
 
+    # --- issue 11: what passed the gate and aborted the reader ---
+    write_xlsx(add("single_quoted_far_cell.xlsx", "too_many_cells",
+                   "A1 and a cell at XFD1048576, its attributes in single quotes"),
+               [("S", f"{_DECL}<worksheet {_NS}><sheetData><row r='1'><c r='A1'><v>1</v></c></row>"
+                 f"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row></sheetData></worksheet>")])
+    add("sheet_id_to_other_part.xlsx", "too_many_cells",
+        "a <sheet r:id> whose single-quoted relationship points at a part outside xl/worksheets"
+        ).write_bytes(_rezip(good_bytes, {
+            "xl/worksheets/sheet1.xml": None, "xl/other/data.xml": far_cells,
+            "xl/_rels/workbook.xml.rels": _workbook_rels(1, False).replace('"', "'").replace(
+                "worksheets/sheet1.xml", "other/data.xml")}))
+    xls_macro = root / "xls_macro_sheet.xls"
+    _xls_far_cell(xls_macro)
+    data = xls_macro.read_bytes()
+    worksheet_bof = b"\x09\x08\x10\x00\x00\x06\x10\x00"
+    assert data.count(worksheet_bof) == 1
+    xls_macro.write_bytes(data.replace(worksheet_bof, b"\x09\x08\x10\x00\x00\x06\x40\x00"))
+    add("xls_macro_sheet.xls", "too_many_cells", "an Excel 4.0 macro sheet with cells at A1 and IV65536")
+    spaces = ('<table:table-row><table:table-cell office:value-type="string"><text:p>a'
+              '<text:s text:c="1500000000"/>b</text:p></table:table-cell></table:table-row>')
+    _ods(add("ods_spaces.ods", "too_large", "ODS: one <text:s> asking for 1,500,000,000 spaces"),
+         f'{_DECL}{_ODS_HEAD}<table:table table:name="S">{spaces}</table:table>{_ODS_TAIL}')
+    whole = "A1:XFD1048576"
+    write_xlsx(add("merge_whole_sheet.xlsx", None, "a 3 KB form with one merged range over A1:XFD1048576",
+                   tags={"openpyxl_bomb"}),
+               [("自评表", sheet_xml(FORM_ROWS, [whole]))])
+    write_xlsx(add("hyperlink_whole_sheet.xlsx", None, "a form with one hyperlink over A1:XFD1048576",
+                   tags={"openpyxl_bomb"}),
+               [("自评表", sheet_xml(FORM_ROWS, FORM_MERGES).replace(
+                   "</worksheet>", f'<hyperlinks><hyperlink ref="{whole}" r:id="rId1" {_RNS}/></hyperlinks></worksheet>'))],
+               extra={"xl/worksheets/_rels/sheet1.xml.rels":
+                      '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                      f'<Relationship Id="rId1" Type="{_REL}/hyperlink" Target="http://example.com/" '
+                      'TargetMode="External"/></Relationships>'})
+
     # --- unsafe XML ---
     xxe_sheet = sheet_xml([["&xxe;"]]).replace("&amp;xxe;", "&xxe;").replace(_DECL.strip(), "")
     write_xlsx(add("xxe_sheet.xlsx", "unsafe_xml", "external entity (file:///etc/passwd) in a sheet"),
@@ -583,6 +618,16 @@ def _xls_rows(path: Path, n_rows: int) -> None:
     ws = book.add_sheet("S")
     for r in range(n_rows):
         ws.row(r).set_cell_number(0, r)
+    book.save(str(path))
+
+
+def _xls_far_cell(path: Path) -> None:
+    import xlwt
+
+    book = xlwt.Workbook()
+    ws = book.add_sheet("S")
+    ws.write(0, 0, 1)
+    ws.write(65535, 255, 1)
     book.save(str(path))
 
 

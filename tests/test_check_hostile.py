@@ -74,3 +74,21 @@ def test_every_good_form_beside_them_is_checked(checked):
 def test_each_file_is_reported_once(checked):
     names = [c.path.name for c in _inputs(checked["cases"])]
     assert sorted(names) == sorted(n for n in checked["files"] if n in set(names))
+
+
+def test_every_readable_file_gets_its_annotated_copy_within_the_budget(checked):
+    """Annotating runs in the workers under the reading budgets (issue 11): the files
+    openpyxl would expand to billions of cells get a copy too, none times out."""
+    readable = [c for c in _inputs(checked["cases"]) if c.expect_kind is None and c.path.stat().st_size]
+    assert any("openpyxl_bomb" in c.tags for c in readable)
+    copies = {p.name for p in (checked["root"] / "annotated").rglob("*") if p.is_file()}
+    for case in readable:
+        entry = checked["files"][case.path.name]
+        assert entry["status"] == "ok", (case.name, entry["error"])
+        expected = case.path.name if case.path.suffix.lower() in (".xlsx", ".xlsm") \
+            else case.path.stem + ".xlsx"
+        assert expected in copies, case.name
+
+
+def test_no_temporary_file_is_left_among_the_copies(checked):
+    assert not [p for p in (checked["root"] / "annotated").rglob(".*")]

@@ -14,7 +14,7 @@ from jixiao.cli import cli
 # codes (R09 other sheets, R10 numbers stored as text, F09 no fund block, I15 targets
 # changed since the 申报表).
 CATALOGUE = {
-    "R01": "E", "R02": "E", "R03": "E", "R04": "E", "R05": "W", "R06": "E", "R07": "W",
+    "R01": "E", "R02": "E", "R03": "E", "R04": "E", "R05": "W", "R06": "E", "R07": "W", "R08": "W",
     "R09": "I", "R10": "W",
     "F01": "E", "F02": "E", "F03": "E", "F04": "E", "F05": "W", "F06": "E", "F07": "E",
     "F08": "W", "F09": "W",
@@ -94,7 +94,7 @@ def test_rules_lists_every_code_with_severity_and_title():
     for line, chk in zip(lines, all_checks()):
         assert line.split()[:2] == [chk.code, SEVERITY_LABELS[chk.severity]]
         assert chk.title in line
-    assert lines[10].startswith("F01  错误  执行率超过100%")
+    assert lines[11].startswith("F01  错误  执行率超过100%")
 
 
 def test_rules_explains_one_code_like_ruff_rule():

@@ -116,6 +116,42 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
     return target
 
 
+def copy_targets(files: list[str], roots: list[str | os.PathLike],
+                 outdir: str | os.PathLike) -> dict[str, Path]:
+    """Where the copy of each file goes: under ``outdir`` at its place under the folder it
+    was found in (单位A/自评表.xlsx), a file named on its own at the top. With several
+    folders given, each one's name comes first. Distinct, deterministic names.
+    """
+    outdir = Path(outdir)
+    folders = [Path(r) for r in roots if os.path.isdir(r)]
+    several = len(folders) > 1
+    taken: set[str] = set()
+    targets: dict[str, Path] = {}
+    for file in files:
+        path = Path(file)
+        relative = Path(output_name(path))
+        for folder in folders:
+            try:
+                inside = path.relative_to(folder)
+            except ValueError:
+                continue
+            relative = inside.with_name(output_name(path))
+            if several:
+                relative = Path(folder.resolve().name or "root") / relative
+            break
+        targets[file] = outdir / _unique_relative(relative, taken)
+    return targets
+
+
+def _unique_relative(relative: Path, taken: set[str]) -> Path:
+    stem, suffix = os.path.splitext(relative.name)
+    candidate, n = relative, 2
+    while str(candidate).casefold() in taken:
+        candidate, n = relative.with_name(f"{stem}({n}){suffix}"), n + 1
+    taken.add(str(candidate).casefold())
+    return candidate
+
+
 def output_name(source: Path) -> str:
     """The file name of a copy: the input's own for .xlsx/.xlsm, else the stem + .xlsx."""
     suffix = source.suffix if source.suffix.lower() in OPENPYXL_SUFFIXES else ".xlsx"
@@ -162,15 +198,42 @@ def _open_copy(source: Path) -> _Copy | None:
     except ReadError:
         return None
     if gated.kind == "xlsx":
-        copy = _load_original(source, gated.data)
+        copy = None if _expands_in_openpyxl(gated) else _load_original(source, gated.data)
         if copy is not None:
             return copy
-        note = ("原工作簿无法按原样复制（openpyxl 无法打开），本副本只保留了各单元格的值和合并单元格，"
+        note = ("原工作簿无法按原样复制（openpyxl 无法打开或范围异常巨大），本副本只保留了各单元格的值和合并单元格，"
                 "格式与公式未保留。")
     else:
         note = (f"原文件为 {source.suffix.lower() or gated.kind} 格式，无法直接写入标注，"
                 "本副本已转换为 .xlsx，只保留了各单元格的值和合并单元格，格式与公式未保留。")
     return _convert_from_grids(source, gated, note)
+
+
+# openpyxl makes an object for every cell a merged range or a hyperlink covers: one over
+# A1:XFD1048576 in a 3 KB file asks for 17 billion of them.
+_RANGE_TAG = re.compile(rb"<(?:\w+:)?(?:mergeCell|hyperlink)\s[^<>]{0,4096}?\bref\s*=\s*[\"']"
+                        rb"\$?([A-Za-z]{1,4})\$?([0-9]{1,9}):\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"']")
+
+
+def _expands_in_openpyxl(gated: safety.GatedFile) -> bool:
+    """Whether a range in the workbook covers more cells than a sheet may hold (the
+    reading limits): openpyxl would expand it, so the copy is made from the grids."""
+    package = gated.package
+    if package is None:
+        return False
+    limits = safety.Limits.from_env()
+    try:
+        members = safety.xlsx_sheet_members(package, limits)
+        for member in members:
+            for m in _RANGE_TAG.finditer(package.xml(member)):
+                first_col, first_row, last_col, last_row = m.groups()
+                rows = abs(int(last_row) - int(first_row)) + 1
+                cols = abs(safety.column_number(last_col.upper()) - safety.column_number(first_col.upper())) + 1
+                if rows * cols > limits.max_cells_per_sheet:
+                    return True
+    except (ReadError, KeyError, ValueError, OSError):
+        return True
+    return False
 
 
 def _load_original(source: Path, data: bytes) -> _Copy | None:
@@ -214,7 +277,14 @@ def _convert_from_grids(source: Path, gated: safety.GatedFile, note: str) -> _Co
 def _write_grid(ws: Worksheet, grid) -> None:
     """Values and merged ranges at their real positions, readable: widths and row heights."""
     r0, c0 = grid.origin
-    spans = {(fr, fc): (lr, lc) for fr, fc, lr, lc in grid.merged if (fr, fc) != (lr, lc)}
+    # a merged range is kept within the cells the sheet uses: openpyxl makes an object per
+    # cell of a range, and one over A1:XFD1048576 is 17 billion of them
+    last_row, last_col = grid.height - 1, grid.width - 1
+    spans = {}
+    for fr, fc, lr, lc in grid.merged:
+        lr, lc = min(lr, max(last_row, fr)), min(lc, max(last_col, fc))
+        if (fr, fc) != (lr, lc):
+            spans[(fr, fc)] = (lr, lc)
     texts: list[tuple[int, int, str]] = []
     wrap = Alignment(wrap_text=True, vertical="center")
     for r, row in enumerate(grid.rows):

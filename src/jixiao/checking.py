@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import glob
 import os
+import re
 import stat
 import traceback
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
-from jixiao.profiles import Profile, choose_profile, load_profile, shipped_profiles
+from jixiao.profiles import Profile, choose_profile, known_profile, load_profile, shipped_profiles
 from jixiao.scoring import Recomputed, recompute
 
 
@@ -53,6 +54,10 @@ class FileResult:
     forms: list[FormResult] = field(default_factory=list)
     #: file-level findings: R01 (unreadable) or R02 (no form found)
     file_findings: list[Finding] = field(default_factory=list)
+    #: the annotated copy written for this file (``check_paths(annotate_dir=...)``)
+    copy: str | None = field(default=None, compare=False)
+    #: why the copy could not be written (a full disk, no permission), one Chinese line
+    copy_error: str | None = field(default=None, compare=False)
 
     @property
     def status(self) -> str:
@@ -100,20 +105,34 @@ class CheckReport:
 
 # ---------------------------------------------------------------- finding the input files
 
-def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+def iter_input_files(paths: Iterable[str | os.PathLike],
+                     refused: dict[str, str] | None = None) -> Iterator[Path]:
     """Files named, files under folders (recursive, symlink loops safe) and glob matches.
 
     Each file is given once, in a stable order. A path that matches nothing is given as is,
-    so the reader reports it (R01) instead of it vanishing silently.
+    so the reader reports it (R01) instead of it vanishing silently. Inside a folder, a
+    file is taken by its extension, or by its first bytes when its name looks like a
+    workbook's with a damaged extension (自评表。xlsx, "自评表.xlsx ", none at all).
+
+    What the walk cannot or must not read is given too, with its reason in ``refused``
+    (for the caller to report as R01 without reading it): a folder it may not open, a
+    link out of the folder given (never followed: an unzipped link to / would walk the
+    disk). Without ``refused``, links out are left out and folders given as they are.
     """
     seen: set[str] = set()
     visited: set[str] = set()
     real_folders: dict[str, str] = {}
 
-    def emit(p: Path, key: str | None = None) -> Iterator[Path]:
+    def emit(p: Path, key: str | None = None, reason: str | None = None) -> Iterator[Path]:
         key = key or os.path.realpath(p)
         if key not in seen:
             seen.add(key)
+            if reason is not None:
+                if refused is None:
+                    if p.is_symlink():
+                        return
+                else:
+                    refused[str(p)] = reason
             yield p
 
     for raw in paths:
@@ -125,15 +144,19 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
         if is_plain_file:  # the usual case, in one system call: a file named, not a link
             yield from emit(path, _named_file_key(path, real_folders))
         elif path.is_dir():
-            yield from _walk(path, emit, visited)
+            yield from _walk(path, emit, visited, _real_root(path))
         elif path.exists() or path.is_symlink():
             yield from emit(path)
         elif glob.has_magic(str(raw)):
             for match in sorted(glob.glob(str(raw), recursive=True)):
                 m = Path(match)
-                yield from (_walk(m, emit, visited) if m.is_dir() else emit(m))
+                yield from (_walk(m, emit, visited, _real_root(m)) if m.is_dir() else emit(m))
         else:
             yield from emit(path)
+
+
+def _real_root(folder: Path) -> str:
+    return os.path.join(os.path.realpath(folder), "")
 
 
 def _named_file_key(path: Path, real_folders: dict[str, str]) -> str:
@@ -147,7 +170,43 @@ def _named_file_key(path: Path, real_folders: dict[str, str]) -> str:
     return os.path.join(real, path.name)
 
 
-def _walk(folder: Path, emit, visited: set[str]) -> Iterator[Path]:
+_FOLDER_UNREADABLE = "文件夹无法打开（{reason}），其中的文件都未能读取，请检查文件夹权限后重新运行"
+_LINK_OUT = "这是指向所给文件夹之外（{target}）的链接，未跟随读取；如确需审核，请把文件复制进来"
+# What jixiao itself leaves beside an output while writing it (tempfile names: a dot,
+# the final stem, "-", 8 random characters; the summary's skeleton; template's staging
+# folder): a run interrupted by SIGKILL cannot remove them, and the next run must not
+# read them as returns.
+_OWN_TEMPORARY = re.compile(r"^\.(?:.*-[a-z0-9_]{8}\.[A-Za-z]{3,7}|.*\.skeleton\.xlsx|jixiao-[a-z0-9_]{8})$")
+# Names that look like a workbook's with the extension damaged: a full-width dot typed
+# by a Chinese input method, trailing spaces or dots (Windows drops them, unzip keeps
+# them), or no extension at all. Their first bytes decide.
+_DAMAGED_EXTENSION = re.compile(r"[.。．｡](xlsx|xlsm|xls|ods|et)[\s.。]*$|[\s.。]+$|^[^.。．｡]+$",
+                                re.IGNORECASE)
+_WORKBOOK_HEAD = re.compile(rb"^(?:\xd0\xcf\x11\xe0|PK\x03\x04[\s\S]{26}"
+                            rb"(?:\[Content_Types\]\.xml|_rels/|xl/|docProps/|mimetype))")
+
+
+def _takes_by_name(name: str) -> bool | None:
+    """True: take by extension; None: by its first bytes; False: leave out."""
+    if name.startswith(("~$", ".~lock")) or _OWN_TEMPORARY.match(name):
+        return False  # Office/LibreOffice lock files, and our own temporaries
+    if os.path.splitext(name)[1].lower() in INPUT_EXTENSIONS:
+        return True
+    return None if _DAMAGED_EXTENSION.search(name) else False
+
+
+def _looks_like_workbook(path: str) -> bool:
+    """A workbook's first bytes (OLE, or a zip whose first member is an Office part).
+    A file that cannot be opened is taken, for the reader to say why."""
+    try:
+        with open(path, "rb", buffering=0) as fh:
+            head = fh.read(64)
+    except OSError:
+        return True
+    return bool(_WORKBOOK_HEAD.match(head))
+
+
+def _walk(folder: Path, emit, visited: set[str], root: str) -> Iterator[Path]:
     # One realpath per folder, not per file: a bureau's folder holds thousands of returns.
     real = os.path.realpath(folder)
     if real in visited:  # a symlink loop, or a folder given twice: do not go round again
@@ -155,26 +214,39 @@ def _walk(folder: Path, emit, visited: set[str]) -> Iterator[Path]:
     visited.add(real)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        from jixiao.io.safety import os_reason
+
+        yield from emit(folder, reason=_FOLDER_UNREADABLE.format(reason=os_reason(exc)))
         return
     subfolders = []
     for entry in entries:
+        name = entry.name
+        link = entry.is_symlink()
+        if link:
+            target = os.path.realpath(entry.path)
+            if not os.path.join(target, "").startswith(root):
+                if _takes_by_name(name) is not False or os.path.isdir(entry.path):
+                    yield from emit(Path(entry.path), reason=_LINK_OUT.format(target=target))
+                continue
         try:
             if entry.is_dir():
-                subfolders.append(entry)
+                if not _OWN_TEMPORARY.match(name):
+                    subfolders.append(entry)
                 continue
-        except OSError:
+        except OSError as exc:
+            from jixiao.io.safety import os_reason
+
+            yield from emit(Path(entry.path), reason=_FOLDER_UNREADABLE.format(reason=os_reason(exc)))
             continue
-        name = entry.name
-        if name.startswith(("~$", ".~lock")):  # Office/LibreOffice lock files
-            continue
-        # inside a folder only spreadsheet and text names; a file named explicitly is
-        # always tried
-        if os.path.splitext(name)[1].lower() in INPUT_EXTENSIONS:
-            key = None if entry.is_symlink() else os.path.join(real, name)
+        taken = _takes_by_name(name)
+        if taken is None:
+            taken = _looks_like_workbook(entry.path)
+        if taken:
+            key = None if link else os.path.join(real, name)
             yield from emit(Path(entry.path), key)
     for entry in subfolders:
-        yield from _walk(Path(entry.path), emit, visited)
+        yield from _walk(Path(entry.path), emit, visited, root)
 
 
 # ---------------------------------------------------------------- one file
@@ -318,9 +390,13 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
 
 
 def _profile_of(record: FormRecord) -> tuple[Profile, str]:
-    """The profile a form was generated with, else the one its own evidence points to."""
+    """The profile a form was generated with, else the one its own evidence points to.
+
+    Only a name of the known set is taken (check R08 reports any other): the hidden
+    sheet is the unit's to edit, and a path there would let it grade itself.
+    """
     name = record.template.profile if record.template else None
-    if name:
+    if known_profile(name):
         try:
             return load_profile(name), "模板记录的评价方案"
         except JixiaoError:
@@ -332,12 +408,15 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                 profile: Profile | str | None = None, *, secret: str | None = None,
                 manifest: str | os.PathLike | None = None, limits: Any = None,
                 jobs: int | None = None, isolate: bool = True,
-                debug: bool = False) -> CheckReport:
+                debug: bool = False, output: str | os.PathLike | None = None,
+                annotate_dir: str | os.PathLike | None = None) -> CheckReport:
     """Check every form in the given files, folders and globs (``jixiao check``).
 
     Files are read in worker processes (``jobs``, default: every core), so a file that
     crashes the reader or overruns the per-file time budget costs only its own R01.
     ``isolate=False`` (or ``debug``) checks in this process, tracebacks and all.
+    ``output`` and ``annotate_dir``, where the caller will write the report and the
+    annotated copies, are refused (UsageError) when they would land on or among the inputs.
     """
     from jixiao.io.safety import Limits
 
@@ -349,29 +428,123 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     fingerprints = load_manifest_fingerprints(manifest, secret) if manifest else None
     # the manifest often lies in the folder being checked: it is a .csv, but no form
     skip = {os.path.realpath(manifest)} if manifest else set()
-    files = [str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in skip]
+    paths = list(paths)
+    refused: dict[str, str] = {}
+    files = [str(p) for p in iter_input_files(paths, refused) if os.path.realpath(p) not in skip]
+    # outputs are typed by hand, often into the folder of returns: never onto an input
+    from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
+
+    if output is not None:
+        refuse_replacing_inputs([output], files)
+    if annotate_dir is not None:
+        refuse_folder_among_inputs(annotate_dir, paths, files)
+    targets = None
+    if annotate_dir is not None:
+        from jixiao.annotate import copy_targets
+
+        targets = {p: str(t) for p, t in copy_targets(files, paths, annotate_dir).items()}
     if not isolate or debug or not files:
-        return CheckReport([check_file(p, profile, secret=secret, limits=limits,
-                                       manifest_fingerprints=fingerprints, debug=debug)
-                            for p in files])
+        results = []
+        for p in files:
+            if p in refused:
+                results.append(lost_file(p, refused[p]))
+                continue
+            result = check_file(p, profile, secret=secret, limits=limits,
+                                manifest_fingerprints=fingerprints, debug=debug)
+            results.append(_with_copy(result, targets.get(p) if targets else None, fingerprints))
+        return _with_manifest(CheckReport(results), fingerprints)
 
     from jixiao.workers import WorkerSettings, run_isolated
 
     settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                               limits=limits,
-                              memory_bytes=getattr(limits, "max_memory_bytes", None))
+                              memory_bytes=getattr(limits, "max_memory_bytes", None),
+                              copies=targets)
     results: list[FileResult | None] = [None] * len(files)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
                                       time_budget_s=limits.time_budget_s,
-                                      task=check_in_worker, lost=lost_file):
+                                      task=check_in_worker, lost=lost_file,
+                                      refused=refused):
         results[index] = result
-    return CheckReport([r for r in results if r is not None])
+    if targets:
+        _remove_lost_copies(results, targets)
+    return _with_manifest(CheckReport([r for r in results if r is not None]), fingerprints)
+
+
+def _with_copy(result: FileResult, target: str | None,
+               known: dict[str, str] | None) -> FileResult:
+    """Write the annotated copy of a checked file to ``target`` (None: no copy asked)."""
+    if target is None or result.status == "unreadable":
+        return result
+    from jixiao.annotate import annotate_file
+
+    _with_manifest(CheckReport([result]), known)  # the copy shows what the report says
+    try:
+        written = annotate_file(result, os.path.dirname(target), name=os.path.basename(target))
+    except JixiaoError as exc:
+        result.copy_error = str(exc)
+    else:
+        result.copy = None if written is None else str(written)
+    return result
+
+
+def _remove_lost_copies(results: list[FileResult | None], targets: dict[str, str]) -> None:
+    """A worker killed while saving a copy (over the time or memory budget) leaves its
+    temporary file (".<stem>-xxxxxxxx.xlsx") beside the copy's place: remove it."""
+    for result in results:
+        if result is None or result.status != "unreadable" or result.path not in targets:
+            continue
+        target = Path(targets[result.path])
+        prefix, suffix = f".{target.stem}-", target.suffix
+        try:
+            leftovers = [p for p in target.parent.iterdir()
+                         if p.name.startswith(prefix) and p.name.endswith(suffix)
+                         and len(p.name) == len(prefix) + 8 + len(suffix)]
+        except OSError:
+            continue
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+
+
+def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckReport:
+    """M03 on every form the manifest does not list (by form id, nor by year, unit and
+    project), as merge reports it."""
+    if known is None:
+        return report
+    from jixiao.checks.registry import sort_findings
+    from jixiao.manifest import identity_key
+
+    for result in report.files:
+        for form in result.forms:
+            record = form.record
+            form_id = record.template.form_id if record.template is not None else None
+            if any(f.code == "M03" for f in form.findings):
+                continue  # said already, in the worker that wrote the annotated copy
+            if (form_id and form_id in known) or \
+                    identity_key(record.year, record.unit, record.project) in known:
+                continue
+            year = f"{record.year}年度 " if record.year else ""
+            message = (f"收到的自评表{year}{record.unit or '（未填单位）'}"
+                       f"《{record.project or '（未填项目名称）'}》不在分发清单中"
+                       + (f"（表单编号 {form_id} 未分发）" if form_id else "")
+                       + "，请核实是否为新增项目或填错了项目名称、单位")
+            form.findings = sort_findings(
+                [*form.findings, finding("M03", Hit(message, cell=record.anchor), record.sheet)])
+    return report
 
 
 def check_in_worker(path: str, settings: Any) -> FileResult:
-    """``check_file`` as a worker task (never raises)."""
-    return check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
-                      manifest_fingerprints=settings.manifest_fingerprints)
+    """``check_file`` as a worker task (never raises), and the annotated copy when asked:
+    openpyxl loads and saves it within the worker's time and memory budgets."""
+    result = check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
+                        manifest_fingerprints=settings.manifest_fingerprints)
+    copies = getattr(settings, "copies", None)
+    if copies:
+        try:
+            _with_copy(result, copies.get(path), settings.manifest_fingerprints)
+        except Exception:  # openpyxl's zoo on a workbook it cannot write: no copy
+            result.copy = None
+    return result
 
 
 def lost_file(path: str, reason: str) -> FileResult:
@@ -388,11 +561,21 @@ def load_manifest_fingerprints(manifest: str | os.PathLike,
 
 
 def manifest_fingerprints(rows: Iterable[Any], secret: str | None) -> dict[str, str]:
-    """The fingerprints that can be verified: a keyed (HMAC) one only with its secret.
+    """Every form of a manifest, by form id and by ``identity_key`` -> its fingerprint,
+    or "" where it cannot be verified: a keyed (HMAC) one only with its secret.
 
     Without the secret an HMAC fingerprint cannot be recomputed; comparing it anyway
     would report every form as changed. Those forms are still compared cell by cell with
     the prefilled values their template records (R06).
     """
-    return {row.form_id: row.fingerprint for row in rows
-            if row.fingerprint and (secret or row.fingerprint_kind != "hmac-sha256")}
+    from jixiao.manifest import identity_key
+
+    known: dict[str, str] = {}
+    for row in rows:
+        verifiable = row.fingerprint and (secret or row.fingerprint_kind != "hmac-sha256")
+        digest = row.fingerprint if verifiable else ""
+        # by id, and by what the form shows (a form whose hidden sheet is gone has no id);
+        # "" marks a form the manifest lists without a fingerprint that can be checked
+        known[row.form_id] = digest
+        known.setdefault(identity_key(row.year, row.unit, row.project), digest)
+    return known

@@ -152,16 +152,19 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
     from jixiao.report import render
 
     report = check_paths(paths, profile, secret=secret, manifest=manifest, jobs=jobs,
-                         limits=parse_limits(limits), debug=ctx.obj["debug"])
+                         limits=parse_limits(limits), debug=ctx.obj["debug"],
+                         output=output, annotate_dir=annotate_dir)
     text = render(report, fmt)
     if output:
         from jixiao.io.atomic import write_text_atomic
         write_text_atomic(output, text)
     else:
         click.echo(text, nl=False)
-    if annotate_dir:
-        from jixiao.annotate import annotate
-        written = annotate(report, annotate_dir)
+    if annotate_dir:  # written by check_paths, each in its worker
+        failed = next((fr.copy_error for fr in report.files if fr.copy_error), None)
+        if failed:
+            raise JixiaoError(failed)
+        written = [fr.copy for fr in report.files if fr.copy]
         click.echo(f"已写出 {len(written)} 个标注副本到 {annotate_dir}", err=True)
     ctx.exit(1 if report.has_errors else 0)
 
@@ -208,14 +211,15 @@ def rules_command(code: str | None) -> None:
               help="预填内容指纹的密钥（HMAC-SHA256），也可用环境变量 JIXIAO_SECRET。")
 @click.option("-j", "--jobs", "--workers", "workers", type=click.IntRange(min=1), default=None,
               help="并行进程数（默认为 CPU 核数）。")
+@click.option("--force", is_flag=True, help="覆盖已存在的同名文件（默认不覆盖）。")
 def template_command(output, projects, profile, year, rows, money_unit, group_by, password,
-                     secret, workers):
+                     secret, workers, force):
     """生成标准自评表：空白表，或按项目清单批量生成预填表。"""
     from jixiao.template import write_template
 
     forms = write_template(output, projects=projects, profile=profile, year=year, rows=rows,
                            money_unit=money_unit, group_by=group_by, password=password,
-                           secret=secret, workers=workers)
+                           secret=secret, workers=workers, force=force)
     if projects is None:
         click.echo(f"已生成空白自评表：{output}")
     else:

@@ -104,6 +104,57 @@ def locked_values(record: FormRecord) -> dict[str, Any]:
     return locked
 
 
+#: the longest text a locked value may hold: an Excel cell's
+_MAX_LOCKED_TEXT = 32_767
+
+
+def _scalar(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        return len(value) <= _MAX_LOCKED_TEXT
+    if kind is int:
+        return abs(value) < 10 ** 15  # a budget, a weight, a year: never 400 digits
+    if kind is float:
+        return math.isfinite(value) and abs(value) < 1e15
+    return value is None
+
+
+def well_formed(locked: Any) -> bool:
+    """Whether ``locked`` has the shape :func:`locked_values` gives: header scalars, fund
+    rows of number fields, a list of indicator rows of scalars, finite and bounded.
+
+    The metadata sheet is the unit's to edit; anything else in it (``{"funds": [1, 2]}``,
+    NaN, 1e308, deep nesting) was rewritten by hand and is not compared value by value.
+    """
+    if not isinstance(locked, dict) or not locked:
+        return False
+    allowed = {*LOCKED_HEADER_FIELDS, "funds", "indicators"}
+    if not set(locked) <= allowed:
+        return False
+    if not all(_scalar(locked[name]) for name in LOCKED_HEADER_FIELDS if name in locked):
+        return False
+    funds = locked.get("funds", {})
+    if not isinstance(funds, dict) or not set(funds) <= set(LOCKED_FUND_ROWS):
+        return False
+    for values in funds.values():
+        if not isinstance(values, dict) or not set(values) <= set(LOCKED_FUND_FIELDS):
+            return False
+        if not all(_scalar(v) and type(v) is not str for v in values.values()):
+            return False
+    indicators = locked.get("indicators", [])
+    if not isinstance(indicators, list) or len(indicators) > 10_000:
+        return False
+    for item in indicators:
+        if not isinstance(item, dict) or not set(item) <= {"row", *LOCKED_INDICATOR_FIELDS}:
+            return False
+        row = item.get("row", 0)
+        if type(row) is not int or not 0 <= row < 10_000:
+            return False
+        if not all(_scalar(v) for k, v in item.items() if k != "row"):
+            return False
+    return True
+
+
 def canonical_json(values: dict[str, Any]) -> str:
     """The one text the fingerprint is computed over (and stored in the metadata sheet)."""
     return json.dumps(_canonical(values), ensure_ascii=False, sort_keys=True, separators=(",", ":"),

@@ -8,10 +8,9 @@ marks every distributed form as returned or missing (M02, M03).
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import astuple, dataclass, fields
-from typing import Iterable
+from typing import Any, Iterable
 
 from jixiao.errors import InputError
 from jixiao.io.csvsafe import FORMULA_TRIGGERS, write_csv_atomic
@@ -49,30 +48,54 @@ def write_manifest(path: str | os.PathLike, rows: Iterable[ManifestRow]) -> None
     write_csv_atomic(path, COLUMNS.values(), (astuple(row) for row in rows))
 
 
-def read_manifest(path: str | os.PathLike) -> list[ManifestRow]:
-    by_header = {**{v: k for k, v in COLUMNS.items()}, **{k: k for k in COLUMNS}}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
-            if not header:
-                raise InputError(f"{path}: 分发清单为空")
-            keys = [by_header.get(h.strip()) for h in header]
-            if "form_id" not in keys:
-                raise InputError(f"{path}: 分发清单缺少“表单编号”列")
-            rows = []
-            for lineno, values in enumerate(reader, start=2):
-                if not any(v.strip() for v in values):
-                    continue
-                data = {k: _unquote(v.strip()) for k, v in zip(keys, values) if k}
-                if not data.get("form_id"):
-                    raise InputError(f"{path} 第 {lineno} 行：缺少表单编号")
-                rows.append(ManifestRow(**{f.name: data.get(f.name, "") for f in fields(ManifestRow)}))
-            return rows
-    except OSError as exc:
-        raise InputError(f"{path}: 分发清单无法读取（{exc.strerror}）") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: 分发清单不是 UTF-8 编码的 CSV 文件") from None
+_BY_HEADER = {**{v: k for k, v in COLUMNS.items()}, **{k: k for k in COLUMNS}}
+_HEADER_SCAN = 30
+
+
+def read_manifest(path: str | os.PathLike, limits: Any = None) -> list[ManifestRow]:
+    """The forms of a manifest as written by ``jixiao template``, or as Excel or WPS saved
+    it again (.xlsx, .xls, a GBK CSV): read through the gate every return goes through."""
+    from jixiao.io.lists import read_list_rows
+
+    rows = read_list_rows(path, "分发清单", lambda rows: _header_row(rows) is not None, limits,
+                          missing="分发清单缺少“表单编号”列")
+    start = _header_row(rows)
+    assert start is not None
+    keys = [_BY_HEADER.get(_text(h)) for h in rows[start]]
+    forms = []
+    for lineno, values in enumerate(rows[start + 1:], start=start + 2):
+        texts = [_text(v) for v in values]
+        if not any(texts):
+            continue
+        data = {k: _unquote(v) for k, v in zip(keys, texts) if k}
+        if not data.get("form_id"):
+            raise InputError(f"{path} 第 {lineno} 行：缺少表单编号")
+        forms.append(ManifestRow(**{f.name: data.get(f.name, "") for f in fields(ManifestRow)}))
+    return forms
+
+
+def _header_row(rows: list[list[Any]]) -> int | None:
+    for r, row in enumerate(rows[:_HEADER_SCAN]):
+        if any(_BY_HEADER.get(_text(v)) == "form_id" for v in row):
+            return r
+    return None
+
+
+def _text(value: Any) -> str:
+    """A cell as the text the CSV held: Excel turns 2024 into the number 2024.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def identity_key(year: Any, unit: str | None, project: str | None) -> str:
+    """How a returned form is found in a manifest without its form id: year, 实施单位,
+    项目名称 as compared everywhere (merge's M02/M03 and check's R06/M03)."""
+    from jixiao.values import normalize_label, parse_year
+
+    return f"{parse_year(year)}|{normalize_label(unit or '')}|{normalize_label(project or '')}"
 
 
 def _unquote(value: str) -> str:

@@ -148,6 +148,9 @@ class TemplateInfo:
     locked_values: dict | None = None
     #: the text they were read from (the canonical JSON the fingerprint was made over)
     locked_json: str | None = None
+    #: the metadata held locked values that are not what ``jixiao template`` writes
+    #: (broken JSON, wrong shapes, NaN): rewritten by hand, reported as R06
+    locked_malformed: bool = False
     #: cells of the template's formulas that now hold a constant (R05): [(field, cell)]
     overwritten_formulas: list[tuple[str, str]] = field(default_factory=list)
 

@@ -97,6 +97,23 @@ def available_profiles() -> list[str]:
     return sorted(names)
 
 
+def known_profile(name: str | None) -> bool:
+    """Whether ``name`` is a profile name of the known set: shipped, or in JIXIAO_PROFILES.
+
+    What a workbook says about its own profile is checked against this before it is
+    loaded: a path or an unknown name there would let a unit choose its own grading.
+    """
+    if not name or not isinstance(name, str):
+        return False
+    return name in _known_names(os.environ.get("JIXIAO_PROFILES"))
+
+
+@lru_cache(maxsize=8)
+def _known_names(extra_dirs: str | None) -> frozenset[str]:
+    # keyed by the variable: a run reads thousands of forms with one setting
+    return frozenset(available_profiles())
+
+
 def load_profile(name_or_path: str | os.PathLike | None = None) -> Profile:
     """Load a profile by name (``shanghai``) or from a TOML file path."""
     return _load_cached(str(name_or_path or DEFAULT_PROFILE))

@@ -25,8 +25,6 @@ raises :class:`~jixiao.errors.InputError` naming the file and the row; nothing i
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -72,42 +70,15 @@ def _header_key(text: Any) -> tuple[str | None, str | None]:
 
 
 def _read_rows(path: Path) -> list[list[Any]]:
-    try:
-        head = path.open("rb").read(8)
-    except OSError as exc:
-        raise InputError(f"{path}：无法打开项目清单（{exc.strerror or exc}）") from None
-    if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
-        return _read_workbook(path)
-    return _read_csv(path)
+    """The sheet holding the header, read through the gate every return goes through."""
+    from jixiao.io.lists import read_list_rows
+
+    return read_list_rows(path, "项目清单", _has_header,
+                          missing="没有找到含“项目名称”“三级指标”等表头的工作表")
 
 
-def _read_workbook(path: Path) -> list[list[Any]]:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            if any(_header_key(v)[0] == "project" for row in rows[:MAX_HEADER_SCAN] for v in row):
-                return rows
-    except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise InputError(f"{path}：项目清单无法读取（{exc}）") from None
-    raise InputError(f"{path}：没有找到含“项目名称”“三级指标”等表头的工作表")
-
-
-def _read_csv(path: Path) -> list[list[Any]]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}：项目清单的编码无法识别，请另存为 UTF-8 编码的 CSV")
-    sample = text[:4096]
-    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+def _has_header(rows: list[list[Any]]) -> bool:
+    return any(_header_key(v)[0] == "project" for row in rows[:MAX_HEADER_SCAN] for v in row)
 
 
 def _find_header(rows: list[list[Any]], path: Path) -> tuple[int, dict[str, int], str | None]:

@@ -79,6 +79,9 @@ ROW_START = b"\x01"
 _TEXT_CACHE_SIZE = 2_000
 
 
+#: the summary's document title: how merge knows the last run's summary in a folder
+SUMMARY_TITLE = "项目支出绩效自评表汇总"
+
 class RowEncoder:
     """Rows of one table as sheet XML whose row numbers are left open.
 
@@ -236,7 +239,7 @@ class SummaryWorkbook:
             "strings_to_urls": False,
             "nan_inf_to_errors": True,
         })
-        self.wb.set_properties({"title": "项目支出绩效自评表汇总", "created": FIXED_CREATED})
+        self.wb.set_properties({"title": SUMMARY_TITLE, "created": FIXED_CREATED})
         self.title_fmt = self.wb.add_format({"bold": True, "font_size": 12})
         self.header_fmt = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                               "align": "center"})

@@ -68,6 +68,12 @@ def percent_text(fraction: float) -> str:
     return f"{format_number(round(fraction * 100, 8))}%"
 
 
+#: No amount, weight or score on a form comes near this; a number at or past it (1e308,
+#: 400 typed digits) is a unit's typing error, reported at its cell (R04), not a figure
+#: to add up (it would overflow the sums and the rounding to cents).
+MAX_NUMBER = 1e15
+
+
 def parse_number(value: Any) -> float | None:
     """A number as typed: 9000, "9,000", "17,095,328.2", "１２", " 5 "; dashes -> None.
 
@@ -78,8 +84,8 @@ def parse_number(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueParseError(str(value))
     if isinstance(value, (int, float)):
-        number = float(value)
-        if not math.isfinite(number):  # no form holds NaN or infinity; JSON cannot either
+        number = float(value) if abs(value) < MAX_NUMBER else math.inf
+        if not -MAX_NUMBER < number < MAX_NUMBER:  # NaN, infinity, 1e308: no form holds them
             raise ValueParseError(str(value))
         return number
     s = _nfkc(str(value)).strip()
@@ -87,7 +93,9 @@ def parse_number(value: Any) -> float | None:
         return None
     compact = re.sub(r"[,\s]", "", s)
     if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", compact):
-        return float(compact)
+        number = float(compact)
+        if -MAX_NUMBER < number < MAX_NUMBER:
+            return number
     raise ValueParseError(str(value).strip())
 
 
@@ -125,6 +133,8 @@ def parse_year(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None  # NaN or infinity where a year should be: no year
         year = int(value)
         return year if 1990 <= year <= 2100 else None
     m = re.search(r"(19|20)\d{2}", _nfkc(str(value)))

@@ -44,6 +44,8 @@ class WorkerSettings:
     #: merge into a workbook: the style of each value kind in it, so the workers encode
     #: the big tables' rows as its sheet XML (``jixiao.summary_writer.RowEncoder``)
     sheet_styles: dict[str, int] | None = None
+    #: check --annotate: input path -> where its annotated copy goes
+    copies: dict[str, str] | None = None
 
 
 def _quiet_stderr() -> None:
@@ -115,13 +117,28 @@ def _is_macos() -> bool:
 
 def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_budget_s: float,
                  task: Callable[[str, WorkerSettings], T], lost: Callable[[str, str], T],
-                 on_start: Callable[[], None] | None = None) -> Iterator[tuple[int, T]]:
+                 on_start: Callable[[], None] | None = None,
+                 refused: dict[str, str] | None = None) -> Iterator[tuple[int, T]]:
     """Yield (index into paths, answer) for every path, in completion order.
 
     ``task(path, settings)`` runs in a worker and must not raise; ``lost(path, reason)``
     answers for a file whose worker died or overran the time budget. Both must be
-    module-level functions (they are pickled where workers are spawned).
+    module-level functions (they are pickled where workers are spawned). A path in
+    ``refused`` (path -> reason: a folder the walk could not open, a link out of it) is
+    answered by ``lost`` at once, never read.
     """
+    if refused:
+        kept = []
+        for index, path in enumerate(paths):
+            if path in refused:
+                yield index, lost(path, refused[path])
+            else:
+                kept.append(index)
+        for at, answer in run_isolated([paths[i] for i in kept], settings, jobs=jobs,
+                                       time_budget_s=time_budget_s, task=task, lost=lost,
+                                       on_start=on_start):
+            yield kept[at], answer
+        return
     if not paths:
         return
     ctx = _context()

@@ -12,6 +12,8 @@ from jixiao.checks.registry import CheckContext, Hit, check, declare
 from jixiao.model import FIELD_LABELS, FormRecord
 from jixiao.checks.funds import format_amount
 from jixiao.values import format_number
+from jixiao.manifest import identity_key
+from jixiao.profiles import known_profile
 
 try:  # written in parallel with the checks; R06 degrades to nothing without it
     from jixiao import fingerprint as _fingerprint
@@ -139,20 +141,37 @@ def formula_overwritten(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     good="年度指标值、分值、预算数与下发时一致，只填写了实际完成值、得分和执行数",
 )
 def locked_value_changed(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
-    if form.template is None or _fingerprint is None:
+    if _fingerprint is None:
         return
     template = form.template
-    locked = template.locked_values
+    locked = template.locked_values if template is not None else None
+    if template is not None and template.locked_malformed:
+        yield Hit("模板隐藏页记录的预置数值格式有误，已被改写，无法据此核对锁定数值",
+                  expected="下发时的预置数值", found="格式有误")
+    key = _manifest_key(form, ctx)
     if isinstance(locked, dict) and locked:
         yield from _stored_fingerprint_hits(template, locked, ctx)
-        yield from _manifest_hits(template, locked, ctx, stored=True)
+        yield from _manifest_hits(key, locked, ctx, stored=True)
         for label, cell, expected, found in _fingerprint.changed_fields(form, locked):
             yield Hit(f"{label}下发时为“{_show(expected)}”，现为“{_show(found)}”，"
                       "锁定数值不得改动", cell=cell, expected=expected, found=found)
-    elif template.form_id in ctx.manifest_fingerprints:
-        # The metadata's copy of the locked values is gone: fingerprint what the cells hold.
-        yield from _manifest_hits(template, _fingerprint.locked_values(form), ctx,
-                                  stored=False)
+    elif key is not None:
+        # No usable copy of the locked values (the hidden sheet deleted or rewritten):
+        # the manifest knows the form by its id or by year, unit and project, so
+        # fingerprint what the cells show.
+        yield from _manifest_hits(key, _fingerprint.locked_values(form), ctx, stored=False)
+
+
+def _manifest_key(form: FormRecord, ctx: CheckContext) -> str | None:
+    """The manifest's key of this form: its form id, else its year, unit and project."""
+    known = ctx.manifest_fingerprints
+    if not known:
+        return None
+    form_id = form.template.form_id if form.template is not None else None
+    if form_id and form_id in known:
+        return form_id
+    key = identity_key(form.year, form.unit, form.project)
+    return key if key in known else None
 
 
 def _stored_fingerprint_hits(template: Any, locked: dict, ctx: CheckContext) -> Iterator[Hit]:
@@ -165,19 +184,23 @@ def _stored_fingerprint_hits(template: Any, locked: dict, ctx: CheckContext) -> 
                   expected=template.fingerprint, found="指纹不符")
 
 
-def _manifest_hits(template: Any, values: dict, ctx: CheckContext, *,
+def _manifest_hits(key: str | None, values: dict, ctx: CheckContext, *,
                    stored: bool) -> Iterator[Hit]:
-    expected = ctx.manifest_fingerprints.get(template.form_id or "")
+    expected = ctx.manifest_fingerprints.get(key or "")
     if not expected:
         return
-    digests = {_fingerprint.fingerprint(values, None)[1]}
-    if ctx.secret:
-        digests.add(_fingerprint.fingerprint(values, ctx.secret)[1])
+    try:
+        digests = {_fingerprint.fingerprint(values, None)[1]}
+        if ctx.secret:
+            digests.add(_fingerprint.fingerprint(values, ctx.secret)[1])
+    except ValueError:  # a value no template writes (NaN, infinity): changed by hand
+        digests = {"无法计算"}
     if expected.strip().lower() in digests:
         return
     where = "模板隐藏页记录的预置数值" if stored else "表中预置（锁定）的数值"
     hint = _WRONG_SECRET_HINT["hmac-sha256"] if ctx.secret else ""
-    yield Hit(f"表单 {template.form_id} 的{where}与下发清单（manifest）中的指纹不符，"
+    named = f"表单 {key}" if "|" not in (key or "") else "本表"
+    yield Hit(f"{named}的{where}与下发清单（manifest）中的指纹不符，"
               f"与下发时不一致{hint}", expected=expected, found=next(iter(sorted(digests))))
 
 
@@ -218,6 +241,26 @@ def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     elif form.template is not None and form.template.money_unit not in (None, unit):
         yield Hit(f"金额单位写为“{unit}”，但下发模板的单位是“{form.template.money_unit}”",
                   cell=cell, expected=form.template.money_unit, found=unit)
+
+
+@check(
+    "R08", "warning", "模板隐藏页记录的评价方案不在已知方案中，已忽略",
+    explanation=(
+        "下发模板在隐藏页中记录了生成时使用的评价方案（如 shanghai、mof-2020），审核时按它计分。"
+        "隐藏页可以被改写：若其中写的是文件路径或未知的方案名，按它计分就等于由填报单位自定评分标准。"
+        "这样的记录一律不予采用，本表按审核人指定的方案（--profile）或默认方案审核。"
+        "请使用下发的原模板填报，不要改动隐藏页；确需其他方案的，由审核人用 --profile 指定。"
+    ),
+    bad="隐藏页 _jixiao 的 profile 一项被改为“C:\\\\temp\\\\evil.toml”或“my-own”",
+    good="隐藏页 _jixiao 的 profile 一项为下发时的“shanghai”",
+)
+def unknown_profile_named(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+    template = form.template
+    named = template.profile if template is not None else None
+    if not named or named == ctx.profile.name or known_profile(named):
+        return
+    yield Hit(f"模板隐藏页记录的评价方案“{named}”不是已知的方案，已忽略，"
+              f"本表按“{ctx.profile.name}”方案审核", expected=ctx.profile.name, found=named)
 
 
 @check(

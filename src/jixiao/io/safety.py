@@ -201,7 +201,7 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
     if st.st_size == 0:
@@ -249,8 +249,12 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
     buffered read of the bound would allocate all of it first, and every call costs the
     reader after us too."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        # non-blocking and checked again once open: a file swapped for a FIFO or a device
+        # after the stat must not hang the reader or feed it forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
             data = os.read(fd, size + 1)
             if len(data) != size:  # shorter or longer than the stat said: read to the end
                 parts = [data]
@@ -265,14 +269,15 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法读取文件（{os_reason(exc)}）", "not_file") from None
     if len(data) > limits.max_file_bytes:
         raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
                             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
     return data
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """Why the system refused, in Chinese."""
     import errno
 
     return {
@@ -395,7 +400,9 @@ def _check_xls(path: Path, data: bytes, limits: Limits | None) -> None:
         elif typ == _BIFF_BOF and size >= 4:
             if limits is None and pos > 0:
                 return  # past the globals: sniffing needs no more
-            in_sheet = unpack("<H", data, body + 2)[0] == 0x0010
+            # every substream but the globals (5) and VB modules (6): worksheets (0x10),
+            # and Excel 4.0 macro sheets (0x40) and charts (0x20), which calamine reads too
+            in_sheet = unpack("<H", data, body + 2)[0] not in (0x0005, 0x0006)
             if in_sheet and limits is not None:
                 n_sheets += 1
                 if n_sheets > limits.max_sheets:
@@ -516,7 +523,7 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
     data = _read_whole(path, size, limits)
 
     def work() -> None:
@@ -547,6 +554,10 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
                 _check_xlsx_sheet(path, (xml,), sheets[name], limits, whole=True)
             elif kind == "ods" and name == "content.xml":
                 _check_ods_sheets(path, (xml,), limits)
+            elif kind == "xlsx" and b"sheetData" in xml:
+                # cells in a part the workbook does not list as a sheet (a <sheet r:id>
+                # pointing there in a way we did not resolve): calamine may still read it
+                _check_xlsx_sheet(path, (xml,), name, limits, whole=True)
             continue
         chunks = package.xml_chunks(info)
         if name in sheets:
@@ -554,8 +565,12 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
         elif kind == "ods" and name == "content.xml":
             _check_ods_sheets(path, chunks, limits)
         else:
-            for _ in chunks:
-                pass
+            tail = b""
+            for chunk in chunks:
+                if kind == "xlsx" and (b"sheetData" in chunk or b"sheetData" in tail + chunk[:16]):
+                    _check_xlsx_sheet(path, package.xml_chunks(info), name, limits)
+                    break
+                tail = chunk[-16:]
 
 
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -938,16 +953,20 @@ def too_many_cells_error(path: Path | str, sheet: str, rows: int, cols: int, lim
 
 # Attribute runs are bounded ({0,2048}): an unbounded [^>]* restarted at every "<" of a
 # tag soup without ">" would make these scans quadratic.
-_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\s[^<>]{0,2048}?\bname="([^"]*)"[^<>]{0,2048}?\br:id="([^"]*)"')
+_XLSX_SHEET_TAG = re.compile(rb'<(?:\w+:)?sheet\s[^<>]{0,2048}?\bname\s*=\s*["\']([^"\'<>]*)["\']'
+                             rb'[^<>]{0,2048}?\br:id\s*=\s*["\']([^"\'<>]*)["\']')
 _XLSX_SHEET_TAG_ANY = re.compile(rb"<(?:\w+:)?sheet\s")
 _REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\s[^<>]{0,4096}>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+# XML allows either quote and spaces around "=": what the gate must read as calamine does
+# (a single-quoted r='XFD1048576' passed it unseen)
+_ATTR_ANY_QUOTE = re.compile(rb'([\w:]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 # Row and cell start tags; a self-closing cell is empty (calamine skips it).
 _XLSX_CELL_REF_FIRST = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})"')
 _XLSX_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s/>])([^<>]{0,2048}?)(/?)>")
-_XLSX_CELL_REF = re.compile(rb'\sr="\$?([A-Za-z]{1,4})\$?([0-9]{1,9})"')
-_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
-_XLSX_ROW_REF = re.compile(rb'\sr="([0-9]{1,9})"')
+_XLSX_CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["\']')
+_XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref\s*=\s*["\']([^"\'<>]*)["\']')
+_XLSX_ROW_REF = re.compile(rb'\sr\s*=\s*["\']([0-9]{1,9})["\']')
 _XLSX_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^<>]{0,2048}?)>")
 
 
@@ -987,7 +1006,7 @@ def _listed_sheets(workbook: bytes, rels_xml: bytes) -> tuple[tuple[tuple[str, s
     <sheet> tags."""
     targets: dict[bytes, str] = {}
     for tag in _REL_TAG.findall(rels_xml):
-        attrs = dict(_ATTR.findall(tag))
+        attrs = {k: a or b for k, a, b in _ATTR_ANY_QUOTE.findall(tag)}
         target = attrs.get(b"Target", b"").decode("utf-8", "replace")
         if target.startswith("/"):
             member = target.lstrip("/")
@@ -1157,7 +1176,12 @@ def _place_cells(chunk: bytes, max_row: int, max_col: int, state: list[int]) -> 
 _ODS_TAG = re.compile(
     rb"<(/?)(?:\w+:)?(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^<>]{0,4096}?)(/?)>"
 )
-_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated="([0-9]{1,12})"')
+_ODS_REPEAT = re.compile(rb'number-(rows|columns)-repeated\s*=\s*["\']([0-9]{1,12})["\']')
+# <text:s text:c="1500000000"/>: that many spaces, which calamine builds as one string
+_ODS_SPACES = re.compile(rb'<(?:\w+:)?s\s[^<>]{0,256}?\bc\s*=\s*["\']([0-9]{1,12})["\']')
+#: spaces a cell's text may hold through <text:s>, and the whole document (a cell holds
+#: at most 32,767 characters in Excel; no form pads more than a few)
+_ODS_MAX_SPACES, _ODS_MAX_SPACES_TOTAL = 32_767, 1_000_000
 _ODS_VALUE = re.compile(rb"value-type=|formula=")
 _ODS_NAME = re.compile(rb'\bname="([^"]*)"')
 
@@ -1178,8 +1202,14 @@ def _check_ods_sheets(path: Path, chunks, limits: Limits) -> None:
         if refusal:
             raise refusal
 
-    col_spans = row_spans = 0
+    col_spans = row_spans = spaces = 0
     for chunk in chunks:
+        for m in _ODS_SPACES.finditer(chunk):
+            count = int(m.group(1))
+            spaces += count
+            if count > _ODS_MAX_SPACES or spaces > _ODS_MAX_SPACES_TOTAL:
+                raise _refuse(path, f"表格中有异常多的连续空格（{count} 个），远超正常规模，拒绝读取",
+                              "too_large")
         # a merged range is one cell spanning columns and/or rows (counted over the workbook)
         col_spans += chunk.count(b"number-columns-spanned=")
         row_spans += chunk.count(b"number-rows-spanned=")

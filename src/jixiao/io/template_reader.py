@@ -20,12 +20,14 @@ import zipfile
 from posixpath import join as posix_join, normpath
 from typing import TYPE_CHECKING, Any, Iterable
 
+from jixiao.fingerprint import well_formed
 from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
 from jixiao.io.safety import _ATTR
 from jixiao.io.sheet_xml import unescape
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao.template import layout as L
-from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number, percent_text,
+from jixiao.values import (MAX_NUMBER, ValueParseError, clean_text, money_unit_of, parse_number,
+                           percent_text,
                            parse_rate_pct, parse_year)
 
 if TYPE_CHECKING:
@@ -307,7 +309,7 @@ class _FormReader:
                 kind = type(raw)
                 if name in _INDICATOR_NUMBERS:
                     # a finite float is its own number (parse_number's answer, without the call)
-                    values[name] = raw if kind is float and raw - raw == 0 else number(raw, name, unparsed)
+                    values[name] = raw if kind is float and -MAX_NUMBER < raw < MAX_NUMBER else number(raw, name, unparsed)
                     empty = empty and raw is None
                 else:
                     text = (raw.strip() or None) if kind is str else clean_text(raw)
@@ -339,13 +341,19 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
     year = text("year")
     info = TemplateInfo(
         version=text("template_version"), profile=text("profile"),
-        year=int(year) if year and year.isdigit() else None, money_unit=text("money_unit"),
+        # ASCII digits only: "²⁰²⁴".isdigit() is true, but int() refuses it
+        year=int(year) if year and len(year) == 4 and year.isascii() and year.isdigit() else None,
+        money_unit=text("money_unit"),
         form_id=text("form_id"), fingerprint=text("fingerprint"),
         fingerprint_kind=text("fingerprint_kind"), overwritten_formulas=overwritten)
     locked: dict[str, Any] | None
+    raw = meta.get("locked_values")
     try:
-        locked = json.loads(meta["locked_values"]) if meta.get("locked_values") else None
-    except ValueError:
+        locked = json.loads(raw) if raw else None
+    except (ValueError, RecursionError):  # broken or 30,000-deep JSON typed into the sheet
+        locked = None
+    if raw and not well_formed(locked):
+        info.locked_malformed = True
         locked = None
     info.locked_values = locked
     info.locked_json = meta.get("locked_values") if locked is not None else None

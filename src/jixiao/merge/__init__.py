@@ -105,10 +105,15 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         _check_output_folder(Path(output), fmt)
         outputs = _output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)
     limits = limits or Limits.from_env()
-    # A summary written into the folder being merged is not an input of the next run.
-    # Nor is the distribution manifest lying in that folder (it is a .csv, but no form).
-    files = sorted({str(p) for p in _without(iter_input_files(paths),
-                                             [*outputs, *([manifest] if manifest else [])])})
+    # The distribution manifest lying in the folder merged is a .csv, but no form.
+    refused: dict[str, str] = {}
+    listed = list(_without(iter_input_files(paths, refused), [manifest] if manifest else []))
+    # An output onto a unit's return is refused; a summary this command wrote into the
+    # folder merged (the last run's) is replaced, and is not an input of this run.
+    from jixiao.io.outputs import refuse_replacing_inputs
+
+    own = refuse_replacing_inputs(outputs, listed, ours=lambda p: _previous_summary(p, fmt))
+    files = sorted({str(p) for p in _without(listed, own)})
     jobs = jobs or os.cpu_count() or 1
 
     store = RowStore()
@@ -126,7 +131,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
             for index, (summary, rows, encoded) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
-                    task=check_one, lost=failed_file_rows):
+                    task=check_one, lost=failed_file_rows, refused=refused):
                 store.put(summary.path, rows, encoded)
                 summaries.append(summary)
                 if sink is not None:
@@ -162,6 +167,33 @@ def _without(files: Iterable[Path], own: list) -> Iterator[Path]:
         if (p.name in names or os.path.islink(p)) and os.path.realpath(p) in real:
             continue
         yield p
+
+
+def _previous_summary(path: Path, fmt: str) -> bool:
+    """Whether ``path`` holds what ``merge`` writes there (the last run's summary).
+
+    Read from the file's head only: an xlsx by its document title, a CSV by its header.
+    """
+    import zipfile
+
+    try:
+        if fmt == "xlsx":
+            from jixiao.summary_writer import SUMMARY_TITLE
+
+            with zipfile.ZipFile(path) as archive:
+                info = archive.getinfo("docProps/core.xml")
+                if info.file_size > 64 * 1024:
+                    return False
+                core = archive.read(info).decode("utf-8", "replace")
+            return f">{SUMMARY_TITLE}</dc:title>" in core
+        if fmt == "csv":
+            with open(path, "rb") as fh:
+                head = fh.read(4096).decode("utf-8-sig", "replace")
+            labels = {",".join(c.label for c in TABLES[t][1]) for t in TABLES}
+            return head.splitlines()[0] in labels if head else False
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+    return False
 
 
 def _check_output_folder(output: Path, fmt: str) -> None:

@@ -40,18 +40,19 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
                    profile: Profile | str | None = None, year: int | None = None,
                    rows: int = DEFAULT_ROWS, money_unit: str | None = None,
                    group_by: str = "project", password: str | None = None,
-                   secret: str | None = None, workers: int | None = None
-                   ) -> list[DistributedForm]:
+                   secret: str | None = None, workers: int | None = None,
+                   force: bool = False) -> list[DistributedForm]:
     """Write a blank form to ``output`` or, with ``projects``, a prefilled workbook per
     project (``group_by="project"``) or per unit (one sheet per project) into the folder
-    ``output``, with its manifest.csv. Returns the forms written.
+    ``output``, with its manifest.csv. Returns the forms written. An existing file is
+    replaced only with ``force``, the projects list never (UsageError).
     """
     from jixiao.template.batch import resolve_profile, write_blank, write_prefilled
 
     resolved = resolve_profile(profile)
     if projects is None:
         return [write_blank(output, resolved, year=year, rows=rows, money_unit=money_unit,
-                            secret=secret, password=password)]
+                            secret=secret, password=password, force=force)]
     from jixiao.projects import read_projects
 
     records = read_projects(projects, resolved)
@@ -65,7 +66,8 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
 
             raise InputError(f"{projects}：项目清单中没有 {year} 年度的项目，未生成任何表格")
     return write_prefilled(records, output, resolved, group_by=group_by, secret=secret,
-                           password=password, workers=workers)
+                           password=password, workers=workers, force=force,
+                           inputs=(projects,))
 
 
 from jixiao.entrypoints import make_callable  # noqa: E402

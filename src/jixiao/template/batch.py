@@ -114,20 +114,25 @@ def plan_jobs(records: list[FormRecord], stage: Path, group_by: str, profile: Pr
 
 def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profile: Profile, *,
                     group_by: str = "project", secret: str | None = None,
-                    password: str | None = None,
-                    workers: int | None = None) -> list[DistributedForm]:
+                    password: str | None = None, workers: int | None = None,
+                    force: bool = False,
+                    inputs: tuple[str | os.PathLike, ...] = ()) -> list[DistributedForm]:
     """Write every record's workbook and manifest.csv into ``out_dir``.
 
     Files are written into a staging folder inside ``out_dir`` and moved into place only
     when all of them were written, so a failure leaves nothing half-written behind.
+    An existing file is replaced only with ``force``; ``inputs`` (the projects list) never.
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out}：输出位置应为文件夹")
+    jobs = plan_jobs(records, out, group_by, profile, secret, password)
+    _refuse_outputs([Path(job.path) for job in jobs] + [out / MANIFEST_NAME], inputs, force)
     out.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=out))
     try:
-        jobs = plan_jobs(records, stage, group_by, profile, secret, password)
+        for job in jobs:
+            job.path = str(stage / Path(job.path).name)
         workers = workers or os.cpu_count() or 1
         if workers > 1 and len(jobs) >= _PARALLEL_MIN:
             with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -152,9 +157,18 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _refuse_outputs(paths: list[Path], inputs: tuple, force: bool) -> None:
+    from jixiao.io.outputs import refuse_existing, refuse_replacing_inputs
+
+    refuse_replacing_inputs(paths, [p for p in inputs if p])
+    if not force:
+        refuse_existing(paths)
+
+
 def write_blank(output: str | os.PathLike, profile: Profile, *, year: int | None = None,
                 rows: int = L.DEFAULT_ROWS, money_unit: str | None = None,
-                secret: str | None = None, password: str | None = None) -> DistributedForm:
+                secret: str | None = None, password: str | None = None,
+                force: bool = False) -> DistributedForm:
     if not 1 <= rows <= L.MAX_ROWS:
         raise UsageError(f"--rows 应在 1 到 {L.MAX_ROWS} 之间")
     if money_unit not in (None, "万元", "元"):
@@ -162,6 +176,7 @@ def write_blank(output: str | os.PathLike, profile: Profile, *, year: int | None
     path = Path(output)
     if path.is_dir():
         path = path / f"{BLANK_SHEET}.xlsx"
+    _refuse_outputs([path], (), force)
     path.parent.mkdir(parents=True, exist_ok=True)
     spec = blank_spec(profile, year=year, rows=rows, money_unit=money_unit)
     [(kind, digest)] = write_forms(path, [spec], profile, secret=secret, password=password)

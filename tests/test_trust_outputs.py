@@ -1,0 +1,177 @@
+"""Issue 11: no output ever lands on an input, and template never overwrites by surprise.
+
+Through the CLI, as a tired officer types it: exit 2, one Chinese line naming both
+paths, every input byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from merge_fixtures import good_record, write_form
+
+PROJECTS = Path(__file__).parent / "data" / "template" / "项目清单.csv"
+
+
+def _jixiao(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jixiao", *map(str, args)], capture_output=True,
+                          text=True, timeout=120, cwd=cwd)
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _one_chinese_line(proc: subprocess.CompletedProcess, *names: str) -> str:
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+    for name in names:
+        assert name in lines[0], (name, lines[0])
+    return lines[0]
+
+
+@pytest.fixture
+def returns(tmp_path):
+    folder = tmp_path / "in"
+    write_form(folder / "a.xlsx", good_record("甲单位", "培训项目"))
+    write_form(folder / "sub" / "b.xlsx", good_record("乙单位", "运维项目"))
+    return folder
+
+
+def test_merge_onto_an_input_is_refused(returns):
+    before = _digests(returns)
+    proc = _jixiao("merge", returns, "-o", returns / "a.xlsx", "-q")
+    assert proc.returncode == 2
+    line = _one_chinese_line(proc, str(returns / "a.xlsx"))
+    assert "覆盖" in line
+    assert _digests(returns) == before
+
+
+def test_merge_csv_onto_an_input_csv_is_refused(returns, tmp_path):
+    (returns / "r_projects.csv").write_text("项目名称,金额\n甲,1\n", encoding="utf-8")
+    before = _digests(returns)
+    proc = _jixiao("merge", returns, "--format", "csv", "-o", returns / "r.csv", "-q")
+    assert proc.returncode == 2
+    _one_chinese_line(proc, "r_projects.csv")
+    assert _digests(returns) == before
+
+
+def test_merge_rerun_into_the_folder_replaces_only_its_own_summary(returns):
+    out = returns / "汇总.xlsx"
+    assert _jixiao("merge", returns, "-o", out, "-q").returncode == 0
+    before = _digests(returns)
+    again = _jixiao("merge", returns, "-o", out, "-q")
+    assert again.returncode == 0, again.stderr
+    assert "2 个文件" in again.stderr
+    before.pop("汇总.xlsx")
+    after = _digests(returns)
+    after.pop("汇总.xlsx")
+    assert after == before
+
+
+def test_check_report_onto_an_input_is_refused(returns):
+    before = _digests(returns)
+    target = returns / "sub" / "b.xlsx"
+    proc = _jixiao("check", target, "-o", target)
+    assert proc.returncode == 2
+    _one_chinese_line(proc, str(target))
+    assert _digests(returns) == before
+
+
+@pytest.mark.parametrize("where", [".", "sub", "sub/deeper"])
+def test_annotate_among_the_inputs_is_refused(returns, where):
+    before = _digests(returns)
+    folder = returns / where
+    proc = _jixiao("check", returns, "--annotate", folder)
+    assert proc.returncode == 2
+    _one_chinese_line(proc, str(folder), str(returns))
+    assert _digests(returns) == before
+    assert not (returns / "sub" / "deeper").exists()
+
+
+def test_annotate_into_a_folder_holding_the_inputs_is_refused(returns):
+    before = _digests(returns)
+    proc = _jixiao("check", returns / "sub" / "b.xlsx", "--annotate", returns)
+    assert proc.returncode == 2
+    _one_chinese_line(proc, str(returns / "sub" / "b.xlsx"))
+    assert _digests(returns) == before
+
+
+def test_template_never_overwrites_without_force(tmp_path):
+    dist = tmp_path / "dist"
+    assert _jixiao("template", "--projects", PROJECTS, "-o", dist).returncode == 0
+    workbook = next(dist.glob("*.xlsx"))
+    workbook.write_bytes(b"a unit's filled-in copy")
+    before = _digests(dist)
+    proc = _jixiao("template", "--projects", PROJECTS, "-o", dist)
+    assert proc.returncode == 2
+    line = _one_chinese_line(proc, "--force")
+    assert "已存在" in line
+    assert _digests(dist) == before
+    forced = _jixiao("template", "--projects", PROJECTS, "-o", dist, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert workbook.read_bytes().startswith(b"PK")
+
+
+def test_blank_template_never_overwrites_without_force(tmp_path):
+    target = tmp_path / "表.xlsx"
+    target.write_bytes(b"keep me")
+    proc = _jixiao("template", "-o", target)
+    assert proc.returncode == 2
+    _one_chinese_line(proc, str(target))
+    assert target.read_bytes() == b"keep me"
+
+
+def test_template_output_onto_its_projects_list_is_refused_even_with_force(tmp_path):
+    folder = tmp_path / "dist"
+    folder.mkdir()
+    projects = folder / "manifest.csv"
+    projects.write_bytes(PROJECTS.read_bytes())
+    proc = _jixiao("template", "--projects", projects, "-o", folder, "--force")
+    assert proc.returncode == 2
+    _one_chinese_line(proc, str(projects))
+    assert projects.read_bytes() == PROJECTS.read_bytes()
+
+
+# ---------------------------------------------------------------- annotated copies
+
+def test_copies_keep_the_folders_structure(returns, tmp_path):
+    write_form(returns / "单位B" / "a.xlsx", good_record("丙单位", "培训项目"))
+    out = tmp_path / "标注"
+    proc = _jixiao("check", returns, "--annotate", out)
+    assert proc.returncode in (0, 1), proc.stderr
+    copies = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert copies == ["a.xlsx", "sub/b.xlsx", "单位B/a.xlsx"]
+
+
+def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
+    """A file check reads in a second but openpyxl needs many to load and save: the
+    worker is stopped at the budget, the file is R01, no copy, no temporary file."""
+    from hostile_corpus import FORM_ROWS, form_xlsx
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    form_xlsx(folder / "大.xlsx", [list(r) for r in FORM_ROWS] + [[f"x{r}"] * 9 for r in range(45_000)])
+    write_form(folder / "小.xlsx", good_record("甲单位", "培训项目"))
+    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "4", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
+    run = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "jixiao", "check", str(folder), "--format", "json", *extra],
+        capture_output=True, text=True, timeout=120, env=env)
+    import json
+
+    plain = {Path(f["path"]).name: f for f in json.loads(run().stdout)["files"]}
+    assert plain["大.xlsx"]["status"] == "ok"  # reading alone is within the budget
+    out = tmp_path / "标注"
+    annotated = run("--annotate", str(out))
+    files = {Path(f["path"]).name: f for f in json.loads(annotated.stdout)["files"]}
+    assert files["大.xlsx"]["status"] == "unreadable"
+    assert "超时" in files["大.xlsx"]["error"]["message"]
+    assert sorted(p.name for p in out.rglob("*")) == ["小.xlsx"]
