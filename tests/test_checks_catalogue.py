@@ -94,7 +94,7 @@ def test_rules_lists_every_code_with_severity_and_title():
     for line, chk in zip(lines, all_checks()):
         assert line.split()[:2] == [chk.code, SEVERITY_LABELS[chk.severity]]
         assert chk.title in line
-    assert lines[11].startswith("F01  错误  执行率超过100%")
+    assert lines[10].startswith("F01  错误  执行率超过100%")
 
 
 def test_rules_explains_one_code_like_ruff_rule():

@@ -24,7 +24,7 @@ class Sheet:
              for v in line] if line is not None else [] for line in self.rows]
         for r, c in grid.percent_cells or ():
             value = self.raw(r, c)
-            if value.__class__ in (int, float) and isfinite(value):
+            if value.__class__ in (int, float) and -MAX_NUMBER < value < MAX_NUMBER:
                 # 95% typed in Excel is stored as 0.95: read it as the person sees it
                 self._texts[r][c] = percent_text(value)
         self._cells: list[tuple[tuple[int, str], ...]] = [
