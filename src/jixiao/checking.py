@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from jixiao.checks.registry import Hit, finding, run_checks
-from jixiao.errors import JixiaoError, ReadError
+from jixiao.errors import JixiaoError, NoInputError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, load_profile
@@ -130,6 +130,13 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                 yield from (_walk(m, emit, visited) if m.is_dir() else emit(m))
         else:
             yield from emit(path)
+
+
+def no_input_error(paths: Iterable[str | os.PathLike]) -> NoInputError:
+    """The error for paths that hold no workbook, saying where we looked."""
+    where = "、".join(os.path.abspath(p) for p in paths) or "（没有给出路径）"
+    return NoInputError(f"没有找到任何工作簿：在 {where} 下没有表格文件"
+                        "（.xlsx、.xls、.ods、.csv 等），请检查路径")
 
 
 def _named_file_key(path: Path, real_folders: dict[str, str]) -> str:
@@ -294,8 +301,7 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     """
     from jixiao.io.safety import Limits
 
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if isinstance(profile, str):
         profile = load_profile(profile)
     limits = limits or Limits.from_env()
@@ -303,6 +309,8 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     # the manifest often lies in the folder being checked: it is a .csv, but no form
     skip = {os.path.realpath(manifest)} if manifest else set()
     files = [str(p) for p in iter_input_files(paths) if os.path.realpath(p) not in skip]
+    if not files:
+        raise no_input_error(paths)
     if not isolate or debug or not files:
         return CheckReport([check_file(p, profile, secret=secret, limits=limits,
                                        manifest_fingerprints=fingerprints, debug=debug)

@@ -106,7 +106,10 @@ class Limits:
         for f in dataclasses.fields(cls):
             raw = environ.get("JIXIAO_" + f.name.upper())
             if raw is not None and raw.strip():
-                values[f.name] = _parse_limit(f.name, raw, f.type)
+                try:
+                    values[f.name] = parse_limit(f.name, raw)
+                except ValueError as exc:
+                    raise UsageError(f"环境变量 JIXIAO_{f.name.upper()} 的值无效：{exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -119,13 +122,19 @@ class Limits:
 _SIZE_SUFFIX = {"": 1, "K": 1024, "KB": 1024, "M": MB, "MB": MB, "G": 1024 * MB, "GB": 1024 * MB}
 
 
-def _parse_limit(name: str, raw: str, type_name: object) -> int | float:
+def parse_limit(name: str, raw: str) -> int | float:
+    """The value of limit ``name`` written as ``raw`` (``100MB``, ``30``, ``1.5``).
+
+    Raises KeyError for an unknown name, ValueError (with a Chinese message that names no
+    source: the caller says where the text came from) for a value that is not a size.
+    """
+    field = {f.name: f for f in dataclasses.fields(Limits)}[name]
     text = raw.strip().upper().replace("_", "").replace(",", "")
     m = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*([KMG]?B?)", text)
     if not m:
-        raise UsageError(f"环境变量 JIXIAO_{name.upper()} 的值无效：{raw!r}")
+        raise ValueError(f"“{raw.strip()}”不是数值（例如 30、1.5、100MB）")
     number = float(m.group(1)) * _SIZE_SUFFIX[m.group(2)]
-    return number if "float" in str(type_name) else int(number)
+    return number if "float" in str(field.type) else int(number)
 
 
 def human_size(n: float) -> str:
