@@ -26,7 +26,8 @@ ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message", "Show the ver
            "[required]", "[default", "程序内部错误", "Traceback", "No such file",
            "does not exist", "is a file", "is a directory", "Invalid value", "Missing",
            "Error:", "Got unexpected", "Did you mean", "Possible options", "env var",
-           "is not one of", "not a valid", "Permission denied", "environment variable")
+           "is not one of", "not a valid", "Permission denied", "environment variable",
+           "Invalid statement", "Expected", "Cannot", "file format")
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +148,9 @@ def test_help_lines_fit_the_terminal():
     (["merge", "--quiet=3", "{clean}"], "选项 --quiet 不接受值"),
     (["check", "{clean}", "--manifest"], "选项 --manifest 后面需要给出一个值"),
     (["merge", "{clean}", "-o", "{out}/g.csv", "--format", "xlsx"], "与 --format xlsx 矛盾"),
+    (["check", "--profile", "{root}/profile.toml", "{clean}"], "评价方案文件不是有效的 TOML 格式"),
+    (["template", "--projects", "{root}/broken/坏文件.xlsx", "-o", "{out}/p"],
+     "项目清单无法读取（文件已损坏，或不是 xlsx/xls 表格）"),
 ])
 def test_errors_say_what_and_where(folders, tmp_path, args, expected):
     result = run(*_args(args, folders, tmp_path))

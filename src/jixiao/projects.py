@@ -75,7 +75,9 @@ def _read_rows(path: Path) -> list[list[Any]]:
     try:
         head = path.open("rb").read(8)
     except OSError as exc:
-        raise InputError(f"{path}：无法打开项目清单（{exc.strerror or exc}）") from None
+        from jixiao.io.safety import os_error_text
+
+        raise InputError(f"{path}：无法打开项目清单（{os_error_text(exc)}）") from None
     if head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0"):
         return _read_workbook(path)
     return _read_csv(path)
@@ -90,8 +92,8 @@ def _read_workbook(path: Path) -> list[list[Any]]:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             if any(_header_key(v)[0] == "project" for row in rows[:MAX_HEADER_SCAN] for v in row):
                 return rows
-    except Exception as exc:  # calamine raises its own error types for corrupt files
-        raise InputError(f"{path}：项目清单无法读取（{exc}）") from None
+    except Exception:  # calamine raises its own error types (English) for corrupt files
+        raise InputError(f"{path}：项目清单无法读取（文件已损坏，或不是 xlsx/xls 表格）") from None
     raise InputError(f"{path}：没有找到含“项目名称”“三级指标”等表头的工作表")
 
 

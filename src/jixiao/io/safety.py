@@ -210,7 +210,7 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_error_text(exc)}）", "not_file") from None
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
     if st.st_size == 0:
@@ -274,22 +274,28 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise _refuse(path, f"无法读取文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法读取文件（{os_error_text(exc)}）", "not_file") from None
     if len(data) > limits.max_file_bytes:
         raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
                             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
     return data
 
 
-def _os_reason(exc: OSError) -> str:
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese (its own strerror is English on most systems)."""
     import errno
 
     return {
         errno.ENOENT: "文件不存在",
         errno.EACCES: "没有读取权限",
+        errno.EPERM: "没有权限",
         errno.ELOOP: "符号链接循环",
         errno.EISDIR: "这是一个文件夹",
-    }.get(exc.errno or 0, exc.strerror or "系统错误")
+        errno.ENOTDIR: "路径中的某一级不是文件夹",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘是只读的",
+        errno.ENAMETOOLONG: "文件名太长",
+    }.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
@@ -525,7 +531,7 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{_os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_error_text(exc)}）", "not_file") from None
     data = _read_whole(path, size, limits)
 
     def work() -> None:
