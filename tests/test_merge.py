@@ -229,7 +229,7 @@ def test_sheets_are_tables_with_frozen_header_and_number_formats(returns):
     ws = wb["项目汇总"]
     assert ws.freeze_panes == "A2"
     (name, ref), = ws.tables.items()
-    assert ref == "A1:AA5"
+    assert ref == "A1:AD5"
     header = [c.value for c in ws[1]]
     assert ws.cell(2, header.index("全年预算数") + 1).number_format == "#,##0.00"
     assert ws.cell(2, header.index("总分（复核）") + 1).number_format == "0.00"

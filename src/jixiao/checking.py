@@ -22,7 +22,7 @@ from jixiao.errors import JixiaoError, NoInputError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, load_profile
-from jixiao.scoring import Recomputed, recompute
+from jixiao.scoring import UNGRADED, Recomputed, recompute
 
 
 
@@ -262,6 +262,8 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
             findings = run_checks(record, form_profile, secret=secret,
                                   manifest_fingerprints=manifest_fingerprints,
                                   recomputed=recomputed)
+            if any(f.code == "R04" for f in findings):  # a number read as text: no grade
+                recomputed = dataclasses.replace(recomputed, grade=UNGRADED)
             result.forms.append(FormResult(record, recomputed, findings, form_profile.name))
     except ReadError as exc:
         result.forms = []

@@ -105,6 +105,10 @@ def _fast_operands(budget: float, executed: float, weight: float = 1.0) -> bool:
             and -1e12 < weight < 1e12)
 
 
+#: the grade of a form whose figures could not all be read (R04): any grade would be a guess
+UNGRADED = "无法评定"
+
+
 def grade_of(total: float | None, profile: Profile) -> str | None:
     """The grade of a total from the profile's bands (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差)."""
     if total is None:
