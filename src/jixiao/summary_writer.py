@@ -429,8 +429,8 @@ def column_width(column: Column) -> float:
     """Characters wide enough for the column's values and its whole header, which wraps
     before its bracket (a CJK character takes two)."""
     lines = column.label.replace("（", "\n（").split("\n")
-    # bold CJK is a little wider than two digits
-    header = max(sum(2.3 if ord(ch) > 0x2E7F else 1.1 for ch in line) for line in lines) + 1.5
+    # Excel's measure (a CJK character is two digits wide) plus room for bold
+    header = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in lines) + 1.5
     return max(column.width or _DEFAULT_WIDTHS.get(column.kind, 12), header)
 
 
