@@ -1,7 +1,7 @@
 """Indicator checks (I01–I14): each 三级指标 row, and the indicator block as a whole.
 
 Decisions a reader of the findings should know:
-- I05/I06/I08 compare the declared score with the reference score of FORM.md §3
+- I05/I06/I08 compare the declared score with the reference score of docs/FORM.md §3
   (``scoring.reference_score``). A gap already reported as I05 (not met, full score) or
   I06 (met, reduced, no explanation) is not repeated as I08. I08 compares quantitative
   indicators only: a text actual equal to its target has no measure to compare with.
@@ -389,10 +389,11 @@ def score_differs_from_reference(form: FormRecord, ctx: CheckContext) -> Iterato
 
 
 @check(
-    "I09", "info", "实际完成值远超年度指标值（超过20%以上）",
+    "I09", "info", "实际完成值远好于年度指标值（相差20%以上）",
     explanation=(
-        "实际完成值超过年度指标值 20% 以上（越小越好的指标则低于 80% 以下），"
-        "按办法应分析原因：往往说明年初指标值设定明显偏低。请在偏差原因中说明，"
+        "实际完成值比年度指标值好 20% 以上：“≥”“>”类指标超出指标值 20% 以上，"
+        "“≤”“<”类（越小越好）指标低于指标值的 80%。按办法应分析原因：往往说明年初"
+        "指标值定得过松——下限设定偏低，或上限设定偏高。请在偏差原因中说明，"
         "并在下一年度设定更合理的指标值。"
     ),
     bad="“培训、会议开展次数”年度指标值 ≥4次，实际完成 10次——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",
@@ -408,9 +409,11 @@ def far_above_target(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
         lower_is_better = isinstance(target, Quantity) and target.op in ("≤", "<")
         if lower_is_better and isinstance(actual, Quantity) and actual.value == 0:
             continue  # zero errors or complaints against "≤5%" is the goal, not a low bar
-        how = "比指标值低 20% 以上" if lower_is_better else "超出指标值 20% 以上"
+        # a ceiling beaten by far was set too high; a floor passed by far, too low
+        how = ("比指标值（上限）低 20% 以上，年初指标值可能设定偏高" if lower_is_better
+               else "超出指标值 20% 以上，年初指标值可能设定偏低")
         yield Hit(f"{row.label}年度指标值 {indicator.target}，实际完成值 {indicator.actual}，"
-                  f"{how}，年初指标值可能设定偏低",
+                  f"{how}",
                   cell=indicator.cells.get("actual"), expected=indicator.target,
                   found=indicator.actual)
 
