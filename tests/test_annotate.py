@@ -24,7 +24,7 @@ SHEET = "自评表"
 PROJECT = "市政府办公厅专项工作业务经费"
 UNIT_NOTE = "单位说明：外埠出差增多"
 
-# The Shanghai 9-column form (FORM.md §5), seed 004's first form with 全年执行数 raised
+# The Shanghai 9-column form (docs/FORM.md §5), seed 004's first form with 全年执行数 raised
 # above 全年预算数 so that F01 is real: rows are 1-based, columns A–I.
 FORM_ROWS: dict[int, list] = {
     1: ["财政项目支出绩效自评表"],

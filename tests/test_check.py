@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from importlib import resources
 from pathlib import Path
 
 import jsonschema
@@ -18,7 +19,9 @@ DATA = Path(__file__).parent / "data"
 SEED_002 = DATA / "seeds" / "002_d7a519b45b2b0728.txt"
 SEED_004 = DATA / "seeds" / "004_a203d4b834672a09.txt"
 REAL_EXPORTS = sorted((DATA / "real-exports").glob("central-system-export-*.xls"))
-SCHEMA = json.loads((DATA / "schema" / "form-record.schema.json").read_text(encoding="utf-8"))
+# the schema as installed with the package (package data), not a copy beside the tests
+SCHEMA = json.loads((resources.files("jixiao") / "data" / "form-record.schema.json")
+                    .read_text(encoding="utf-8"))
 
 
 def run(*args: str):

@@ -136,7 +136,7 @@ def test_indicators_sheet_has_parsed_targets_and_reference_scores(returns):
     assert row["指标值运算符"] == "≥" and row["指标数值"] == 95 and row["指标单位"] == "%"
     assert row["实际数值"] == 96 and row["分值"] == 20 and row["得分"] == 20
     assert row["参考得分（下限）"] == 20 and row["是否达成"] == "是"
-    assert row["行号"] == 13  # FORM.md §5: the first indicator row
+    assert row["行号"] == 13  # docs/FORM.md §5: the first indicator row
 
 
 def test_manifest_marks_every_distributed_form(returns):

@@ -1,5 +1,5 @@
 """The generated workbook, read back with openpyxl: layout contract, validation, protection,
-names, print setup and metadata (issue 3, FORM.md §5)."""
+names, print setup and metadata (issue 3, docs/FORM.md §5)."""
 
 from __future__ import annotations
 

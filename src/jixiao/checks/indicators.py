@@ -10,8 +10,8 @@ Decisions a reader of the findings should know:
   通过, actual 无; 尚未完成…) with a full score.
 - I09 does not report a zero actual against a "≤"/"<" target (0 errors against ≤ 5 %
   is the goal, not a sign of a target set too low).
-- I07 accepts 部分达成 from 60 % to 80 % of the weight, both ends included: CHECKS.md says
-  "outside 60–80 %", and a unit giving 8 of 10 for 部分达成 is within its discretion.
+- I07 accepts 部分达成 from 60 % to 80 % of the weight, both ends included (docs/CHECKS.md):
+  a unit giving 8 of 10 for 部分达成 is within its discretion.
 - I10 reports two units that differ (元/张 vs 张, 万 vs 亿次). A unit written on one side
   only is taken as implied by the other ("1项" / "1", "≥90" / "92%"): real forms omit it
   all the time and the figures still compare. A free-text target that ends in a number
@@ -119,7 +119,7 @@ class Row:
         self.indicator = indicator
         self.position = position
         self.actual: Measure | None = parse_measure(indicator.actual)
-        #: the reference score of FORM.md §3, None without a weight or a measured actual
+        #: the reference score of docs/FORM.md §3, None without a weight or a measured actual
         self.reference: Reference | None = reference_score(indicator, profile)
         #: the actual is written like a target ("=95%"): it states no result (I14)
         self.copied_target = isinstance(self.actual, Quantity) and self.actual.explicit_op

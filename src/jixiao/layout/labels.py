@@ -89,7 +89,7 @@ FUND_ROW_KEYS = (
 #: the label merged beside the fund rows; it carries the money unit
 MONEY_LABELS = ("项目资金", "预算执行情况", "资金情况", "项目资金情况")
 
-# The indicator frameworks' names, both vintages (FORM.md §2), used to tell a 一级 from a
+# The indicator frameworks' names, both vintages (docs/FORM.md §2), used to tell a 一级 from a
 # 二级 when a PDF extraction shifted a row, and to place a 一级 printed mid-block.
 LEVEL1_NAMES = frozenset({"产出指标", "效益指标", "满意度指标", "成本指标", "效果指标", "影响指标"})
 LEVEL2_PARENTS = {

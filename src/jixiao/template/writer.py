@@ -1,6 +1,6 @@
 """Write the standard form with xlsxwriter: one workbook, one or more form sheets.
 
-The layout is :mod:`jixiao.template.layout` (FORM.md §5). A form is written from a
+The layout is :mod:`jixiao.template.layout` (docs/FORM.md §5). A form is written from a
 :class:`~jixiao.model.FormRecord` — empty for a blank form, budget-time values for a
 prefilled one, or filled in for a sample of a returned form — plus the locked values:
 the fields a unit must not change. Those cells are locked and the values go, with their
