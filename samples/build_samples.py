@@ -9,8 +9,9 @@
   figures of the real forms (source/returned.json), three of them with real mistakes:
   spending 153,200 元 of a 19,200 元 budget (F01), a locked target lowered from ≥60% to
   ≥30% (R06), the 资金得分 formula typed over with 10 (R05, F03);
-- with --png, docs/template.png: the blank form printed by LibreOffice (needs soffice and
-  pdftoppm).
+- with --png, docs/template.png: the blank form printed by LibreOffice, and
+  docs/summary.png, docs/summary-stats.png: the top of the 项目汇总 and 统计 pages of
+  ``jixiao merge samples/returned/`` printed by LibreOffice (needs soffice and poppler-utils).
 
 The projects in the list are the real ones of two published sets of Shanghai forms
 (2022, 闵行区行政服务中心, in 元; 2024, 上海市人民政府办公厅, in 万元): names, units,
@@ -144,6 +145,29 @@ def build_png() -> None:
         [pdf] = convert([blank], Path(tmp), "pdf")
         subprocess.run(["pdftoppm", "-png", "-r", "110", "-singlefile", str(pdf),
                         str(ROOT / "docs" / "template")], check=True)
+        build_summary_png(Path(tmp))
+
+
+def build_summary_png(tmp: Path) -> None:
+    from jixiao.merge import merge
+    from jixiao.template.soffice import convert
+
+    summary = tmp / "汇总.xlsx"
+    merge([HERE / "returned"], output=summary, quiet=True, jobs=1).close()
+    [pdf] = convert([summary], tmp, "pdf")
+    first_of = {}
+    for page in range(1, 40):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                              capture_output=True, text=True)
+        if text.returncode != 0:
+            break
+        first_of.setdefault(text.stdout.split()[0] if text.stdout.split() else "", page)
+    # the top of a landscape A4 page at 110 dpi is 1286 px wide
+    for name, sheet, height in (("summary", "项目汇总", 190), ("summary-stats", "统计", 420)):
+        page = str(first_of[sheet])
+        subprocess.run(["pdftoppm", "-png", "-r", "110", "-f", page, "-l", page, "-singlefile",
+                        "-x", "0", "-y", "20", "-W", "1286", "-H", str(height), str(pdf),
+                        str(ROOT / "docs" / name)], check=True)
 
 
 def main(argv: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Test fixtures: write form records (schema dicts) as workbooks in the layouts seen in reality.
 
-- ``write_shanghai_xlsx``: the Shanghai 9-column form (A–I, FORM.md §5) with its merged cells;
+- ``write_shanghai_xlsx``: the Shanghai 9-column form (A–I, docs/FORM.md §5) with its merged cells;
   one form per sheet or several stacked in one sheet, optionally moved down/right with a
   note above and a 填报人 footer below; numbers optionally typed as text.
 - ``write_central_xls``: the central system's 11-column export (A–K), merged as in the real

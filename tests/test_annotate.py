@@ -24,7 +24,7 @@ SHEET = "自评表"
 PROJECT = "市政府办公厅专项工作业务经费"
 UNIT_NOTE = "单位说明：外埠出差增多"
 
-# The Shanghai 9-column form (FORM.md §5), seed 004's first form with 全年执行数 raised
+# The Shanghai 9-column form (docs/FORM.md §5), seed 004's first form with 全年执行数 raised
 # above 全年预算数 so that F01 is real: rows are 1-based, columns A–I.
 FORM_ROWS: dict[int, list] = {
     1: ["财政项目支出绩效自评表"],
@@ -421,3 +421,29 @@ def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(UsageError, match="无法写入标注副本"):
         annotate(CheckReport([file_result(source)]), blocker)
+
+
+def test_list_title_names_unit_and_project_and_the_legend_matches_the_fills(tmp_path):
+    """Two units' copies of 自评表.xlsx are told apart by their 问题清单 title; the legend
+    names the colours the cells are filled with (the warning fill is orange)."""
+    from click.testing import CliRunner
+
+    from jixiao.cli import cli
+    from merge_fixtures import good_record, write_form
+
+    for unit, project in (("单位A", "培训项目"), ("单位B", "维修项目")):
+        record = good_record(unit, project)
+        record["indicators"][0]["score"] = 15.0  # I06: met but cut, a warning
+        write_form(tmp_path / "in" / unit / "自评表.xlsx", record)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["check", str(tmp_path / "in"), "--annotate", str(out)])
+    assert "用法错误" not in result.output
+    titles = {}
+    for copy in sorted(out.rglob("*.xlsx")):
+        ws = openpyxl.load_workbook(copy)[LIST_SHEET]
+        titles[copy] = ws["A1"].value
+        assert "红色：错误；橙色：警告；蓝色：提示" in ws["A2"].value
+        assert "黄色" not in ws["A2"].value
+    assert sorted(titles.values()) == ["问题清单：单位A · 培训项目（自评表.xlsx）",
+                                       "问题清单：单位B · 维修项目（自评表.xlsx）"]
+    assert SEVERITY_FILLS["warning"] == "FFC000"  # amber/orange, as the legend says

@@ -1,4 +1,4 @@
-"""The catalogue itself: every code of CHECKS.md declared once, documented, listed by the CLI."""
+"""The catalogue itself: every code declared once, documented, listed by the CLI."""
 
 from __future__ import annotations
 
@@ -114,8 +114,9 @@ def test_rules_for_a_batch_check_says_when_it_runs():
 
 
 def test_rules_unknown_code_fails_with_one_chinese_line():
-    result = CliRunner().invoke(cli, ["rules", "XYZ"])
-    assert result.exit_code == 1
+    result = CliRunner().invoke(cli, ["rules", "XYZ"], prog_name="jixiao")
+    assert result.exit_code == 2  # a name the user typed wrong
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "错误：没有代码为“XYZ”的检查规则；运行 jixiao rules 查看全部规则"]
+        "用法错误：没有代码为“XYZ”的检查规则；运行 jixiao rules 查看全部规则"
+        "（运行 jixiao rules --help 查看用法）"]

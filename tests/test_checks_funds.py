@@ -58,7 +58,7 @@ def test_f02_passes_on_real_forms(name):
     (96.69, True),
 ])
 def test_f02_accepts_both_the_truncating_and_the_rounding_habit(declared, flagged):
-    # 99.686 % of FORM.md §3: 996.86 spent of 1,000
+    # 99.686 % of docs/FORM.md §3: 996.86 spent of 1,000
     data = seed_data("seed004_zhuanxiang")
     data["funds"]["total"].update(budget=1000, executed=996.86, rate_pct=declared, score=9.97)
     data["funds"]["current_year"].update(budget=1000, executed=996.86, rate_pct=None)

@@ -283,3 +283,13 @@ def test_copied_actual_is_not_also_scored_against_its_target():
     assert "H13" not in cells(record, "I05") + cells(record, "I08")
     assert "F13" not in cells(record, "I09")
     assert cells(build_form(_single(">50%", "80%")), "I09") == ["F13", "F15"]
+
+
+@pytest.mark.parametrize("target, actual, says, never", [
+    ("≤5%", "3%", "年初指标值可能设定偏松", "偏低"),     # a ceiling beaten by far: set too high
+    ("<10(天)", "5(天)", "年初指标值可能设定偏松", "偏低"),
+    ("≥4次", "10次", "年初指标值可能设定偏低", "偏高"),  # a floor passed by far: set too low
+])
+def test_i09_says_which_way_the_target_was_set(target, actual, says, never):
+    [finding] = [f for f in run(build_form(_single(target, actual)), "I09") if f.cell == "F13"]
+    assert says in finding.message and never not in finding.message

@@ -1,4 +1,4 @@
-"""Helpers for the check tests: real seed forms as records, placed in the FORM.md §5 layout.
+"""Helpers for the check tests: real seed forms as records, placed in the docs/FORM.md §5 layout.
 
 The forms in tests/data/checks/*.json are real published forms (tests/data/seeds/), values
 as printed; each file names its source form. ``build_form`` gives every value the cell it
@@ -40,7 +40,7 @@ def seed_data(name: str) -> dict[str, Any]:
 
 
 def build_form(data: dict[str, Any]) -> FormRecord:
-    """A record from the schema's shape, every value given its cell of the FORM.md §5 layout."""
+    """A record from the schema's shape, every value given its cell of the docs/FORM.md §5 layout."""
     record = FormRecord.from_dict(data)
     record.sheet = "自评表"
     record.anchor = "A1"

@@ -7,7 +7,7 @@ half-forms (a header with no indicators, labels in the wrong place, ranges off t
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from importlib import resources
 
 import jsonschema
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from jixiao.io.grid import Grid
 from jixiao.layout import find_forms
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "schema" / "form-record.schema.json")
+SCHEMA = json.loads((resources.files("jixiao") / "data" / "form-record.schema.json")
                     .read_text(encoding="utf-8"))
 
 LABELS = ["财政项目支出绩效自评表", "(2024年度)", "项目名称", "项目名称：", "主管部门", "实施单位",

@@ -136,7 +136,7 @@ def test_indicators_sheet_has_parsed_targets_and_reference_scores(returns):
     assert row["指标值运算符"] == "≥" and row["指标数值"] == 95 and row["指标单位"] == "%"
     assert row["实际数值"] == 96 and row["分值"] == 20 and row["得分"] == 20
     assert row["参考得分（下限）"] == 20 and row["是否达成"] == "是"
-    assert row["行号"] == 13  # FORM.md §5: the first indicator row
+    assert row["行号"] == 13  # docs/FORM.md §5: the first indicator row
 
 
 def test_manifest_marks_every_distributed_form(returns):
@@ -229,7 +229,7 @@ def test_sheets_are_tables_with_frozen_header_and_number_formats(returns):
     ws = wb["项目汇总"]
     assert ws.freeze_panes == "A2"
     (name, ref), = ws.tables.items()
-    assert ref == "A1:AA5"
+    assert ref == "A1:AD5"
     header = [c.value for c in ws[1]]
     assert ws.cell(2, header.index("全年预算数") + 1).number_format == "#,##0.00"
     assert ws.cell(2, header.index("总分（复核）") + 1).number_format == "0.00"
@@ -263,7 +263,7 @@ def test_cli_merge_writes_the_workbook(returns, tmp_path):
     out = tmp_path / "汇总.xlsx"
     res = CliRunner().invoke(cli, ["merge", str(returns["folder"] / "in"), "-o", str(out),
                                    "--manifest", str(returns["manifest"]), "--jobs", "2"])
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output  # two files could not be read
     assert "4 张自评表" in res.output and "未读取 2 个文件" in res.output
     assert pd.read_excel(out, sheet_name="报送情况", engine="calamine")["状态"].tolist().count("未提交") == 1
 

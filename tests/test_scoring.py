@@ -1,4 +1,4 @@
-"""Scoring rules of FORM.md §3, with figures from the published seed forms."""
+"""Scoring rules of docs/FORM.md §3, with figures from the published seed forms."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The generated workbook, read back with openpyxl: layout contract, validation, protection,
-names, print setup and metadata (issue 3, FORM.md §5)."""
+names, print setup and metadata (issue 3, docs/FORM.md §5)."""
 
 from __future__ import annotations
 
@@ -136,8 +136,8 @@ def test_blank_print_setup(blank):
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    # fitToWidth is left out of the file when it is the default, 1 page
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
+    # fit to one page (a short form): 1 is the default, left out of the file
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight or 1) == (1, 1)
     assert ws.print_title_rows == "$12:$12"
     assert ws.print_area == "'自评表'!$A$1:$I$23"
     assert ws.page_margins.bottom >= 0.8
@@ -267,3 +267,17 @@ def test_a_year_with_no_project_is_an_error_not_an_empty_distribution(tmp_path):
     assert result.exit_code == 1
     assert "1999 年度" in result.output
     assert not (tmp_path / "dist").exists()
+
+
+@pytest.mark.parametrize("rows, pages_tall", [(20, 1), (21, 0)])
+def test_the_default_blank_prints_on_one_page(tmp_path, rows, pages_tall):
+    """Up to 20 indicator rows (the default) a form is scaled onto one page; a longer one
+    runs on to more pages (0: as many as needed), its header row repeated."""
+    result = CliRunner().invoke(cli, ["template", "-o", str(tmp_path / "b.xlsx"), "--rows", str(rows)])
+    assert result.exit_code == 0, result.output
+    ws = _sheet(tmp_path / "b.xlsx")
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.page_setup.fitToWidth in (1, None)  # 1 is the default, left out of the XML
+    tall = ws.page_setup.fitToHeight
+    assert (1 if tall is None else int(tall)) == pages_tall  # 1 is left out of the file
+    assert ws.page_setup.orientation == "landscape"

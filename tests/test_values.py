@@ -1,4 +1,4 @@
-"""Value parsing: every target/actual string of FORM.md §3 and of the seed forms."""
+"""Value parsing: every target/actual string of docs/FORM.md §3 and of the seed forms."""
 
 from __future__ import annotations
 

@@ -378,7 +378,21 @@ def _annotate_workbook(copy: _Copy, result: FileResult, file_name: str) -> None:
     findings = result.file_findings + [f for form in result.forms for f in form.findings]
     located = [_locate(copy, f) for f in findings]
     _mark_cells(copy.workbook, located)
-    _write_list(copy, located, file_name)
+    _write_list(copy, located, list_title(result, file_name))
+
+
+def list_title(result: FileResult, file_name: str) -> str:
+    """The 问题清单 title: whose form it is (unit and project), then the file.
+
+    Two units' copies of 自评表.xlsx are told apart by what they are about, not their names.
+    """
+    forms = [form.record for form in result.forms]
+    units = list(dict.fromkeys(r.unit for r in forms if r.unit))
+    projects = list(dict.fromkeys(r.project for r in forms if r.project))
+    who = "、".join(units[:2]) + ("等" if len(units) > 2 else "")
+    what = projects[0] + (f"等 {len(projects)} 个项目" if len(projects) > 1 else "") if projects else ""
+    about = " · ".join(part for part in (who, what) if part)
+    return f"问题清单：{about}（{file_name}）" if about else f"问题清单：{file_name}"
 
 
 def _locate(copy: _Copy, finding: Finding) -> _Located:
@@ -483,7 +497,7 @@ def _comment_size(text: str) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- the 问题清单 sheet
 
-def _write_list(copy: _Copy, located: list[_Located], file_name: str) -> None:
+def _write_list(copy: _Copy, located: list[_Located], title_text: str) -> None:
     workbook = copy.workbook
     _drop_previous_list(workbook)
     title = sheet_name(LIST_SHEET, {n.casefold() for n in workbook.sheetnames})
@@ -491,7 +505,7 @@ def _write_list(copy: _Copy, located: list[_Located], file_name: str) -> None:
     last_col = get_column_letter(len(LIST_HEADERS))
 
     ws.merge_cells(f"A1:{last_col}1")
-    put_value(ws["A1"], f"问题清单：{file_name}")
+    put_value(ws["A1"], title_text)
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells(f"A2:{last_col}2")
     put_value(ws["A2"], _summary(located))
@@ -558,7 +572,7 @@ def _summary(located: list[_Located]) -> str:
     unlocated = sum(item.sheet is None for item in located)
     tail = f"其中 {unlocated} 项不对应具体单元格。" if unlocated else ""
     return (f"共 {len(located)} 项：错误 {counts['error']} 项，警告 {counts['warning']} 项，"
-            f"提示 {counts['info']} 项。有问题的单元格已按严重程度着色（红色：错误；黄色：警告；"
+            f"提示 {counts['info']} 项。有问题的单元格已按严重程度着色（红色：错误；橙色：警告；"
             f"蓝色：提示）并附批注，点击“单元格”列可跳转到该单元格。{tail}")
 
 

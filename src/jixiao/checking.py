@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from jixiao.checks.registry import Hit, finding, run_checks
-from jixiao.errors import JixiaoError, ReadError
+from jixiao.errors import JixiaoError, NoInputError, ReadError
 from jixiao.io.safety import INPUT_EXTENSIONS
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, choose_profile, known_profile, load_profile, shipped_profiles
-from jixiao.scoring import Recomputed, recompute
+from jixiao.scoring import UNGRADED, Recomputed, recompute
 
 
 
@@ -159,6 +159,13 @@ def _real_root(folder: Path) -> str:
     return os.path.join(os.path.realpath(folder), "")
 
 
+def no_input_error(paths: Iterable[str | os.PathLike]) -> NoInputError:
+    """The error for paths that hold no workbook, saying where we looked."""
+    where = "、".join(os.path.abspath(p) for p in paths) or "（没有给出路径）"
+    return NoInputError(f"没有找到任何工作簿：在 {where} 下没有表格文件"
+                        "（.xlsx、.xls、.ods、.csv 等），请检查路径")
+
+
 def _named_file_key(path: Path, real_folders: dict[str, str]) -> str:
     """The real path of a file (not a link) named on its own, its folder resolved once for
     every file named in it: a bureau may name thousands, and a full resolution each cost
@@ -215,9 +222,9 @@ def _walk(folder: Path, emit, visited: set[str], root: str) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        from jixiao.io.safety import os_reason
+        from jixiao.io.safety import os_error_text
 
-        yield from emit(folder, reason=_FOLDER_UNREADABLE.format(reason=os_reason(exc)))
+        yield from emit(folder, reason=_FOLDER_UNREADABLE.format(reason=os_error_text(exc)))
         return
     subfolders = []
     for entry in entries:
@@ -235,9 +242,9 @@ def _walk(folder: Path, emit, visited: set[str], root: str) -> Iterator[Path]:
                     subfolders.append(entry)
                 continue
         except OSError as exc:
-            from jixiao.io.safety import os_reason
+            from jixiao.io.safety import os_error_text
 
-            yield from emit(Path(entry.path), reason=_FOLDER_UNREADABLE.format(reason=os_reason(exc)))
+            yield from emit(Path(entry.path), reason=_FOLDER_UNREADABLE.format(reason=os_error_text(exc)))
             continue
         taken = _takes_by_name(name)
         if taken is None:
@@ -371,6 +378,8 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
             findings = run_checks(record, form_profile, secret=secret,
                                   manifest_fingerprints=manifest_fingerprints,
                                   recomputed=recomputed)
+            if any(f.code == "R04" for f in findings):  # a number read as text: no grade
+                recomputed = dataclasses.replace(recomputed, grade=UNGRADED)
             result.forms.append(FormResult(record, recomputed, findings, form_profile.name,
                                            reason))
     except ReadError as exc:
@@ -420,8 +429,7 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     """
     from jixiao.io.safety import Limits
 
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if isinstance(profile, str):
         profile = load_profile(profile)
     limits = limits or Limits.from_env()
@@ -431,6 +439,8 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     paths = list(paths)
     refused: dict[str, str] = {}
     files = [str(p) for p in iter_input_files(paths, refused) if os.path.realpath(p) not in skip]
+    if not files and not refused:
+        raise no_input_error(paths)
     # outputs are typed by hand, often into the folder of returns: never onto an input
     from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
 

@@ -1,11 +1,24 @@
-"""The command line: thin click adapters over the library functions."""
+"""The command line: thin click adapters over the library functions.
+
+Everything a user reads is Chinese, and it comes from click's own hooks, never from
+rewriting its English: the command classes lay out the usage line, the sections and the
+help option; the parameter types fail with Chinese messages; ``main`` words click's
+exceptions from their attributes (which option, which value).
+
+Exit codes, one rule (printed by ``jixiao --help``, tested by tests/test_cli.py):
+0 nothing wrong; 1 the inputs hold errors or could not be read; 2 the user typed something
+wrong (an option, a path, a name) or the paths hold no workbook at all.
+"""
 
 from __future__ import annotations
 
+import glob
+import inspect
 import os
 import re
 import sys
 import traceback
+import unicodedata
 from typing import Any
 
 import click
@@ -13,45 +26,145 @@ import click
 from jixiao import __version__
 from jixiao.errors import JixiaoError, UsageError
 
-
-# click's own usage messages (click 8.1-8.x wording), said in Chinese; anything else is
-# shown as click wrote it. Tried in order, each on what the ones before left.
-def _unquoted(text: str) -> str:
-    return "、".join(part.strip().strip("'") for part in re.split(r", | / ", text))
+EXIT_CODES = ("退出码：0 没有错误级问题；1 输入的表有错误（含无法读取的文件）；"
+              "2 用法错误：选项、路径或名称有误，或给出的路径下没有任何表格文件（多半是路径给错了）。")
 
 
-_CLICK_MESSAGES: list[tuple[re.Pattern[str], Any]] = [(re.compile(p), r) for p, r in (
-    (r"^Missing argument '([^']+)'\.?", r"缺少参数 \1"),
-    (r"^Missing option '([^']+)'\.?", r"缺少选项 \1"),
-    (r"^Option '([^']+)' requires an argument\.?", r"选项 \1 后面需要给出一个值"),
-    (r"^Option '([^']+)' requires (\d+) arguments\.?", r"选项 \1 后面需要给出 \2 个值"),
-    (r"^No such option:? '?([^'\s.]+)'?\.?", r"没有选项 \1"),
-    (r"^No such command '([^']+)'\.?", r"没有命令 \1"),
-    (r"^Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
-    (r"\s*Did you mean '?([^?']+?)'?\?", r"，是否想用 \1？"),
-    (r"\s*\(Possible options: ([^)]*)\)", lambda m: f"（可能的选项：{_unquoted(m.group(1))}）"),
-    (r"^Invalid value for ((?:'[^']+'(?: / )?)+): ", lambda m: f"{_unquoted(m.group(1))} 的取值无效："),
-    (r"'([^']*)' is not one of ((?:'[^']*'(?:, )?)+)\.?",
-     lambda m: f"“{m.group(1)}”不是可选的值（可选：{_unquoted(m.group(2))}）"),
-    (r"'([^']*)' is not a valid (?:integer(?: range)?|float(?: range)?)\.?", r"“\1”不是有效的数字"),
-    (r"(\S+) is not in the range ([^.]+)\.?$", r"\1 超出允许范围（\2）"),
-    (r"(?:File|Path|Directory) '([^']*)' does not exist\.?", r"“\1”不存在"),
-    (r"(?:File|Path) '([^']*)' is a directory\.?", r"“\1”是文件夹，不是文件"),
-)]
+# ------------------------------------------------------------------ help laid out in Chinese
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def usage_in_chinese(message: str) -> str:
-    """A click usage message in Chinese, as far as its wording is known."""
-    for pattern, replacement in _CLICK_MESSAGES:
-        message = pattern.sub(replacement, message)
-    return message
+_NO_LINE_START = set("，。、；：）」”！？")
 
 
-class JixiaoGroup(click.Group):
-    """Turns every error into one Chinese line: exit 2 for usage, 1 otherwise.
+def _wrap(text: str, width: int) -> list[str]:
+    """Lines of at most ``width`` terminal columns; CJK breaks anywhere, ASCII words don't.
+
+    click's own wrapping counts characters, which lets a Chinese line run twice as wide.
+    """
+    width -= 4  # room for the closing punctuation that may not start a line
+    lines, line, used = [], "", 0
+    for token in re.findall(r"[!-~]+ ?| |.", text):
+        w = _display_width(token.rstrip())
+        # closing punctuation stays on its line, as Chinese typesetting wants
+        if used and used + w > width and token not in _NO_LINE_START:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            token = token.lstrip()
+        line += token
+        used += _display_width(token)
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+def _write_rows(formatter: click.HelpFormatter, heading: str, rows: list[tuple[str, str]]) -> None:
+    if not rows:
+        return
+    formatter.write_paragraph()
+    formatter.write(f"{'':>{formatter.current_indent}}{heading}：\n")
+    indent = formatter.current_indent + 2
+    first = min(max(_display_width(term) for term, _ in rows), 28)
+    text_width = max(formatter.width - indent - first - 2, 24)
+    for term, text in rows:
+        lines = _wrap(text, text_width) or [""]
+        gap = first - _display_width(term)
+        if gap >= 0:
+            formatter.write(f"{'':>{indent}}{term}{'':>{gap + 2}}{lines[0]}\n")
+            lines = lines[1:]
+        else:
+            formatter.write(f"{'':>{indent}}{term}\n")
+        for line in lines:
+            formatter.write(f"{'':>{indent + first + 2}}{line}\n")
+
+
+class _ChineseHelp:
+    """Usage line, help text, sections and help option of a command, in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), "用法：")
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if not self.help:
+            return
+        formatter.write_paragraph()
+        width = formatter.width - formatter.current_indent - 2
+        for number, paragraph in enumerate(inspect.cleandoc(self.help).split("\n\n")):
+            if number:
+                formatter.write("\n")
+            for line in _wrap(" ".join(paragraph.split("\n")), width):
+                formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write_paragraph()
+            for line in _wrap(self.epilog, formatter.width - 2):
+                formatter.write(f"  {line}\n")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [r for r in (p.get_help_record(ctx) for p in self.get_params(ctx)) if r]
+        _write_rows(formatter, "选项", rows)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            option.help = "显示本帮助并退出。"
+        return option
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            # asking for nothing is asking for the help, not a mistake
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        allowed = ctx.allow_extra_args
+        ctx.allow_extra_args = True  # so that the extra arguments are ours to word
+        try:
+            rest = super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = exc.ctx or ctx  # the parser leaves it out; usage_message needs it
+            raise
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise click.UsageError(f"多余的参数：{' '.join(rest)}", ctx)
+        return rest
+
+
+class Command(_ChineseHelp, click.Command):
+    pass
+
+
+class Group(_ChineseHelp, click.Group):
+    """Turns every error into one Chinese line, exit codes as in EXIT_CODES.
 
     No traceback reaches a finance officer; ``--debug`` (or JIXIAO_DEBUG=1) shows it.
     """
+
+    command_class = Command
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        rows = [(name, self.get_command(ctx, name).get_short_help_str(200))
+                for name in self.list_commands(ctx)]
+        _write_rows(formatter, "命令", rows)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0]
+        if self.get_command(ctx, name) is None and not name.startswith("-") \
+                and not ctx.resilient_parsing:
+            raise click.UsageError(
+                f"没有命令 {name}（可用的命令：{'、'.join(self.list_commands(ctx))}）", ctx)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -72,87 +185,238 @@ class JixiaoGroup(click.Group):
             ) from None
 
     def main(self, *args, **kwargs):
-        """click's main, with its English error lines ("Error: …") said in Chinese."""
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "jixiao"
-            click.echo(f"用法错误：{usage_in_chinese(exc.format_message())}（运行 {command} --help 查看用法）",
-                       err=True)
-            sys.exit(exc.exit_code)
+            if exc.ctx and exc.ctx.command is self and exc.ctx.invoked_subcommand:
+                command += f" {exc.ctx.invoked_subcommand}"
+            click.echo(f"用法错误：{usage_message(exc)}（运行 {command} --help 查看用法）", err=True)
+            sys.exit(2)
         except click.ClickException as exc:
-            click.echo(f"错误：{exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
+            click.echo(f"错误：{exc.message}", err=True)
+            sys.exit(1)
         except click.Abort:
             click.echo("已中止。", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
-@click.group(cls=JixiaoGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="jixiao")
-@click.option("--debug", is_flag=True, default=lambda: os.environ.get("JIXIAO_DEBUG") == "1",
-              help="出错时显示完整的调试信息（traceback）。")
+def _name_of(param: click.Parameter | None) -> str:
+    if param is None:
+        return "参数"
+    if isinstance(param, click.Option):
+        return " / ".join(param.opts)
+    return param.human_readable_name.strip("[].")
+
+
+def usage_message(exc: click.UsageError) -> str:
+    """A usage error in Chinese, from what the exception records (never its English)."""
+    if isinstance(exc, click.MissingParameter):
+        kind = "选项" if isinstance(exc.param, click.Option) else "参数"
+        return f"缺少{kind} {_name_of(exc.param)}"
+    if isinstance(exc, click.NoSuchOption):
+        guess = f"，是否想用 {'、'.join(exc.possibilities)}？" if exc.possibilities else ""
+        return f"没有选项 {exc.option_name}{guess}"
+    if isinstance(exc, click.BadOptionUsage):
+        option = next((p for p in (exc.ctx.command.params if exc.ctx else [])
+                       if exc.option_name in getattr(p, "opts", ())), None)
+        if option is not None and getattr(option, "is_flag", False):
+            return f"选项 {exc.option_name} 不接受值"
+        nargs = getattr(option, "nargs", 1)
+        return f"选项 {exc.option_name} 后面需要给出{'一个' if nargs == 1 else f' {nargs} 个'}值"
+    if isinstance(exc, click.BadParameter):
+        if isinstance(exc.param, click.Argument):
+            return exc.message  # it names the value given, which says more than the name
+        name = exc.param_hint if isinstance(exc.param_hint, str) else _name_of(exc.param)
+        return f"{name} 的取值无效：{exc.message}"
+    return exc.message
+
+
+# ------------------------------------------------------------------ parameters in Chinese
+
+class Option(click.Option):
+    """An option whose help notes (default, required, environment variable) are Chinese."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        if self.hidden:
+            return None
+        names = click.formatting.join_options(self.opts)[0]
+        if not self.is_flag and not self.count:
+            names += f" {self.make_metavar(ctx)}"
+        extra = self.get_help_extra(ctx)
+        notes = []
+        if "default" in extra:
+            notes.append(f"默认：{extra['default']}")
+        if "required" in extra:
+            notes.append("必填")
+        text = self.help or ""
+        return names, f"{text}（{'；'.join(notes)}）" if notes else text
+
+
+def option(*names: str, **kwargs: Any):
+    return click.option(*names, cls=Option, **kwargs)
+
+
+class Choice(click.Choice):
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        return f"“{value}”不是可选的值（可选：{'、'.join(map(str, self.choices))}）"
+
+
+class Count(click.ParamType):
+    """A whole number of at least ``minimum`` (processes, rows)."""
+
+    name = "N"
+
+    def __init__(self, minimum: int = 1) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param, ctx) -> int:
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            self.fail(f"“{value}”不是整数", param, ctx)
+        if number < self.minimum:
+            self.fail(f"{number} 小于最小值 {self.minimum}", param, ctx)
+        return number
+
+
+class PathParam(click.ParamType):
+    """A file or folder path; ``must_exist``: it is an input (a glob that matches counts)."""
+
+    def __init__(self, *, must_exist: bool = False, file_okay: bool = True,
+                 dir_okay: bool = True, glob_okay: bool = False) -> None:
+        self.must_exist, self.file_okay, self.dir_okay = must_exist, file_okay, dir_okay
+        self.glob_okay = glob_okay
+        self.name = "路径" if file_okay and dir_okay else ("文件" if file_okay else "目录")
+
+    def convert(self, value: Any, param, ctx) -> str:
+        path = os.fspath(value)
+        if os.path.isdir(path):
+            if not self.dir_okay:
+                self.fail(f"“{path}”是文件夹，应给出文件", param, ctx)
+        elif os.path.lexists(path):
+            if not self.file_okay:
+                self.fail(f"“{path}”是文件，应给出文件夹", param, ctx)
+        elif self.must_exist:
+            if self.glob_okay and glob.has_magic(path):
+                if not glob.glob(path, recursive=True):
+                    self.fail(f"没有与“{path}”匹配的文件或文件夹", param, ctx)
+            else:
+                self.fail(f"“{path}”不存在（当前目录：{os.getcwd()}）", param, ctx)
+        return path
+
+
+class ProfileParam(click.ParamType):
+    """A profile name or TOML file, loaded once here so that a wrong one is a usage error."""
+
+    name = "方案"
+
+    def convert(self, value: Any, param, ctx) -> str:
+        from jixiao.profiles import load_profile
+
+        try:
+            load_profile(value)
+        except JixiaoError as exc:
+            self.fail(str(exc), param, ctx)
+        return value
+
+
+class LimitParam(click.ParamType):
+    """``NAME=VALUE`` for one of the per-file safety limits."""
+
+    name = "名称=值"
+
+    def convert(self, value: Any, param, ctx) -> tuple[str, int | float]:
+        if isinstance(value, tuple):
+            return value
+        from jixiao.io.safety import Limits, parse_limit
+
+        name, sep, raw = str(value).partition("=")
+        name = name.strip().lower()
+        known = "、".join(sorted(Limits.__dataclass_fields__))
+        if not sep or name not in Limits.__dataclass_fields__:
+            self.fail(f"无法识别的限制“{value}”；可用的名称：{known}", param, ctx)
+        try:
+            return name, parse_limit(name, raw)
+        except ValueError as exc:
+            self.fail(f"{value}：{exc}", param, ctx)
+
+
+class RuleCode(click.ParamType):
+    name = "代码"
+
+    def convert(self, value: Any, param, ctx):
+        from jixiao.checks.registry import get_check
+
+        check = get_check(str(value).strip())
+        if check is None:
+            self.fail(f"没有代码为“{value}”的检查规则；运行 jixiao rules 查看全部规则", param, ctx)
+        return check
+
+
+PROFILE_HELP = "评价方案：shanghai、mof-2020、mof-2021 或 TOML 文件路径。默认按模板记录的方案，其他表用 shanghai。"
+INPUTS = PathParam(must_exist=True, glob_okay=True)
+
+
+def limits_from(pairs: tuple[tuple[str, int | float], ...]):
+    """The Limits in force: defaults, then JIXIAO_* variables, then --limit options."""
+    from jixiao.io.safety import Limits
+
+    return Limits.from_env(**dict(pairs))
+
+
+def limit_option(func):
+    """--limit NAME=VALUE, repeatable: override one of the per-file safety limits."""
+    return option(
+        "--limit", "limits", multiple=True, type=LimitParam(),
+        help="调整单个文件的安全限制，可重复，例如 --limit max_file_bytes=100MB "
+             "--limit time_budget_s=30（也可用环境变量 JIXIAO_<名称>；见 README“安全与限制”）。",
+    )(func)
+
+
+# ------------------------------------------------------------------ the commands
+
+@click.group(cls=Group, epilog=EXIT_CODES,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", cls=Option, prog_name="jixiao",
+                      message="%(prog)s %(version)s", help="显示版本号并退出。")
+@option("--debug", is_flag=True, default=lambda: os.environ.get("JIXIAO_DEBUG") == "1",
+        help="出错时显示完整的调试信息（traceback）。")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """jixiao：财政项目支出绩效自评表 生成、审核、汇总工具。"""
     ctx.obj = {"debug": debug}
 
 
-def limit_option(func):
-    """--limit NAME=VALUE, repeatable: override one of the per-file safety limits."""
-    return click.option(
-        "--limit", "limits", multiple=True, metavar="名称=值",
-        help="调整单个文件的安全限制，可重复，例如 --limit max_file_bytes=100MB "
-             "--limit time_budget_s=30（也可用环境变量 JIXIAO_<名称>；见 README“安全与限制”）。",
-    )(func)
-
-
-def parse_limits(pairs: tuple[str, ...]):
-    """The Limits in force: defaults, then JIXIAO_* variables, then --limit options."""
-    from jixiao.io.safety import Limits
-
-    environ = dict(os.environ)
-    known = set(Limits.__dataclass_fields__)
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip().lower()
-        if not sep or name not in known:
-            raise UsageError(f"无法识别的限制“{pair}”；可用的名称：{'、'.join(sorted(known))}")
-        environ[f"JIXIAO_{name.upper()}"] = value.strip()
-    return Limits.from_env(environ)
-
-
-@cli.command("check")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("--profile", default=None, help="评价方案：shanghai、mof-2020、mof-2021 或 TOML 文件路径。"
-              "默认按模板记录的方案，其他表用 shanghai。")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="输出格式。")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
-              help="把标注了问题的副本写入此目录（原文件不会被修改）。")
-@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
-              help="分发清单 manifest.csv：核对表单编号与预填内容指纹。")
-@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
-              help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-              help="把结果写入文件而不是屏幕。")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="并行读取的进程数，默认等于 CPU 核数。")
+@cli.command("check", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, metavar="路径...", type=INPUTS)
+@option("--profile", type=ProfileParam(), default=None, help=PROFILE_HELP)
+@option("--format", "fmt", type=Choice(["table", "json", "csv"]), default="table",
+        show_default=True, help="输出格式。")
+@option("--annotate", "annotate_dir", type=PathParam(file_okay=False), default=None,
+        help="把标注了问题的副本写入此目录（原文件不会被修改）。")
+@option("--manifest", type=PathParam(must_exist=True, dir_okay=False), default=None,
+        help="分发清单 manifest.csv：核对表单编号与预填内容指纹。")
+@option("--secret", envvar="JIXIAO_SECRET", default=None, metavar="密钥",
+        help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
+@option("-o", "--output", type=PathParam(dir_okay=False), default=None,
+        help="把结果写入文件而不是屏幕。")
+@option("-j", "--jobs", type=Count(), default=None, help="并行读取的进程数，默认等于 CPU 核数。")
 @limit_option
 @click.pass_context
 def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, output, jobs,
                   limits):
     """审核退回的自评表：重新计算并报告每一处不一致。
 
-    PATHS 可以是文件、文件夹（递归）或通配符。退出码：0 无错误，1 有错误，2 用法错误。
+    路径可以是文件、文件夹（递归）或通配符。
     """
     from jixiao.checking import check_paths
     from jixiao.report import render
 
     report = check_paths(paths, profile, secret=secret, manifest=manifest, jobs=jobs,
-                         limits=parse_limits(limits), debug=ctx.obj["debug"],
+                         limits=limits_from(limits), debug=ctx.obj["debug"],
                          output=output, annotate_dir=annotate_dir)
     text = render(report, fmt)
     if output:
@@ -170,16 +434,13 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
 
 
 @cli.command("rules")
-@click.argument("code", required=False)
-def rules_command(code: str | None) -> None:
+@click.argument("check", required=False, metavar="[代码]", type=RuleCode())
+def rules_command(check) -> None:
     """列出全部检查规则；给出代码（如 F01）则显示该规则的详细说明和示例。"""
-    from jixiao.checks.registry import SEVERITY_LABELS, all_checks, explain, get_check
+    from jixiao.checks.registry import SEVERITY_LABELS, all_checks, explain
 
-    if code:
-        chk = get_check(code.strip())
-        if chk is None:
-            raise click.ClickException(f"没有代码为“{code}”的检查规则；运行 jixiao rules 查看全部规则")
-        click.echo(explain(chk), nl=False)
+    if check is not None:
+        click.echo(explain(check), nl=False)
         return
     rows = [(c.code, SEVERITY_LABELS[c.severity], c.title) for c in all_checks()]
     if sys.stdout.isatty():
@@ -194,24 +455,26 @@ def rules_command(code: str | None) -> None:
         click.echo("\n".join(f"{c}  {s}  {t}" for c, s, t in rows))
 
 
-@cli.command("template")
-@click.option("-o", "--output", required=True, type=click.Path(),
-              help="空白表：输出文件（.xlsx）；配合 --projects：输出文件夹。")
-@click.option("--projects", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="项目清单（xlsx 或 csv）：为每个项目生成预填的自评表，并写出 manifest.csv。")
-@click.option("--profile", default=None, help="评价方案：shanghai（默认）、mof-2020、mof-2021 或 TOML 文件路径。")
-@click.option("--year", type=int, default=None, help="年度；配合 --projects 时只生成该年度的项目。")
-@click.option("--rows", type=int, default=20, show_default=True, help="空白表的绩效指标行数。")
-@click.option("--money-unit", type=click.Choice(["万元", "元"]), default=None,
-              help="金额单位（默认取评价方案或项目清单的单位）。")
-@click.option("--group-by", type=click.Choice(["project", "unit"]), default="project",
-              show_default=True, help="每个项目一个文件，或每个实施单位一个文件（每个项目一张工作表）。")
-@click.option("--password", default=None, help="工作表保护密码（可选）。")
-@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
-              help="预填内容指纹的密钥（HMAC-SHA256），也可用环境变量 JIXIAO_SECRET。")
-@click.option("-j", "--jobs", "--workers", "workers", type=click.IntRange(min=1), default=None,
-              help="并行进程数（默认为 CPU 核数）。")
-@click.option("--force", is_flag=True, help="覆盖已存在的同名文件（默认不覆盖）。")
+@cli.command("template", epilog=EXIT_CODES)
+@option("-o", "--output", required=True, type=PathParam(),
+        help="空白表：输出文件（.xlsx）；配合 --projects：输出文件夹。")
+@option("--projects", type=PathParam(must_exist=True, dir_okay=False), default=None,
+        help="项目清单（xlsx 或 csv）：为每个项目生成预填的自评表，并写出 manifest.csv。")
+@option("--profile", type=ProfileParam(), default=None,
+        help="评价方案：shanghai（默认）、mof-2020、mof-2021 或 TOML 文件路径。")
+@option("--year", type=Count(minimum=1900), default=None, metavar="年度",
+        help="年度；配合 --projects 时只生成该年度的项目。")
+@option("--rows", type=Count(), default=20, show_default=True, help="空白表的绩效指标行数。")
+@option("--money-unit", type=Choice(["万元", "元"]), default=None,
+        help="金额单位（默认取评价方案或项目清单的单位）。")
+@option("--group-by", type=Choice(["project", "unit"]), default="project",
+        show_default=True, help="每个项目一个文件，或每个实施单位一个文件（每个项目一张工作表）。")
+@option("--password", default=None, metavar="密码", help="工作表保护密码（可选）。")
+@option("--secret", envvar="JIXIAO_SECRET", default=None, metavar="密钥",
+        help="预填内容指纹的密钥（HMAC-SHA256），也可用环境变量 JIXIAO_SECRET。")
+@option("-j", "--jobs", "--workers", "workers", type=Count(), default=None,
+        help="并行进程数（默认为 CPU 核数）。")
+@option("--force", is_flag=True, help="覆盖已存在的同名文件（默认不覆盖）。")
 def template_command(output, projects, profile, year, rows, money_unit, group_by, password,
                      secret, workers, force):
     """生成标准自评表：空白表，或按项目清单批量生成预填表。"""
@@ -227,37 +490,40 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
         click.echo(f"已生成 {len(forms)} 张预填自评表（{files} 个文件）和 manifest.csv：{output}")
 
 
-@cli.command("merge")
-@click.argument("paths", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(), default=None,
-              help="汇总工作簿（默认 汇总.xlsx）；CSV/Parquet 时为文件名前缀或文件夹。")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "parquet"]), default="xlsx",
-              show_default=True, help="输出格式。CSV/Parquet 输出 projects、indicators、findings 等多个文件。")
-@click.option("--manifest", type=click.Path(dir_okay=False), default=None,
-              help="分发清单 manifest.csv：标出未提交（M02）和清单外（M03）的表。")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="并行进程数（默认为 CPU 核数）。")
-@click.option("--profile", default=None, help="评价方案：shanghai、mof-2020、mof-2021 或 TOML 文件路径。"
-              "默认按模板记录的方案，其他表用 shanghai。")
-@click.option("--secret", envvar="JIXIAO_SECRET", default=None,
-              help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
-@click.option("--quiet", "-q", is_flag=True, help="不显示进度条。")
+@cli.command("merge", epilog=EXIT_CODES)
+@click.argument("paths", nargs=-1, required=True, metavar="路径...", type=INPUTS)
+@option("-o", "--output", type=PathParam(), default=None,
+        help="汇总工作簿（默认 汇总.xlsx）；CSV/Parquet 时为文件名前缀或文件夹。")
+@option("--format", "fmt", type=Choice(["xlsx", "csv", "parquet"]), default=None,
+        help="输出格式（默认取 -o 的扩展名，没有扩展名时为 xlsx）。"
+             "CSV/Parquet 输出 projects、indicators、findings 等多个文件。")
+@option("--manifest", type=PathParam(must_exist=True, dir_okay=False), default=None,
+        help="分发清单 manifest.csv：标出未提交（M02）和清单外（M03）的表。")
+@option("-j", "--jobs", type=Count(), default=None, help="并行进程数（默认为 CPU 核数）。")
+@option("--profile", type=ProfileParam(), default=None, help=PROFILE_HELP)
+@option("--secret", envvar="JIXIAO_SECRET", default=None, metavar="密钥",
+        help="生成模板时使用的密钥（HMAC 指纹），也可用环境变量 JIXIAO_SECRET。")
+@option("-q", "--quiet", is_flag=True, help="不显示进度条。")
 @limit_option
-def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet, limits):
+@click.pass_context
+def merge_command(ctx, paths, output, fmt, manifest, jobs, profile, secret, quiet, limits):
     """汇总退回的自评表：并行读取、审核，写出一个汇总工作簿（或 CSV、Parquet）。
 
-    PATHS 可以是文件、文件夹（递归）或通配符。读不了的文件列入“未读取文件”，不会中断汇总。
+    路径可以是文件、文件夹（递归）或通配符。读不了的文件列入“未读取文件”，不会中断汇总。
     """
-    from jixiao.merge import merge
+    from jixiao.merge import merge, output_format
 
+    fmt = output_format(output, fmt)
     if output is None:
         output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
     result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
-                   quiet=quiet, secret=secret, limits=parse_limits(limits))
+                   quiet=quiet, secret=secret, limits=limits_from(limits))
     click.echo(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
                f"未读取 {result.unreadable_files} 个文件；输出："
                + "、".join(str(p) for p in result.outputs), err=True)
+    failed = result.errors > 0 or result.unreadable_files > 0
     result.close()
+    ctx.exit(1 if failed else 0)
 
 
 def main() -> None:

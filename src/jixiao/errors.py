@@ -11,6 +11,10 @@ class UsageError(JixiaoError):
     """Bad arguments or options (exit status 2)."""
 
 
+class NoInputError(UsageError):
+    """The paths given hold no workbook at all: most likely the wrong folder (exit 2)."""
+
+
 class ProfileError(JixiaoError):
     """A profile file is missing or malformed."""
 

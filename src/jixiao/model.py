@@ -1,8 +1,8 @@
 """One self-evaluation form as data.
 
-The dataclasses mirror ``form-record.schema.json``: values as the unit typed them (numbers
-parsed, text kept as text), plus where each value was read, so that a finding can point
-at a cell. ``to_dict()`` gives exactly the schema's shape; positions and reader facts
+The dataclasses mirror ``jixiao/data/form-record.schema.json`` (shipped with the
+package): values as the unit typed them (numbers parsed, text kept as text), plus where
+each value was read, so that a finding can point at a cell. ``to_dict()`` gives exactly the schema's shape; positions and reader facts
 (``cells``, ``unparsed``, ``template`` …) stay out of it.
 """
 

@@ -130,8 +130,15 @@ def _load_cached(name_or_path: str) -> Profile:
             raise ProfileError(f"找不到评价方案（profile）“{name_or_path}”；可用的有：{known}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"{path}: 评价方案文件无法读取：{exc}") from None
+    except OSError as exc:
+        from jixiao.io.safety import os_error_text
+
+        raise ProfileError(f"{path}: 评价方案文件无法读取（{os_error_text(exc)}）") from None
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: 评价方案文件不是 UTF-8 编码") from None
+    except tomllib.TOMLDecodeError:
+        raise ProfileError(f"{path}: 评价方案文件不是有效的 TOML 格式"
+                           "（请检查引号、等号和方括号是否成对）") from None
     return profile_from_dict(data, source=str(path))
 
 

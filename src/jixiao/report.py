@@ -93,6 +93,8 @@ def _csv_row(fr: FileResult, project: str | None, f: Finding) -> list[Any]:
 def render_csv(report: CheckReport, out: TextIO) -> None:
     import csv
 
+    # a BOM, as merge's CSVs: Excel on Chinese Windows reads UTF-8 without one as GBK
+    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for row in csv_rows(report):

@@ -1,4 +1,4 @@
-"""Recompute a form's numbers from its raw inputs (FORM.md §3). Pure, profile-driven.
+"""Recompute a form's numbers from its raw inputs (docs/FORM.md §3). Pure, profile-driven.
 
 Rounding is explicit: decimal arithmetic on the values as typed, half away from zero, the way
 Excel's and LibreOffice's ROUND treat the numbers a person sees (ROUND(1.005, 2) = 1.01).
@@ -105,6 +105,10 @@ def _fast_operands(budget: float, executed: float, weight: float = 1.0) -> bool:
             and -1e12 < weight < 1e12)
 
 
+#: the grade of a form whose figures could not all be read (R04): any grade would be a guess
+UNGRADED = "无法评定"
+
+
 def grade_of(total: float | None, profile: Profile) -> str | None:
     """The grade of a total from the profile's bands (优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差)."""
     if total is None:
@@ -169,7 +173,7 @@ def recompute(record: FormRecord, profile: Profile) -> Recomputed:
 
 @dataclass(frozen=True)
 class Reference:
-    """What an indicator's score should be, per FORM.md §3.
+    """What an indicator's score should be, per docs/FORM.md §3.
 
     ``low``/``high`` bound the reference score (equal for quantitative indicators; a
     band's range for qualitative ones, high exclusive except for the top band).

@@ -29,7 +29,7 @@ from typing import Any
 
 from jixiao.io.atomic import atomic_path
 from jixiao.io.grid import column_letter
-from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column
+from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column, index_of
 
 #: Excel refuses longer cells
 MAX_CELL_CHARS = 32767
@@ -44,7 +44,9 @@ TABLE_NAMES = {"projects": "项目汇总表", "indicators": "指标明细表", "
                "unreadable": "未读取文件表", "submissions": "报送情况表"}
 
 _NUMBER_FORMATS = {"amount": "#,##0.00", "rate": "0.00", "score": "0.00", "int": "0", "share": "0.0%"}
-_DEFAULT_WIDTHS = {"amount": 14, "rate": 11, "score": 10, "int": 8, "text": 16}
+_DEFAULT_WIDTHS = {"amount": 13, "rate": 9, "score": 8, "int": 6, "text": 16}
+#: the last column printed of a table (the print area starts at its first)
+_PRINTED_UNTIL = {"projects": "duplicate"}
 #: streamed (spliced) sheets; the others are small and written through xlsxwriter
 _STREAMED = ("projects", "indicators", "findings", "unreadable")
 #: deflate level of the streamed sheets: the fastest; 6 would take 3x longer for 10 % less
@@ -242,7 +244,8 @@ class SummaryWorkbook:
         self.wb.set_properties({"title": SUMMARY_TITLE, "created": FIXED_CREATED})
         self.title_fmt = self.wb.add_format({"bold": True, "font_size": 12})
         self.header_fmt = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                              "align": "center"})
+                                              "align": "center", "valign": "vcenter",
+                                              "text_wrap": True})
         self.formats = {kind: self.wb.add_format({"num_format": f}) for kind, f in _NUMBER_FORMATS.items()}
         # The style index a streamed cell refers to (xlsxwriter numbers formats on first use).
         self.styles = {kind: fmt._get_xf_index() for kind, fmt in self.formats.items()}
@@ -250,6 +253,8 @@ class SummaryWorkbook:
         self.streams: dict[str, _RowStream] = {}
         self._submissions: list[tuple] = []
         self.stats_ws = None
+        self._page_breaks: list[int] = []
+        self._blocks = 0
         for table, (title, columns) in TABLES.items():
             if table == "unreadable":
                 self.stats_ws = self.wb.add_worksheet(STATS_SHEET)
@@ -313,8 +318,14 @@ class SummaryWorkbook:
             options["data"] = [list(r) for r in data]
         ws.add_table(0, first_col, data_rows, first_col + len(columns) - 1, options)
         for c, col in enumerate(columns, start=first_col):
-            ws.set_column(c, c, col.width or _DEFAULT_WIDTHS.get(col.kind, 12))
+            ws.set_column(c, c, column_width(col))
+        ws.set_row(0, 32)  # headers wrap before their bracket: "执行率%" over "（复核）"
         ws.freeze_panes(1, 0)
+        print_setup(ws, ws.get_name())
+        ws.repeat_rows(0)
+        if table in _PRINTED_UNTIL:
+            # the columns a reader needs on paper; file paths and ids stay on screen
+            ws.print_area(0, 0, 1048575, index_of(columns, _PRINTED_UNTIL[table]))
 
     def _splice(self, target: str) -> None:
         """Copy the skeleton package, putting each stream's rows after its header row and
@@ -356,6 +367,7 @@ class SummaryWorkbook:
         ws.set_column(0, 0, 26)
         ws.set_column(1, 5, 11)
         ws.set_column(2, 2, 40)
+        print_setup(ws, STATS_SHEET)
         row = 0
         ws.write_string(row, 0, "概况", self.title_fmt)
         for label, value in overview:
@@ -376,8 +388,13 @@ class SummaryWorkbook:
 
     def _stats_block(self, row: int, title: str, header: tuple, rows: list[tuple], chart_type: str,
                      series_name: str, chart_rows: int | None = None) -> int:
-        """A titled table with a native chart of its count column beside it."""
+        """A titled table with a native chart of its count column beside it, starting a
+        printed page of its own so that no chart is cut across two."""
         ws = self.stats_ws
+        if self._blocks:  # the first shares the overview's page
+            self._page_breaks.append(row)
+            ws.set_h_pagebreaks(self._page_breaks)
+        self._blocks += 1
         ws.write_string(row, 0, title, self.title_fmt)
         head = row + 1
         kinds = []
@@ -406,9 +423,28 @@ class SummaryWorkbook:
             chart.set_legend({"none": True})
             height = 300 if chart_type == "column" else max(300, 22 * shown + 80)
             chart.set_size({"width": 560, "height": height})
-            ws.insert_chart(row, 7, chart)
-            used = height // 20 + 2
+            ws.insert_chart(row + 1, 7, chart)  # below the page break, not astride it
+            used = height // 20 + 3
         return max(head + len(rows) + 2, row + used)
+
+
+def column_width(column: Column) -> float:
+    """Characters wide enough for the column's values and its whole header, which wraps
+    before its bracket (a CJK character takes two)."""
+    lines = column.label.replace("（", "\n（").split("\n")
+    # Excel's measure (a CJK character is two digits wide) plus room for bold
+    header = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in lines) + 1.5
+    return max(column.width or _DEFAULT_WIDTHS.get(column.kind, 12), header)
+
+
+def print_setup(ws: Any, title: str) -> None:
+    """A4 landscape, one page wide, the sheet's name above and page numbers below."""
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_header(f"&C{title.replace('&', '&&')}")
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _stretch_refs(xml: bytes, last_row: int, tag: bytes = b"(?:table|autoFilter)") -> bytes:

@@ -1,7 +1,7 @@
 """Indicator checks (I01–I14): each 三级指标 row, and the indicator block as a whole.
 
 Decisions a reader of the findings should know:
-- I05/I06/I08 compare the declared score with the reference score of FORM.md §3
+- I05/I06/I08 compare the declared score with the reference score of docs/FORM.md §3
   (``scoring.reference_score``). A gap already reported as I05 (not met, full score) or
   I06 (met, reduced, no explanation) is not repeated as I08. I08 compares quantitative
   indicators only: a text actual equal to its target has no measure to compare with.
@@ -10,8 +10,8 @@ Decisions a reader of the findings should know:
   通过, actual 无; 尚未完成…) with a full score.
 - I09 does not report a zero actual against a "≤"/"<" target (0 errors against ≤ 5 %
   is the goal, not a sign of a target set too low).
-- I07 accepts 部分达成 from 60 % to 80 % of the weight, both ends included: CHECKS.md says
-  "outside 60–80 %", and a unit giving 8 of 10 for 部分达成 is within its discretion.
+- I07 accepts 部分达成 from 60 % to 80 % of the weight, both ends included (docs/CHECKS.md):
+  a unit giving 8 of 10 for 部分达成 is within its discretion.
 - I10 reports two units that differ (元/张 vs 张, 万 vs 亿次). A unit written on one side
   only is taken as implied by the other ("1项" / "1", "≥90" / "92%"): real forms omit it
   all the time and the figures still compare. A free-text target that ends in a number
@@ -116,7 +116,7 @@ class Row:
         self.indicator = indicator
         self.position = position
         self.actual: Measure | None = parse_measure(indicator.actual)
-        #: the reference score of FORM.md §3, None without a weight or a measured actual
+        #: the reference score of docs/FORM.md §3, None without a weight or a measured actual
         self.reference: Reference | None = reference_score(indicator, profile)
         #: the actual is written like a target ("=95%"): it states no result (I14)
         self.copied_target = isinstance(self.actual, Quantity) and self.actual.explicit_op
@@ -386,10 +386,11 @@ def score_differs_from_reference(form: FormRecord, ctx: CheckContext) -> Iterato
 
 
 @check(
-    "I09", "info", "实际完成值远超年度指标值（超过20%以上）",
+    "I09", "info", "实际完成值远好于年度指标值（相差20%以上）",
     explanation=(
-        "实际完成值超过年度指标值 20% 以上（越小越好的指标则低于 80% 以下），"
-        "按办法应分析原因：往往说明年初指标值设定明显偏低。请在偏差原因中说明，"
+        "实际完成值比年度指标值好 20% 以上：“≥”“>”类指标超出指标值 20% 以上，"
+        "“≤”“<”类（越小越好）指标低于指标值的 80%。按办法应分析原因：往往说明年初"
+        "指标值定得过松——下限设定偏低，或上限设定偏高。请在偏差原因中说明，"
         "并在下一年度设定更合理的指标值。"
     ),
     bad="“培训、会议开展次数”年度指标值 ≥4次，实际完成 10次——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",

@@ -3,7 +3,7 @@
 A check is a function over one form that yields ``Hit``s; ``@check(...)`` records its
 stable code, severity, Chinese title, explanation (why it matters, how to fix) and a bad
 and a good example. ``jixiao rules`` and the README catalogue are generated from here, so
-documentation and behaviour never drift (the sqlfluff habit, STYLE.md).
+documentation and behaviour never drift (the sqlfluff habit; docs/CHECKS.md).
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ EPSILON = 1e-9
 
 
 def score_tolerance(form: FormRecord, profile: Profile) -> float:
-    """0.01, or 0.05 where the form shows scores with one decimal (CHECKS.md)."""
+    """0.01, or 0.05 where the form shows scores with one decimal (docs/CHECKS.md, Tolerances)."""
     tol = profile.tolerances
     return tol.score_one_decimal if form.score_decimals == 1 else tol.score
 

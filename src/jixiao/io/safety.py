@@ -106,7 +106,10 @@ class Limits:
         for f in dataclasses.fields(cls):
             raw = environ.get("JIXIAO_" + f.name.upper())
             if raw is not None and raw.strip():
-                values[f.name] = _parse_limit(f.name, raw, f.type)
+                try:
+                    values[f.name] = parse_limit(f.name, raw)
+                except ValueError as exc:
+                    raise UsageError(f"环境变量 JIXIAO_{f.name.upper()} 的值无效：{exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -119,13 +122,19 @@ class Limits:
 _SIZE_SUFFIX = {"": 1, "K": 1024, "KB": 1024, "M": MB, "MB": MB, "G": 1024 * MB, "GB": 1024 * MB}
 
 
-def _parse_limit(name: str, raw: str, type_name: object) -> int | float:
+def parse_limit(name: str, raw: str) -> int | float:
+    """The value of limit ``name`` written as ``raw`` (``100MB``, ``30``, ``1.5``).
+
+    Raises KeyError for an unknown name, ValueError (with a Chinese message that names no
+    source: the caller says where the text came from) for a value that is not a size.
+    """
+    field = {f.name: f for f in dataclasses.fields(Limits)}[name]
     text = raw.strip().upper().replace("_", "").replace(",", "")
     m = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*([KMG]?B?)", text)
     if not m:
-        raise UsageError(f"环境变量 JIXIAO_{name.upper()} 的值无效：{raw!r}")
+        raise ValueError(f"“{raw.strip()}”不是数值（例如 30、1.5、100MB）")
     number = float(m.group(1)) * _SIZE_SUFFIX[m.group(2)]
-    return number if "float" in str(type_name) else int(number)
+    return number if "float" in str(field.type) else int(number)
 
 
 def human_size(n: float) -> str:
@@ -201,7 +210,7 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_error_text(exc)}）", "not_file") from None
     if not stat.S_ISREG(st.st_mode):
         raise _refuse(path, "不是普通文件，无法作为工作簿读取", "not_file")
     if st.st_size == 0:
@@ -269,23 +278,28 @@ def _read_whole(path: Path, size: int, limits: Limits) -> bytes:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise _refuse(path, f"无法读取文件（{os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法读取文件（{os_error_text(exc)}）", "not_file") from None
     if len(data) > limits.max_file_bytes:
         raise _refuse(path, f"文件过大（上限 {human_size(limits.max_file_bytes)}），"
                             "一张自评表通常不足 1 MB，请检查是否提交了正确的文件", "too_large")
     return data
 
 
-def os_reason(exc: OSError) -> str:
-    """Why the system refused, in Chinese."""
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese (its own strerror is English on most systems)."""
     import errno
 
     return {
         errno.ENOENT: "文件不存在",
         errno.EACCES: "没有读取权限",
+        errno.EPERM: "没有权限",
         errno.ELOOP: "符号链接循环",
         errno.EISDIR: "这是一个文件夹",
-    }.get(exc.errno or 0, exc.strerror or "系统错误")
+        errno.ENOTDIR: "路径中的某一级不是文件夹",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘是只读的",
+        errno.ENAMETOOLONG: "文件名太长",
+    }.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, KeyError,
@@ -523,7 +537,7 @@ def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: 
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise _refuse(path, f"无法打开文件（{os_reason(exc)}）", "not_file") from None
+        raise _refuse(path, f"无法打开文件（{os_error_text(exc)}）", "not_file") from None
     data = _read_whole(path, size, limits)
 
     def work() -> None:

@@ -28,7 +28,27 @@ from jixiao.merge.tables import (CsvTables, ParquetTables, RowStore, Stats, iter
 
 FORMATS = ("xlsx", "csv", "parquet")
 
-__all__ = ["FORMATS", "MergeResult", "merge"]
+__all__ = ["FORMATS", "MergeResult", "merge", "output_format"]
+
+
+def output_format(output: str | os.PathLike | None, fmt: str | None = None) -> str:
+    """The format to write: ``fmt``, else the extension of ``output``, else xlsx.
+
+    ``-o 汇总.csv`` alone writes CSV; ``-o 汇总.csv --format xlsx`` contradicts itself
+    and is refused rather than writing a workbook under a .csv name.
+    """
+    from jixiao.errors import UsageError
+
+    suffix = Path(output).suffix.lower().lstrip(".") if output is not None else ""
+    implied = suffix if suffix in FORMATS else None
+    if fmt is None:
+        return implied or "xlsx"
+    if fmt not in FORMATS:
+        raise UsageError(f"不支持的输出格式“{fmt}”，可选：{'、'.join(FORMATS)}")
+    if implied is not None and implied != fmt:
+        raise UsageError(f"输出文件 {output} 的扩展名是 .{implied}，与 --format {fmt} 矛盾；"
+                         f"请改文件名或去掉 --format")
+    return fmt
 
 
 @dataclass
@@ -67,30 +87,28 @@ class MergeResult:
 
 
 def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
-          output: str | os.PathLike | None = None, fmt: str = "xlsx",
+          output: str | os.PathLike | None = None, fmt: str | None = None,
           manifest: str | os.PathLike | None = None, jobs: int | None = None,
           profile: Any = None, quiet: bool = False,
           progress: bool | ProgressCallback | None = None,
           secret: str | None = None, limits: Any = None) -> MergeResult:
     """Check every form in ``paths`` (files, folders, globs) and consolidate them.
 
+    ``fmt``: xlsx, csv or parquet; by default the extension of ``output`` decides.
     ``output``: the summary workbook (``fmt="xlsx"``) or the base name / folder of the CSV
     or Parquet tables (see :mod:`jixiao.merge.tables`); None writes nothing and only
     returns the DataFrames. ``jobs``: worker processes (default: every core). One bad file
     never stops the run: it is listed in ``unreadable`` with its reason.
     """
     from jixiao.checking import iter_input_files, manifest_fingerprints
-    from jixiao.errors import UsageError
     from jixiao.io.safety import Limits
     from jixiao.checking import preload
     from jixiao.merge.rows import check_one, failed_file_rows
     from jixiao.workers import WorkerSettings, run_isolated
     from jixiao.profiles import load_profile
 
-    if fmt not in FORMATS:
-        raise UsageError(f"不支持的输出格式“{fmt}”，可选：{'、'.join(FORMATS)}")
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
+    fmt = output_format(output, fmt)
+    paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if isinstance(profile, str):
         profile = load_profile(profile)  # a bad name fails here, once, not per file
     manifest_rows = None
@@ -114,6 +132,10 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
 
     own = refuse_replacing_inputs(outputs, listed, ours=lambda p: _previous_summary(p, fmt))
     files = sorted({str(p) for p in _without(listed, own)})
+    if not files and not refused:
+        from jixiao.checking import no_input_error
+
+        raise no_input_error(paths)
     jobs = jobs or os.cpu_count() or 1
 
     store = RowStore()

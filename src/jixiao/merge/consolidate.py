@@ -41,7 +41,7 @@ def batch_finding(code: str, message: str, sheet: str | None = None, cell: str |
 
     if get_check(code) is not None:
         return finding(code, Hit(message, cell=cell), sheet)
-    # Declared in jixiao.checks.batch; until then the catalogue's severity (CHECKS.md).
+    # Declared in jixiao.checks.batch; until then a warning, as M01–M03 are (docs/CHECKS.md).
     return Finding(code, "warning", message, sheet, cell)
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from jixiao import checking
 from jixiao.checking import FileResult, FormResult
-from jixiao.merge.columns import SEVERITY_LABELS, TABLES
+from jixiao.merge.columns import PROJECT_COLUMNS, SEVERITY_LABELS, TABLES
 from jixiao.model import FUND_FIELDS, Finding
 from jixiao.profiles import load_profile
 from jixiao.scoring import fund_budget_executed, reference_score
@@ -108,24 +108,41 @@ def _figures_digest(form: FormResult) -> str:
     return hashlib.blake2b(data, digest_size=8).hexdigest()
 
 
+#: how many 万元 one unit of each money unit is
+_IN_WAN = {"万元": 1.0, "元": 1e-4}
+
+
+def in_wan(amount: float | None, money_unit: str | None) -> float | None:
+    """An amount in 万元; None when the form's unit is unknown (R07 says so)."""
+    factor = _IN_WAN.get(money_unit or "")
+    if amount is None or factor is None:
+        return None
+    return round(amount * factor, 6)
+
+
 def project_row(path: str, form: FormResult) -> tuple:
     rec, rc = form.record, form.recomputed
     budget, executed = fund_budget_executed(rec)
     total = rec.funds.total
     severities = [f.severity for f in form.findings]
-    return (
-        rec.year, text(rec.department), text(rec.unit), text(rec.project), rec.money_unit,
-        number(total.initial), number(budget), number(executed),
-        number(total.rate_pct), number(rc.fund_rate_pct),
-        number(total.score), number(rc.fund_score),
-        number(rc.total_weight), number(rec.total_score), number(rc.total_score),
-        text(rec.grade), rc.grade,
-        len(rec.indicators), severities.count("error"), severities.count("warning"),
-        severities.count("info"),
-        None,  # 重复提交: decided across files
-        form.profile, rec.template.form_id if rec.template else None,
-        path, rec.sheet, rec.anchor,
-    )
+    initial, budget, executed = number(total.initial), number(budget), number(executed)
+    values = {
+        "year": rec.year, "department": text(rec.department), "unit": text(rec.unit),
+        "project": text(rec.project), "money_unit": rec.money_unit,
+        "initial": initial, "budget": budget, "executed": executed,
+        "initial_wan": in_wan(initial, rec.money_unit), "budget_wan": in_wan(budget, rec.money_unit),
+        "executed_wan": in_wan(executed, rec.money_unit),
+        "rate_declared": number(total.rate_pct), "rate": number(rc.fund_rate_pct),
+        "fund_score_declared": number(total.score), "fund_score": number(rc.fund_score),
+        "total_weight": number(rc.total_weight), "total_score_declared": number(rec.total_score),
+        "total_score": number(rc.total_score), "grade_declared": text(rec.grade), "grade": rc.grade,
+        "indicators": len(rec.indicators), "errors": severities.count("error"),
+        "warnings": severities.count("warning"), "infos": severities.count("info"),
+        "duplicate": None,  # decided across files
+        "profile": form.profile, "form_id": rec.template.form_id if rec.template else None,
+        "file": path, "sheet": rec.sheet, "anchor": rec.anchor,
+    }
+    return tuple(values[c.key] for c in PROJECT_COLUMNS)
 
 
 def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, str | None]:

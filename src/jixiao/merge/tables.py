@@ -24,6 +24,7 @@ from typing import Any, Iterator, NamedTuple
 from jixiao.merge.columns import (FINDING_COLUMNS, PROJECT_COLUMNS, TABLES,
                                   Column, index_of)
 from jixiao.merge.consolidate import Plan
+from jixiao.scoring import UNGRADED
 
 TABLE_FILE_NAMES = {"projects": "projects", "indicators": "indicators", "findings": "findings",
                     "unreadable": "unreadable", "submissions": "submissions"}
@@ -171,7 +172,7 @@ def iter_plan_rows(plan: Plan) -> Iterator[tuple[str, tuple]]:
 # ---------------------------------------------------------------- statistics
 
 RATE_BANDS = ("无法计算", "< 60%", "60% – 80%", "80% – 90%", "90% – 100%", "= 100%", "> 100%")
-NO_GRADE = "无法评定"
+NO_GRADE = UNGRADED
 NO_UNIT = "（未识别单位）"
 
 

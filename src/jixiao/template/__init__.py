@@ -1,7 +1,7 @@
 """``jixiao template``: the standard workbook, blank or prefilled for every project.
 
 - :mod:`jixiao.template.layout` — where each field sits and how it is named (the contract
-  the reader relies on; FORM.md §5);
+  the reader relies on; docs/FORM.md §5);
 - :mod:`jixiao.template.writer` — the xlsxwriter form writer;
 - :mod:`jixiao.template.batch` — blank workbooks, prefilled workbooks per project or per
   unit, form ids, manifest.csv, worker processes.

@@ -1,4 +1,4 @@
-"""Where every field of the generated form sits (FORM.md §5), and how it is named.
+"""Where every field of the generated form sits (docs/FORM.md §5), and how it is named.
 
 This module is the layout contract shared by the writer (:mod:`jixiao.template.writer`)
 and the reader (:mod:`jixiao.io.template_reader`). Rows and columns are 0-based here;

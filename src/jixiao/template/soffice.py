@@ -2,7 +2,7 @@
 
 LibreOffice keeps the cached formula results of an xlsx unless its profile says to
 recalculate on load, so every call gets a fresh profile with ``OOXMLRecalcMode`` = 0
-(ENGINEERING.md). Files are converted in one ``soffice`` call: a lone call costs ≈ 1.5 s.
+(docs/READING.md, Traps). Files are converted in one ``soffice`` call: a lone call costs ≈ 1.5 s.
 Not used to produce anything that is distributed (LibreOffice rewrites fonts on save).
 """
 

@@ -1,6 +1,6 @@
 """Write the standard form with xlsxwriter: one workbook, one or more form sheets.
 
-The layout is :mod:`jixiao.template.layout` (FORM.md §5). A form is written from a
+The layout is :mod:`jixiao.template.layout` (docs/FORM.md §5). A form is written from a
 :class:`~jixiao.model.FormRecord` — empty for a blank form, budget-time values for a
 prefilled one, or filled in for a sample of a returned form — plus the locked values:
 the fields a unit must not change. Those cells are locked and the values go, with their
@@ -561,7 +561,9 @@ class _SheetWriter:
         ws = self.ws
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)
+        # A form of up to ONE_PAGE_ROWS indicators (the default blank has 20) prints on one
+        # page, as units sign and stamp it; a longer one runs on, its header repeated.
+        ws.fit_to_pages(1, 1 if self.n <= ONE_PAGE_ROWS else 0)
         ws.center_horizontally()
         # inches; the wide bottom margin leaves room for the unit's stamp
         ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.9)
@@ -570,6 +572,10 @@ class _SheetWriter:
         title = self.record.project or ""
         ws.set_header(f'&L&"{FONT}"&9{_escape_header(title)}', {"margin": 0.3})
         ws.set_footer(f'&C&"{FONT}"&9第 &P 页，共 &N 页', {"margin": 0.3})
+
+
+#: indicator rows up to which a form is scaled to print on one page
+ONE_PAGE_ROWS = 20
 
 
 def write_forms(path: str | os.PathLike, specs: list[FormSpec], profile: Profile, *,
