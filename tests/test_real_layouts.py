@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -126,10 +128,19 @@ EXPECTED = {
 }
 
 
+SCHEMA = json.loads((resources.files("jixiao") / "data" / "form-record.schema.json")
+                    .read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize("layout", sorted(WRITERS))
 def test_every_field_reads_exact(tmp_path, layout):
     record = only_form(check_json(written(tmp_path, layout)))["record"]
     assert record == EXPECTED[layout]
+    # the extra fund rows and codes are the schema's, not fields of our own making
+    strict = copy.deepcopy(SCHEMA)
+    strict["additionalProperties"] = False
+    strict["properties"]["funds"]["additionalProperties"] = False
+    jsonschema.validate(record, strict)
 
 
 @pytest.mark.parametrize("layout,profile", [("sichuan", "sichuan"), ("yunnan", "mof-2020"),
@@ -309,3 +320,47 @@ def test_template_filled_as_excel_stores_typing(tmp_path):
     (r09,) = by_code["R10"]
     assert r09["cell"] == "E7" and r09["severity"] == "warning"
     assert "少 200 万元" in r09["message"]
+
+
+def resaved(tmp_path: Path, source: Path, fmt: str) -> Path:
+    """The workbook as LibreOffice saves it in another format."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (.ci/run installs it)")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", fmt, "--outdir", str(tmp_path), str(source)],
+                   check=True, capture_output=True, timeout=180)
+    return tmp_path / f"{source.stem}.{fmt}"
+
+
+@pytest.mark.parametrize("fmt", ["xls", "ods"])
+@pytest.mark.parametrize("layout", sorted(WRITERS))
+def test_the_same_forms_resaved_as_xls_and_ods_read_the_same(tmp_path, layout, fmt):
+    """LibreOffice re-saves each layout. calamine gives an .xls no number formats: Anhui's
+    95% typed into 实际完成值 (0.95) is known by its percent target; an .ods says it."""
+    form = only_form(check_json(resaved(tmp_path, written(tmp_path, layout), fmt)))
+    assert form["record"]["indicators"] == EXPECTED[layout]["indicators"]
+    assert [f["code"] for f in form["findings"] if f["severity"] != "info"] == []
+
+
+def test_an_annotated_ods_keeps_its_merged_cells_and_says_it_became_xlsx(tmp_path):
+    source = resaved(tmp_path, written(tmp_path, "yunnan", _with_wrong_total()), "ods")
+    out = tmp_path / "审核意见"
+    result = CliRunner().invoke(cli, ["check", str(source), "--annotate", str(out)])
+    assert result.exit_code == 1, result.output
+    (copy_path,) = out.rglob("*.xlsx")
+    wb = openpyxl.load_workbook(copy_path)
+    form_sheet = wb["自评表"]
+    merged = {str(r) for r in form_sheet.merged_cells.ranges}
+    assert {"A4:A8", "A13:A15", "H11:H12"} <= merged  # 项目资金, 产出指标, 分值 over two rows
+    notes = " ".join(str(c.value) for row in wb["问题清单"].iter_rows() for c in row if c.value)
+    assert ".xlsx" in notes and "合并单元格" in notes
+
+
+def _with_wrong_total() -> dict:
+    form = copy.deepcopy(YUNNAN_FORM)
+    form["total_score"] = 90
+    return form

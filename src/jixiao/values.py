@@ -209,6 +209,7 @@ _NUMBER_UNIT = re.compile(
 )
 
 
+_PERCENT_WORDS = frozenset({"百分比", "百分率", "％"})
 _CHINESE_ONE = re.compile(r"一([套次项个件名台批份本])")
 # A "unit" holding these is a sentence or a deadline, not a unit of measure.
 _NOT_A_UNIT = re.compile(r"[前内后、,;]|完成|以来")
@@ -263,6 +264,8 @@ def parse_measure(text: Any) -> Measure | None:
         if unit is None and paren and not re.search(r"\d", paren):
             unit = paren  # "≥95(%)", "≤5000.00(张)": the bracket holds the unit
         # otherwise the bracket is a note: "100%(按实)"
+    if unit in _PERCENT_WORDS:
+        unit = "%"  # Anhui's "≥100百分比"
     return Quantity(op or "=", float(m.group("number")), unit, raw, explicit)
 
 

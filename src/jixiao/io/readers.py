@@ -17,6 +17,7 @@ from typing import Any
 
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
+from jixiao.io.ods_cells import ods_merges_and_percents
 from jixiao.io.sheet_xml import format_sections, read_plain_xlsx, styles_showing
 from jixiao.template.layout import META_SHEET
 from jixiao.io.safety import (
@@ -123,6 +124,11 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
                 for grid in grids:
                     _set_percent_cells(grid, percent)
                 return grids
+    ods: dict[str, tuple[list, set[tuple[int, int]]]] = {}
+    if gated.kind == "ods" and gated.package is not None and "content.xml" in gated.package.names:
+        # calamine gives an .ods sheet neither its merged ranges nor its formats
+        ods = ods_merges_and_percents(gated.package.xml_chunks(gated.package.names["content.xml"]))
+        percent = {name: cells for name, (_, cells) in ods.items()}
     workbook = _open_workbook(gated)
     try:
         metadata = workbook.sheets_metadata
@@ -144,7 +150,7 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
             refusal = too_many_cells_error(path, meta.name, end_row + 1, end_col + 1, limits)
             if refusal:
                 raise refusal
-            merged = sheet.merged_cell_ranges or []
+            merged = sheet.merged_cell_ranges or (ods[meta.name][0] if meta.name in ods else [])
             refusal = too_many_merges_error(path, meta.name, len(merged), limits)
             if refusal:
                 raise refusal

@@ -30,6 +30,7 @@ from jixiao.layout.labels import (
 )
 from jixiao.layout.sheet import Sheet, store_number
 from jixiao.model import Indicator
+from jixiao.values import Quantity, parse_measure, percent_text
 
 TEXT_FIELDS = ("target", "actual", "deviation")
 SHIFTS = (0, -1, 1, -2, 2, -3, 3)
@@ -207,6 +208,8 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
         parts = [t for c, t in sheet.cells(r) if c >= c0]
         ind.deviation = "".join(parts) or None
     _fold_op_and_unit(sheet, r, cols, ind)
+    if sheet.grid.percent_cells is None and "actual" in cols:
+        _percent_by_target(sheet.raw(r, cols["actual"]), ind)
 
     # Names: everything left of the target (and of its 指标性质 column, where it has one).
     limit = min((cols[k] for k in ("op", "target", "actual") if k in cols),
@@ -268,6 +271,17 @@ def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator
             ind.target = f"{op}{ind.target}"
     if unit is not None and ind.actual is not None and _is_plain_number(ind.actual):
         ind.actual = f"{ind.actual}{unit}"
+
+
+def _percent_by_target(raw, ind: Indicator) -> None:
+    """A reader that cannot see number formats (.xls, .ods) gives a typed 95% as 0.95: a
+    bare fraction against a target in percent (≥90%) is that percent. A target of 1.5 %
+    or less (≤1% errors) is left alone, where 0.5 may well mean 0.5 %."""
+    if raw.__class__ is not float or not 0 <= raw <= 1.5:
+        return
+    target = parse_measure(ind.target)
+    if isinstance(target, Quantity) and target.unit == "%" and target.value > 1.5:
+        ind.actual = percent_text(raw)
 
 
 _OPERATOR_STARTS = ("≥", "≤", ">", "<", "=", "＝", "﹦", "＞", "＜")
