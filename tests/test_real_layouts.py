@@ -364,3 +364,13 @@ def _with_wrong_total() -> dict:
     form = copy.deepcopy(YUNNAN_FORM)
     form["total_score"] = 90
     return form
+
+
+def test_a_date_typed_into_a_cell_reads_as_the_date(tmp_path):
+    import datetime
+
+    form = copy.deepcopy(YUNNAN_FORM)
+    form["indicators"][2] = ("产出指标", "时效指标", "项目完成时间", None, "2020年12月31日前", None,
+                             datetime.datetime(2020, 12, 20), 20, 20, None)
+    record = only_form(check_json(written(tmp_path, "yunnan", form)))["record"]
+    assert record["indicators"][2]["actual"] == "2020-12-20"

@@ -7,6 +7,7 @@ say it is (tests/data/measures.tsv is the hand-checked table of expectations).
 from __future__ import annotations
 
 import math
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ def clean_text(value: Any) -> str | None:
         return str(value).upper()
     if isinstance(value, float):
         return format_number(value)
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()  # a date typed into a cell: "2023-06-30", no 00:00:00
     s = str(value).strip()
     return s or None
 

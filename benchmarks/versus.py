@@ -1,0 +1,60 @@
+"""Old and new side by side: the same benchmark, run alternately against two commits.
+
+    python benchmarks/versus.py 0cfd656 check.py --n 1000
+    python benchmarks/versus.py HEAD~5 merge.py --n 10000 --rounds 1
+
+The old commit is checked out in a temporary git worktree; each round runs the benchmark
+script of *this* checkout (one harness for both) once with the old commit's ``src`` first
+on the import path and once with this checkout's, alternating which goes first, so that
+machine load falls on both alike. Lines of the benchmark's output that carry a figure
+are printed side by side (old | new).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def run(src: Path, script: str, args: list[str]) -> list[str]:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run([sys.executable, str(HERE / script), *args], env=env, check=True,
+                         capture_output=True, text=True)
+    return out.stdout.splitlines()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("old", help="the commit to compare with (e.g. HEAD~3)")
+    parser.add_argument("script", help="a benchmark of this folder, e.g. check.py")
+    parser.add_argument("--rounds", type=int, default=2)
+    args, rest = parser.parse_known_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old_tree),
+                        args.old], check=True)
+        try:
+            sides = {"old": old_tree / "src", "new": ROOT / "src"}
+            for round_no in range(args.rounds):
+                order = ["old", "new"] if round_no % 2 == 0 else ["new", "old"]
+                outputs = {side: run(sides[side], args.script, rest) for side in order}
+                print(f"\n### round {round_no + 1} (ran {' then '.join(order)})")
+                for old_line, new_line in zip(outputs["old"], outputs["new"]):
+                    if old_line == new_line:
+                        print(old_line)
+                    else:
+                        print(f"old | {old_line}\nnew | {new_line}")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old_tree)],
+                           check=False)
+
+
+if __name__ == "__main__":
+    main()
