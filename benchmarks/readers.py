@@ -6,8 +6,7 @@ per-file cost of each step on the two benchmark corpora.
 
 Without --edge: for the same N copies of one form, the safety gate alone (sniff + zip
 checks), calamine reading alone (what read_grids does after the gate), read_grids (gate +
-read), with percent formats, and the isolated reader (read_grids in a kept child process,
-one pipe round trip a file).
+read), and read_grids with percent formats.
 
 With --edge: CPU ms per file of the gate, of gate + read_grids and of the template reader
 on /tmp/jixiao-bench-1000/unit*/*.xlsx (Shanghai layout, made if absent) and on
@@ -38,7 +37,7 @@ from pathlib import Path
 import xlsxwriter
 
 from jixiao.io import readers
-from jixiao.io.readers import IsolatedReader, read_grids
+from jixiao.io.readers import read_grids
 from jixiao.io.safety import Limits, check_file
 
 
@@ -216,8 +215,6 @@ def main() -> None:
              lambda p: readers._read_workbook(gated[p], limits, time.monotonic() + 60))
         rate("read_grids (gate + read)", paths, lambda p: read_grids(p, limits))
         rate("read_grids(percent_formats=True)", paths, lambda p: read_grids(p, limits, percent_formats=True))
-        with IsolatedReader(limits) as reader:
-            rate("IsolatedReader.read (child process + pipe)", paths, reader.read)
 
 
 if __name__ == "__main__":

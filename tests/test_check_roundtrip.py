@@ -127,14 +127,3 @@ def test_planted_mistake_is_reported_at_its_cell(returned, code):
     _plant(returned, **cells)
     assert set(_errors_and_warnings(returned)) == expected
 
-
-@pytest.mark.parametrize("code", ["R05", "F04", "T03", "R06", "I05"])
-def test_planted_mistake_is_reported_the_same_when_calamine_reads_the_file(returned, code, monkeypatch):
-    # Our template is read from the gate's XML (io.sheet_xml); a copy re-saved by a program
-    # that file reader hands back goes through calamine and the sheet XML scan for R05.
-    from jixiao.io import readers
-
-    monkeypatch.setattr(readers, "_made_by_our_template", lambda package: False)
-    cells, expected = PLANTS[code]
-    _plant(returned, **cells)
-    assert set(_errors_and_warnings(returned)) == expected

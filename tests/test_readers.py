@@ -12,7 +12,7 @@ import xlsxwriter
 from hostile_corpus import FORM_ROWS, form_ods, form_text, form_xls, form_xlsx, sheet_xml, write_xlsx
 from jixiao.errors import ReadError
 from jixiao.io import readers
-from jixiao.io.readers import IsolatedReader, read_grids, read_grids_isolated, split_table
+from jixiao.io.readers import read_grids, split_table
 from jixiao.io.safety import Limits
 
 DATA = Path(__file__).parent / "data"
@@ -256,40 +256,3 @@ def test_calamine_itself_does_not_resolve_an_external_entity(tmp_path):
     with pytest.raises(ReadError) as info:
         read_grids(path)
     assert info.value.kind == "unsafe_xml"
-
-
-# --- isolation ---------------------------------------------------------------------------
-
-NO_GATE_LIMITS = Limits(max_rows=10**7, max_cols=10**5, max_cells_per_sheet=10**15)
-
-
-def test_isolated_read_returns_the_same_grids(tmp_path):
-    path = form_xlsx(tmp_path / "f.xlsx")
-    assert read_grids_isolated(path) == read_grids(path)
-
-
-def test_isolated_reader_turns_an_abort_into_a_read_error_and_recovers(tmp_path):
-    far = write_xlsx(tmp_path / "far.xlsx", [("S", f'<worksheet {NS}><sheetData><row r="1"><c r="A1"><v>1</v></c>'
-                                              '</row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
-                                              "</sheetData></worksheet>")])
-    good = form_xlsx(tmp_path / "good.xlsx")
-    with IsolatedReader(NO_GATE_LIMITS) as reader:
-        # limits opened wide so the file reaches calamine, which aborts the child process
-        with pytest.raises(ReadError) as info:
-            reader.read(far)
-        assert info.value.kind == "crashed"
-        assert "异常退出" in info.value.reason
-        assert reader.read(good, Limits())[0].value(0, 0) == "财政项目支出绩效自评表"
-
-
-def test_isolated_reader_enforces_the_time_budget(tmp_path):
-    from hostile_corpus import _ODS_HEAD, _ODS_TAIL, _ods
-
-    cells = ('<table:table-row table:number-rows-repeated="3000"><table:table-cell table:number-columns-repeated='
-             '"3000" office:value-type="float" office:value="1"/></table:table-row>')
-    slow = _ods(tmp_path / "slow.ods", f'{_ODS_HEAD}<table:table table:name="S">{cells}</table:table>{_ODS_TAIL}')
-    with IsolatedReader() as reader:
-        with pytest.raises(ReadError) as info:
-            reader.read(slow, Limits(max_rows=10**7, max_cols=10**5, max_cells_per_sheet=10**15, time_budget_s=0.2))
-        assert info.value.kind == "timeout"
-        assert "超时" in info.value.reason

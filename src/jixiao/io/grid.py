@@ -51,9 +51,6 @@ class Grid:
     #: "visible", "hidden" or "very_hidden" (only code can show it again, as our
     #: template's metadata sheet)
     visibility: str = "visible"
-    #: real-sheet (row, col) of the cells holding a value typed in rather than computed by
-    #: a formula; None when the reader cannot tell (calamine gives values only)
-    typed_cells: set[tuple[int, int]] | None = None
 
     @property
     def hidden(self) -> bool:

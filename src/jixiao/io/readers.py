@@ -8,6 +8,7 @@ it, leaves as a :class:`jixiao.errors.ReadError` with a Chinese reason.
 from __future__ import annotations
 
 import functools
+import html
 import io
 import os
 import re
@@ -18,8 +19,6 @@ from typing import Any
 from jixiao.errors import ReadError
 from jixiao.io.grid import Grid
 from jixiao.io.ods_cells import ods_merges_and_percents
-from jixiao.io.sheet_xml import format_sections, read_plain_xlsx, styles_showing
-from jixiao.template.layout import META_SHEET
 from jixiao.io.safety import (
     GatedFile,
     Limits,
@@ -118,12 +117,6 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
     if gated.kind == "xlsx" and gated.package is not None:
         if percent_formats:
             percent = _xlsx_percent_cells(gated.package, limits)
-        if _made_by_our_template(gated.package):
-            grids = read_plain_xlsx(gated.package, limits)
-            if grids is not None:
-                for grid in grids:
-                    _set_percent_cells(grid, percent)
-                return grids
     ods: dict[str, tuple[list, set[tuple[int, int]]]] = {}
     if gated.kind == "ods" and gated.package is not None and "content.xml" in gated.package.names:
         # calamine gives an .ods sheet neither its merged ranges nor its formats
@@ -171,25 +164,38 @@ def _set_percent_cells(grid: Grid, percent: dict[str, set[tuple[int, int]]]) -> 
         grid.percent_cells = {(r - r0, c - c0) for r, c in percent[grid.name] if r >= r0 and c >= c0}
 
 
-def _made_by_our_template(package: ZipPackage) -> bool:
-    """Our template's workbooks (they list the metadata sheet) are read from the gate's
-    XML: calamine would open the package again and read two sheets, for the same values
-    (sheet_xml hands anything unusual back to calamine)."""
-    workbook = package.parts.get("xl/workbook.xml")
-    return workbook is not None and _META_SHEET_TAG in workbook
-
-
-_META_SHEET_TAG = b'<sheet name="' + META_SHEET.encode() + b'"'
-
-
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
 _BUILTIN_PERCENT_FORMATS = (9, 10)
 _STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
 
 
+_NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\s([^<>]{0,2048})>")
+_XF = re.compile(rb"<(?:\w+:)?xf\s([^<>]{0,2048})>")
+_XF_NUMFMT = re.compile(rb'numFmtId="([0-9]+)"')
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
 def _is_percent_format(code: str) -> bool:
     """A "%" outside quoted text, escapes and [colour]/[condition] brackets."""
-    return "%" in format_sections(code)
+    return "%" in re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
+
+
+def _percent_styles(styles_xml: bytes) -> frozenset[int]:
+    """Indexes of the cell styles (cellXfs) whose number format shows a percent."""
+    format_ids = set(_BUILTIN_PERCENT_FORMATS)
+    for raw in _NUMFMT.findall(styles_xml):
+        attrs = dict(_ATTRIBUTE.findall(raw))  # LibreOffice writes formatCode first
+        code, fmt_id = attrs.get(b"formatCode"), attrs.get(b"numFmtId", b"")
+        if code is not None and fmt_id.isdigit() and _is_percent_format(
+                html.unescape(code.decode("utf-8", "replace"))):
+            format_ids.add(int(fmt_id))
+    start = styles_xml.find(b"cellXfs")
+    if start < 0:
+        return frozenset()
+    end = styles_xml.find(b"cellXfs", start + 7)
+    section = styles_xml[start:end if end > 0 else len(styles_xml)]
+    return frozenset(index for index, attrs in enumerate(_XF.findall(section))
+                     if (fmt := _XF_NUMFMT.search(attrs)) and int(fmt.group(1)) in format_ids)
 
 
 def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tuple[int, int]]]:
@@ -200,8 +206,7 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     them (<c r="A1" s="3">); a cell written otherwise is not seen (best effort).
     """
     styles = package.names.get("xl/styles.xml")
-    percent_styles = (styles_showing(package.xml(styles), _BUILTIN_PERCENT_FORMATS, _is_percent_format)
-                      if styles is not None else frozenset())
+    percent_styles = _percent_styles(package.xml(styles)) if styles is not None else frozenset()
     result: dict[str, set[tuple[int, int]]] = {}
     for member, name in xlsx_sheet_members(package, limits).items():
         cells: set[tuple[int, int]] = set()
@@ -326,135 +331,3 @@ def _read_text(path: Path, data: bytes, limits: Limits, deadline: float) -> Grid
         raise refusal
     rows = [[None if not field.strip() else field for field in line] for line in table]
     return Grid(name=path.stem, rows=_trim(rows), merged=[], percent_cells=None, origin=(0, 0))
-
-
-# --- isolation ---------------------------------------------------------------------------
-
-
-def _isolated_worker(conn, max_memory_bytes: int) -> None:
-    """Child loop: read what the parent sends, answer grids or the ReadError's fields."""
-    # An abort prints a Rust backtrace on stderr; the parent reports the crash in one line.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    try:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (max_memory_bytes, max_memory_bytes))
-    except (ImportError, ValueError, OSError):
-        pass  # no rlimit on this platform: the timeout still bounds the work
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        path, limits, percent_formats = request
-        try:
-            conn.send(("ok", read_grids(path, limits, percent_formats=percent_formats)))
-        except ReadError as exc:
-            conn.send(("error", (exc.path, exc.reason, exc.kind)))
-        except MemoryError:
-            conn.send(("error", (str(path), "文件读取时内存不足，文件可能含有异常大量的数据", "too_large")))
-        except Exception:
-            conn.send(("error", (str(path), "文件读取失败，文件可能已损坏", "unreadable")))
-
-
-class IsolatedReader:
-    """read_grids in a long-lived child process, restarted after a crash or a timeout.
-
-    python-calamine can abort the whole process (SIGABRT on a huge allocation); running it
-    here turns that, an out-of-memory kill or a hang into a ReadError for one file. Reuse
-    one instance for many files: starting the child costs far more than a read.
-    """
-
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits.from_env()
-        self._process = None
-        self._conn = None
-
-    def _start(self) -> None:
-        import multiprocessing
-
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        parent_conn, child_conn = context.Pipe()
-        process = context.Process(target=_isolated_worker, args=(child_conn, self.limits.max_memory_bytes),
-                                  daemon=True)
-        process.start()
-        child_conn.close()
-        self._process, self._conn = process, parent_conn
-
-    def _stop(self, kill: bool) -> None:
-        process, conn = self._process, self._conn
-        self._process = self._conn = None
-        if conn is not None:
-            try:
-                if not kill:
-                    conn.send(None)
-            except (OSError, BrokenPipeError):
-                pass
-            conn.close()
-        if process is not None:
-            if kill:
-                process.kill()
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-                process.join()
-
-    def read(self, path: str | os.PathLike[str], limits: Limits | None = None, *,
-             percent_formats: bool = False) -> list[Grid]:
-        limits = limits or self.limits
-        path = str(path)
-        if self._process is None or not self._process.is_alive():
-            self._stop(kill=True)
-            self._start()
-        assert self._conn is not None and self._process is not None
-        try:
-            self._conn.send((path, limits, percent_formats))
-            if not self._conn.poll(limits.time_budget_s):
-                self._stop(kill=True)
-                raise ReadError(path, f"文件读取超时（超过 {limits.time_budget_s:g} 秒），文件可能含有异常大量的数据",
-                                "timeout")
-            status, payload = self._conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            process = self._process
-            self._stop(kill=True)
-            code = process.exitcode if process is not None else None
-            raise ReadError(path, f"文件读取时程序异常退出（退出码 {code}），文件可能已损坏或含有异常数据",
-                            "crashed") from None
-        if status == "ok":
-            return payload
-        raise ReadError(*payload)
-
-    def close(self) -> None:
-        self._stop(kill=False)
-
-    def __enter__(self) -> IsolatedReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-_shared_reader: IsolatedReader | None = None
-
-
-def read_grids_isolated(path: str | os.PathLike[str], limits: Limits | None = None, *,
-                        percent_formats: bool = False) -> list[Grid]:
-    """read_grids in a child process with a hard time budget; a crash becomes a ReadError.
-
-    Uses one child per parent process, kept between calls. Callers reading many files in
-    parallel should hold one :class:`IsolatedReader` per worker instead. As with any
-    multiprocessing code, a script calling this needs an ``if __name__ == "__main__"`` guard.
-    """
-    global _shared_reader
-    limits = limits or Limits.from_env()
-    if _shared_reader is None:
-        import atexit
-
-        _shared_reader = IsolatedReader(limits)
-        atexit.register(_shared_reader.close)
-    return _shared_reader.read(path, limits, percent_formats=percent_formats)

@@ -92,7 +92,7 @@ class Limits:
     max_rows: int = 50_000
     #: Last used column (1-based) of any sheet, and fields of a text row.
     max_cols: int = 1_000
-    #: Wall-clock seconds to read one file (enforced hard by read_grids_isolated).
+    #: Wall-clock seconds to read one file (enforced hard by the worker pool).
     time_budget_s: float = 10.0
     #: Address space of an isolated reader process (bytes), so a bomb the gate missed
     #: fails one file instead of the machine.

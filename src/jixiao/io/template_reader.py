@@ -5,15 +5,15 @@ Our own forms need no label search: every field has a defined name (``JX_PROJECT
 Excel moves along when rows are inserted, and the very hidden ``_jixiao`` sheet says which
 template, profile and form each sheet is, and which values were locked at budget time.
 
-Values come from the grids the checker already read. Which of the template's formula
-cells now hold a typed constant (R05) comes with them when io.sheet_xml read the sheet;
-after calamine (which gives values only) the sheet XML is scanned for it, without a full
-parse.
+Values come from the grids the checker already read. calamine gives values only, so
+which of the template's formula cells now hold a typed constant (R05) is found in the
+sheet XML the gate holds: the few cells the contract names are looked up, not parsed.
 """
 
 from __future__ import annotations
 
 import functools
+import html
 import json
 import re
 import zipfile
@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from jixiao.fingerprint import well_formed
 from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
-from jixiao.io.safety import _ATTR
-from jixiao.io.sheet_xml import unescape
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao.template import layout as L
 from jixiao.values import (MAX_NUMBER, ValueParseError, clean_text, money_unit_of, parse_number,
@@ -43,8 +41,11 @@ _REF = re.compile(r"^=?(?:'((?:[^']|'')+)'|([^!]+))!\$?([A-Z]+)\$?(\d+)(?::\$?([
 _NUMBER_FIELDS = ("initial", "budget", "executed", "weight", "score")
 
 
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
 def _attrs(raw: bytes) -> dict[str, str]:
-    return {k.decode(): unescape(v.decode("utf-8")) for k, v in _ATTR.findall(raw)}
+    return {k.decode(): html.unescape(v.decode("utf-8")) for k, v in _ATTRIBUTE.findall(raw)}
 
 
 # The same few dozen references ("自评表!$B$4") recur in every file of a batch.
@@ -108,8 +109,8 @@ def _parse_workbook(workbook_xml: bytes, rels_xml: bytes) -> tuple[
         dict[str, _FormPlan]]:
     names: dict[str, dict[str, tuple[str, int, int, int, int]]] = {}
     for raw_name, raw_value in _JX_DEFINED_NAME.findall(workbook_xml):
-        name = unescape(raw_name.decode("utf-8"))
-        ref = _parse_ref(unescape(raw_value.decode("utf-8")))
+        name = html.unescape(raw_name.decode("utf-8"))
+        ref = _parse_ref(html.unescape(raw_value.decode("utf-8")))
         if ref is not None:
             names.setdefault(ref[0], {})[name] = ref
     sheet_parts: dict[str, str] = {}
@@ -391,10 +392,7 @@ def _read_forms(path: str, grids: list[Grid], book: _Workbook) -> list[FormRecor
         plan = book.plans[sheet]
         record = _FormReader(grid, plan).read()
         formula_cells = plan.formula_cells
-        if grid.typed_cells is not None:  # the reader saw formulas (io.sheet_xml)
-            constants = {ref for ref in formula_cells if _parse_cell_ref(ref) in grid.typed_cells}
-        else:
-            constants = book.constants_in(sheet, formula_cells)
+        constants = book.constants_in(sheet, formula_cells)
         overwritten = [(L.field_label(formula_cells[ref]), ref)
                        for ref in formula_cells if ref in constants]
         record.template = _template_info(meta.get(sheet, {}), overwritten)
