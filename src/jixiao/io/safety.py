@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import io
 import os
 import posixpath
@@ -682,27 +681,15 @@ class ZipPackage:
         self.path = path
         self.data = data
         self.view = memoryview(data)
-        self._zip: zipfile.ZipFile | None = None
-        members = _plain_directory(data)
-        if members is None:  # anything unusual: zipfile's own reading of the directory
-            members = self.zip.infolist()
-        #: the directory's entries, in order (zipfile.ZipInfo or the same fields)
-        self.members: list[zipfile.ZipInfo | _Member] = members
+        #: zipfile's view of the same bytes: its directory, and its reader for what our
+        #: inflater does not do (bzip2, lzma)
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        #: the directory's entries, in order
+        self.members: list[zipfile.ZipInfo] = self.zip.infolist()
         #: name -> entry (the last one of a name, as zipfile)
-        self.names = {info.filename: info for info in members}
+        self.names = {info.filename: info for info in self.members}
         #: member name -> inflated, checked bytes
         self.parts: dict[str, bytes] = {}
-
-    @property
-    def zip(self) -> zipfile.ZipFile:
-        """zipfile's view of the same bytes, for what our inflater does not do (bzip2,
-        lzma, reading by name); opened on first use."""
-        if self._zip is None:
-            self._zip = zipfile.ZipFile(io.BytesIO(self.data))
-        return self._zip
-
-    def _zip_info(self, info: zipfile.ZipInfo | _Member) -> zipfile.ZipInfo:
-        return self.zip.filelist[info.index] if isinstance(info, _Member) else info
 
     def inflates_whole(self, info: zipfile.ZipInfo) -> bool:
         return info.compress_type in _WHOLE_INFLATE
@@ -716,7 +703,7 @@ class ZipPackage:
             raise zipfile.BadZipFile("bad local header")
         return start + 30 + name_len + extra_len
 
-    def member_head(self, info: zipfile.ZipInfo | _Member, size: int) -> bytes:
+    def member_head(self, info: zipfile.ZipInfo, size: int) -> bytes:
         """The first ``size`` inflated bytes of a member (to tell XML from binary)."""
         if not self.inflates_whole(info):
             return _read_bounded(self.zip, info.filename, size)
@@ -744,20 +731,12 @@ class ZipPackage:
 
     def _inflate_whole_xml(self, info: zipfile.ZipInfo) -> bytes:
         """A small XML member in one inflate call, bounded at its declared size (+1 to see
-        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC).
-
-        A member deflated to the very same bytes as one that passed these checks before
-        (the theme, styles and relationships of every file from one template or exporter)
-        is not inflated again: see :class:`_PassedMembers`.
-        """
+        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC)."""
         pos = self._data_offset(info)
         size = info.file_size
         raw = self.view[pos:pos + info.compress_size]  # a view: no copy of the deflated bytes
         if len(raw) != info.compress_size:
             raise zipfile.BadZipFile("member data cut short")
-        key = _PASSED.key(raw, info) if size <= _PassedMembers.MAX_BYTES else None
-        if key is not None and (out := _PASSED.get(key)) is not None:
-            return out
         out = zlib.decompressobj(-15).decompress(raw, size + 1) if info.compress_type else bytes(raw)
         if len(out) > size:
             raise _bomb(self.path, info)
@@ -765,8 +744,6 @@ class ZipPackage:
             _check_prolog(self.path, info.filename, out)
         if len(out) != size or zlib.crc32(out) != info.CRC:
             raise zipfile.BadZipFile("member size or CRC differs from the directory")
-        if key is not None:
-            _PASSED.passed(key, out)
         return out
 
     def _inflate(self, info: zipfile.ZipInfo):
@@ -778,7 +755,7 @@ class ZipPackage:
         declared size and costs tens of microseconds a member.)
         """
         if not self.inflates_whole(info):
-            with self.zip.open(self._zip_info(info)) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
+            with self.zip.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
                 while block := fh.read(CHUNK_BYTES):
                     yield block
             return
@@ -832,111 +809,7 @@ class ZipPackage:
             yield carry
 
 
-class _PassedMembers:
-    """Small members that passed the inflate checks, by a digest of their deflated bytes.
-
-    The checks (inflated size, prolog, CRC) depend only on those bytes and the directory's
-    declared size, CRC and method, which are in the key; the digest is a cryptographic
-    one, so a crafted member cannot pass for another (a CRC could be forged). A member is
-    kept once it has been seen twice, so the parts unique to each file (sheets, shared
-    strings) do not push out the ones that recur; both tables are bounded.
-    """
-
-    MAX_BYTES = 64 * 1024
-    MAX_KEPT = 64
-    MAX_SEEN = 4096
-
-    def __init__(self) -> None:
-        self.seen: set[tuple] = set()
-        self.kept: dict[tuple, bytes] = {}
-
-    @staticmethod
-    def key(raw: memoryview, info: zipfile.ZipInfo) -> tuple:
-        return (hashlib.blake2b(raw, digest_size=16).digest(), info.file_size, info.CRC,
-                info.compress_type)
-
-    def get(self, key: tuple) -> bytes | None:
-        return self.kept.get(key)
-
-    def passed(self, key: tuple, inflated: bytes) -> None:
-        if key not in self.seen:
-            if len(self.seen) >= self.MAX_SEEN:
-                self.seen.clear()
-            self.seen.add(key)
-        else:
-            if len(self.kept) >= self.MAX_KEPT:
-                try:
-                    del self.kept[next(iter(self.kept))]  # the oldest
-                except (KeyError, RuntimeError, StopIteration):
-                    pass  # another thread evicted it first: the bound still holds roughly
-            self.kept[key] = inflated
-
-
-_PASSED = _PassedMembers()
-
 _LOCAL_HEADER = struct.Struct("<4s22xHH")
-_END_RECORD = struct.Struct("<4s4H2LH")
-_CENTRAL_ENTRY = struct.Struct("<4s4B4HL2L5H2L")
-
-
-class _Member:
-    """The fields of a zip directory entry that the gate and readers use, as in
-    zipfile.ZipInfo, plus its position in the directory."""
-
-    __slots__ = ("filename", "flag_bits", "compress_type", "CRC", "compress_size", "file_size",
-                 "header_offset", "index")
-
-    def is_dir(self) -> bool:
-        return self.filename[-1:] == "/"
-
-
-def _plain_directory(data: bytes) -> list[_Member] | None:
-    """The entries of a plain zip's central directory, read as zipfile reads them, or None
-    for anything else (an archive comment, data before the zip, zip64, multiple disks,
-    an odd extra field, a version zipfile refuses), which zipfile then reads itself.
-
-    Every workbook an office suite writes is plain; zipfile's reader builds a full ZipInfo
-    per entry and costs as much again as the rest of the directory checks.
-    """
-    end_at = len(data) - 22
-    if end_at < 0:
-        return None
-    signature, disk, cd_disk, n_disk, n_total, cd_size, cd_offset, comment = _END_RECORD.unpack_from(data, end_at)
-    if (signature != b"PK\x05\x06" or comment or disk or cd_disk or n_disk != n_total
-            or cd_offset + cd_size != end_at or data[end_at - 20:end_at - 16] == b"PK\x06\x07"):
-        return None
-    members = []
-    pos = cd_offset
-    while pos < end_at:
-        if pos + 46 > end_at:
-            return None
-        (magic, _, _, extract_version, _, flags, method, _, _, crc, compress_size, size, name_len, extra_len,
-         comment_len, _, _, _, offset) = _CENTRAL_ENTRY.unpack_from(data, pos)
-        name_at = pos + 46
-        pos = name_at + name_len + extra_len + comment_len
-        if (magic != b"PK\x01\x02" or extract_version > zipfile.MAX_EXTRACT_VERSION or pos > end_at
-                or 0xFFFFFFFF in (compress_size, size, offset)):
-            return None
-        if extra_len and not _plain_extra(data[name_at + name_len:name_at + name_len + extra_len]):
-            return None
-        name = data[name_at:name_at + name_len].decode("utf-8" if flags & 0x800 else "cp437")
-        member = _Member()
-        member.filename = name.partition("\x00")[0]  # as ZipInfo: a name ends at a NUL
-        member.flag_bits, member.compress_type, member.CRC = flags, method, crc
-        member.compress_size, member.file_size, member.header_offset = compress_size, size, offset
-        member.index = len(members)
-        members.append(member)
-    return members
-
-
-def _plain_extra(extra: bytes) -> bool:
-    """Well-formed extra fields (zipfile refuses others), none of them zip64."""
-    while len(extra) >= 4:
-        kind, size = struct.unpack_from("<HH", extra)
-        if size + 4 > len(extra) or kind == 1:
-            return False
-        extra = extra[size + 4:]
-    return True
 
 
 def _bomb(path: Path, info: zipfile.ZipInfo) -> ReadError:
