@@ -222,7 +222,7 @@ def _walk(folder: Path, emit, visited: set[str], root: str) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        from jixiao.io.safety import os_error_text
+        from jixiao.errors import os_error_text
 
         yield from emit(folder, reason=_FOLDER_UNREADABLE.format(reason=os_error_text(exc)))
         return
@@ -242,7 +242,7 @@ def _walk(folder: Path, emit, visited: set[str], root: str) -> Iterator[Path]:
                     subfolders.append(entry)
                 continue
         except OSError as exc:
-            from jixiao.io.safety import os_error_text
+            from jixiao.errors import os_error_text
 
             yield from emit(Path(entry.path), reason=_FOLDER_UNREADABLE.format(reason=os_error_text(exc)))
             continue

@@ -36,3 +36,20 @@ class ReadError(JixiaoError):
 
 class InputError(JixiaoError):
     """A row of an input list (projects list, manifest) is wrong; the message names it."""
+
+
+def os_error_text(exc: OSError) -> str:
+    """An operating-system error in Chinese (its own strerror is English on most systems)."""
+    import errno
+
+    return {
+        errno.ENOENT: "文件不存在",
+        errno.EACCES: "没有读取权限",
+        errno.EPERM: "没有权限",
+        errno.ELOOP: "符号链接循环",
+        errno.EISDIR: "这是一个文件夹",
+        errno.ENOTDIR: "路径中的某一级不是文件夹",
+        errno.ENOSPC: "磁盘空间不足",
+        errno.EROFS: "磁盘是只读的",
+        errno.ENAMETOOLONG: "文件名太长",
+    }.get(exc.errno or 0, f"系统错误（错误号 {exc.errno}）" if exc.errno else "系统错误")

@@ -131,7 +131,7 @@ def _load_cached(name_or_path: str) -> Profile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        from jixiao.io.safety import os_error_text
+        from jixiao.errors import os_error_text
 
         raise ProfileError(f"{path}: 评价方案文件无法读取（{os_error_text(exc)}）") from None
     except UnicodeDecodeError:

@@ -1,0 +1,21 @@
+"""The safety gate: decide what a file really is and refuse what is unsafe before any
+reader touches it.
+
+- :mod:`.limits` — what one file may cost (:class:`Limits`) and the refusals past it;
+- :mod:`.sniff` — the real type by content, and :func:`gate`, which runs the checks of
+  that type and hands the bytes it read on (:class:`GatedFile`);
+- :mod:`.package` — a zip workbook in memory, inflated by a bounded inflater;
+- :mod:`.areas` — each sheet's used area per format (xlsx, ods, xls), from the bytes.
+"""
+
+from jixiao.io.safety.areas import column_number, xlsx_sheet_members
+from jixiao.io.safety.limits import (KINDS, MB, Limits, human_size, parse_limit, refuse,
+                                     too_many_cells_error, too_many_merges_error)
+from jixiao.io.safety.package import CHUNK_BYTES, ZipPackage
+from jixiao.io.safety.sniff import (INPUT_EXTENSIONS, SPREADSHEET_EXTENSIONS, TEXT_EXTENSIONS,
+                                    GatedFile, check_file, check_zip, decode_text, gate, sniff)
+
+__all__ = ["CHUNK_BYTES", "INPUT_EXTENSIONS", "KINDS", "MB", "SPREADSHEET_EXTENSIONS",
+           "TEXT_EXTENSIONS", "GatedFile", "Limits", "ZipPackage", "check_file", "check_zip",
+           "column_number", "decode_text", "gate", "human_size", "parse_limit", "refuse", "sniff",
+           "too_many_cells_error", "too_many_merges_error", "xlsx_sheet_members"]
