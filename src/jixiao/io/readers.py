@@ -166,7 +166,14 @@ def _set_percent_cells(grid: Grid, percent: dict[str, set[tuple[int, int]]]) -> 
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
 _BUILTIN_PERCENT_FORMATS = (9, 10)
-_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
+
+
+@functools.lru_cache(maxsize=64)
+def _cells_styled(styles: frozenset[int]) -> re.Pattern[bytes]:
+    """Cells of the given styles only: the scan then builds nothing for the other cells
+    (a template's sheet holds a few percent cells among hundreds)."""
+    ids = b"|".join(str(style).encode() for style in sorted(styles))
+    return re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="(?:' + ids + rb')"')
 
 
 _NUMFMT = re.compile(rb"<(?:\w+:)?numFmt\s([^<>]{0,2048})>")
@@ -180,6 +187,8 @@ def _is_percent_format(code: str) -> bool:
     return "%" in re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
 
 
+# The files of one batch share their styles part: its reading is kept, keyed by the bytes.
+@functools.lru_cache(maxsize=64)
 def _percent_styles(styles_xml: bytes) -> frozenset[int]:
     """Indexes of the cell styles (cellXfs) whose number format shows a percent."""
     format_ids = set(_BUILTIN_PERCENT_FORMATS)
@@ -211,10 +220,10 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     for member, name in xlsx_sheet_members(package, limits).items():
         cells: set[tuple[int, int]] = set()
         if percent_styles:
+            styled = _cells_styled(percent_styles)
             for chunk in package.xml_chunks(package.names[member]):
-                for col, row, style in _STYLED_CELL.findall(chunk):
-                    if int(style) in percent_styles:
-                        cells.add((int(row) - 1, column_number(col) - 1))
+                for col, row in styled.findall(chunk):
+                    cells.add((int(row) - 1, column_number(col) - 1))
         result[name] = cells
     return result
 
