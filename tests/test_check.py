@@ -172,7 +172,7 @@ def test_folders_are_searched_recursively(tmp_path):
     nested.mkdir(parents=True)
     (nested / SEED_004.name).write_bytes(SEED_004.read_bytes())
     (tmp_path / "readme.md").write_text("not an input")
-    report = jixiao.check([tmp_path])
+    report = jixiao.check_paths([tmp_path])
     assert [Path(f.path).name for f in report.files] == [SEED_004.name]
     assert report.counts()["forms"] == 6
 
@@ -199,7 +199,7 @@ def test_the_manifest_in_the_checked_folder_is_not_an_input(tmp_path):
     samples = Path(__file__).resolve().parent.parent / "samples" / "prefilled"
     for name in ["manifest.csv", next(p.name for p in samples.glob("*.xlsx"))]:
         shutil.copyfile(samples / name, tmp_path / name)
-    with_manifest = jixiao.check([tmp_path], manifest=tmp_path / "manifest.csv")
+    with_manifest = jixiao.check_paths([tmp_path], manifest=tmp_path / "manifest.csv")
     assert [Path(f.path).suffix for f in with_manifest.files] == [".xlsx"]
     codes = {f.code for f in with_manifest.files[0].all_findings()}
     assert codes and not codes & {"R01", "R02", "R06"}  # read, found, and as distributed
@@ -207,12 +207,12 @@ def test_the_manifest_in_the_checked_folder_is_not_an_input(tmp_path):
 
 def test_keyed_fingerprints_are_verified_only_with_their_secret(tmp_path):
     dist = tmp_path / "dist"
-    jixiao.template(dist, projects=Path(__file__).resolve().parent.parent / "samples"
+    jixiao.write_templates(dist, projects=Path(__file__).resolve().parent.parent / "samples"
                     / "项目清单.csv", secret="分发密钥", group_by="unit")
     manifest = dist / "manifest.csv"
 
     def r06(**kwargs):
-        report = jixiao.check([dist], manifest=manifest, **kwargs)
+        report = jixiao.check_paths([dist], manifest=manifest, **kwargs)
         return [f for fr in report.files for f in fr.all_findings() if f.code == "R06"]
 
     # without the key nothing can be recomputed: no false alarm on 24 untouched forms

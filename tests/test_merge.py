@@ -67,7 +67,7 @@ def returns(tmp_path_factory):
     manifest = _manifest(folder / "manifest.csv")
     digests = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files.values()}
     out = folder / "汇总.xlsx"
-    result = jixiao.merge([folder / "in"], output=out, manifest=manifest, jobs=2, quiet=True)
+    result = jixiao.merge_files([folder / "in"], output=out, manifest=manifest, jobs=2, quiet=True)
     sheets = pd.read_excel(out, sheet_name=None, engine="calamine")
     return {"folder": folder, "files": files, "manifest": manifest, "out": out,
             "result": result, "sheets": sheets, "digests": digests}
@@ -114,7 +114,7 @@ def test_duplicate_with_other_figures_is_kept_twice_and_the_newer_marked(returns
 def test_identical_resubmission_is_not_m01(tmp_path):
     write_form(tmp_path / "a.xlsx", good_record("甲单位", "培训项目"))
     shutil.copy(tmp_path / "a.xlsx", tmp_path / "b.xlsx")
-    result = jixiao.merge([tmp_path], jobs=1, quiet=True)
+    result = jixiao.merge_files([tmp_path], jobs=1, quiet=True)
     assert "M01" not in set(result.findings["代码"])
     assert sorted(result.projects["重复提交"]) == ["最新（内容相同）", "较早（内容相同）"]
 
@@ -177,7 +177,7 @@ def test_formula_like_text_stays_text_in_xlsx(returns):
 
 
 def test_formula_like_text_gets_a_quote_in_csv(returns, tmp_path):
-    outputs = jixiao.merge([returns["folder"] / "in"], output=tmp_path / "汇总.csv", fmt="csv",
+    outputs = jixiao.merge_files([returns["folder"] / "in"], output=tmp_path / "汇总.csv", fmt="csv",
                            jobs=1, quiet=True).outputs
     assert sorted(p.name for p in outputs) == ["汇总_findings.csv", "汇总_indicators.csv",
                                                "汇总_projects.csv", "汇总_unreadable.csv"]
@@ -189,7 +189,7 @@ def test_formula_like_text_gets_a_quote_in_csv(returns, tmp_path):
 
 
 def test_parquet_tables_match_the_library_frames(returns, tmp_path):
-    result = jixiao.merge([returns["folder"] / "in"], output=tmp_path, fmt="parquet", jobs=2, quiet=True)
+    result = jixiao.merge_files([returns["folder"] / "in"], output=tmp_path, fmt="parquet", jobs=2, quiet=True)
     projects = pd.read_parquet(tmp_path / "projects.parquet")
     pd.testing.assert_frame_equal(projects, result.projects, check_dtype=False)
     findings = pd.read_parquet(tmp_path / "findings.parquet")
@@ -198,7 +198,7 @@ def test_parquet_tables_match_the_library_frames(returns, tmp_path):
 
 
 def test_library_frames_without_output(returns):
-    result = jixiao.merge([returns["folder"] / "in"], quiet=True)
+    result = jixiao.merge_files([returns["folder"] / "in"], quiet=True)
     assert result.outputs == []
     assert sorted(result.projects["实施单位"]) == sorted(["甲单位", "丙单位", "丙单位", EVIL_UNIT])
     assert set(result.unreadable["代码"]) == {"R01", "R02"}
@@ -208,8 +208,8 @@ def test_library_frames_without_output(returns):
 def test_same_inputs_in_any_order_give_identical_bytes(returns, tmp_path):
     files = [str(p) for p in returns["files"].values()]
     a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    jixiao.merge(files, output=a, jobs=2, quiet=True)
-    jixiao.merge(list(reversed(files)), output=b, jobs=1, quiet=True)
+    jixiao.merge_files(files, output=a, jobs=2, quiet=True)
+    jixiao.merge_files(list(reversed(files)), output=b, jobs=1, quiet=True)
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -245,14 +245,14 @@ def test_inputs_are_not_modified_and_no_temporary_file_is_left(returns):
 
 def test_summary_in_the_input_folder_is_not_read_as_an_input(tmp_path):
     write_form(tmp_path / "a.xlsx", good_record("甲单位", "培训项目"))
-    jixiao.merge([tmp_path], output=tmp_path / "汇总.xlsx", jobs=1, quiet=True)
-    again = jixiao.merge([tmp_path], output=tmp_path / "汇总.xlsx", jobs=1, quiet=True)
+    jixiao.merge_files([tmp_path], output=tmp_path / "汇总.xlsx", jobs=1, quiet=True)
+    again = jixiao.merge_files([tmp_path], output=tmp_path / "汇总.xlsx", jobs=1, quiet=True)
     assert again.files == 1 and again.unreadable_files == 0
 
 
 def test_progress_callback_sees_every_file(returns):
     seen = []
-    jixiao.merge([returns["folder"] / "in"], jobs=2, progress=lambda *a: seen.append(a))
+    jixiao.merge_files([returns["folder"] / "in"], jobs=2, progress=lambda *a: seen.append(a))
     assert seen[-1][:3] == (6, 6, 4)
     assert [s[0] for s in seen] == list(range(1, 7))
 
@@ -287,5 +287,5 @@ def test_interrupted_write_leaves_no_output_and_no_temporary_file(returns, tmp_p
     monkeypatch.setattr(tables.CsvTables, "add", fail)
     out = tmp_path / ("汇总.xlsx" if fmt == "xlsx" else "汇总.csv")
     with pytest.raises(KeyboardInterrupt):
-        jixiao.merge([returns["folder"] / "in"], output=out, fmt=fmt, jobs=1, quiet=True)
+        jixiao.merge_files([returns["folder"] / "in"], output=out, fmt=fmt, jobs=1, quiet=True)
     assert list(tmp_path.iterdir()) == []

@@ -20,8 +20,8 @@ def merged(tmp_path_factory):
     cases = make_corpus(root / "in")
     before = digests(root / "in")
     out = root / "汇总.xlsx"
-    result = jixiao.merge([root / "in"], output=out, jobs=2, quiet=True)
-    csv_out = jixiao.merge([root / "in"], output=root / "csv", fmt="csv", jobs=2, quiet=True)
+    result = jixiao.merge_files([root / "in"], output=out, jobs=2, quiet=True)
+    csv_out = jixiao.merge_files([root / "in"], output=root / "csv", fmt="csv", jobs=2, quiet=True)
     return {"root": root, "cases": cases, "before": before, "out": out, "result": result,
             "csv": csv_out}
 

@@ -45,7 +45,7 @@ def test_abort_and_hang_lose_only_their_file(tmp_path, monkeypatch):
     write_form(tmp_path / "abort.xlsx", good_record("甲", "甲项目"))
     write_form(tmp_path / "hang.xlsx", good_record("乙", "乙项目"))
     start = time.monotonic()
-    result = jixiao.merge([tmp_path], jobs=2, quiet=True, limits=Limits(time_budget_s=0.5))
+    result = jixiao.merge_files([tmp_path], jobs=2, quiet=True, limits=Limits(time_budget_s=0.5))
     assert time.monotonic() - start < 30  # the hang was cut, not waited out
     assert result.forms == 6
     assert sorted(result.projects["实施单位"]) == [f"单位{i}" for i in range(6)]

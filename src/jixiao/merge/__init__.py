@@ -361,7 +361,3 @@ def _write_file_rows(sink: Any, stats: Stats, store: RowStore, the_plan: Plan,
             for row in rows:
                 stats.add(table, row)
 
-
-from jixiao.entrypoints import make_callable  # noqa: E402
-
-make_callable(__name__, merge)

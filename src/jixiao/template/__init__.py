@@ -69,7 +69,3 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
                            password=password, workers=workers, force=force,
                            inputs=(projects,))
 
-
-from jixiao.entrypoints import make_callable  # noqa: E402
-
-make_callable(__name__, write_template)
