@@ -44,7 +44,7 @@ def _corpus_files(n: int) -> list[Path]:
 
 
 def _load_grids(n: int) -> dict[str, list]:
-    from jixiao.io.grid import Grid
+    from jixiao.grid import Grid
     from jixiao.io.readers import read_grids
 
     corpus = [g for path in _corpus_files(n) for g in read_grids(path) if not g.hidden]

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from jixiao.io.grid import column_letter
+from jixiao.grid import column_letter
 
 
 @dataclass

@@ -13,7 +13,7 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.layout import find_forms
 
 SCHEMA = json.loads((resources.files("jixiao") / "data" / "form-record.schema.json")

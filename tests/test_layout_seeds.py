@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.layout import find_forms
 
 DATA = Path(__file__).parent / "data"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.layout import find_forms
 from seed_workbooks import write_central_xls, write_local_variant_xlsx, write_shanghai_xlsx
 

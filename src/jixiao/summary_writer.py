@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.io.atomic import atomic_path
-from jixiao.io.grid import column_letter
+from jixiao.grid import column_letter
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column, index_of
 
 #: Excel refuses longer cells

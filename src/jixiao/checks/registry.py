@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterable, NamedTuple, TypeVar
 
-from jixiao.io.grid import parse_cell_ref
+from jixiao.grid import parse_cell_ref
 from jixiao.model import SEVERITY_ORDER, Finding, FormRecord
 from jixiao.profiles import Profile
 from jixiao.scoring import Recomputed, recompute

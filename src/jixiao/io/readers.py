@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.errors import ReadError
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.io.ods_cells import ods_merges_and_percents
 from jixiao.io.safety import (
     GatedFile,

@@ -1,7 +1,7 @@
 """Read a workbook made by ``jixiao template`` exactly, through its defined names.
 
 Our own forms need no label search: every field has a defined name (``JX_PROJECT``,
-``JX_FUND_TOTAL_BUDGET``, ``JX_INDICATORS`` …, see :mod:`jixiao.template.layout`) that
+``JX_FUND_TOTAL_BUDGET``, ``JX_INDICATORS`` …, see :mod:`jixiao.contract`) that
 Excel moves along when rows are inserted, and the very hidden ``_jixiao`` sheet says which
 template, profile and form each sheet is, and which values were locked at budget time.
 
@@ -21,9 +21,9 @@ from posixpath import join as posix_join, normpath
 from typing import TYPE_CHECKING, Any, Iterable
 
 from jixiao.fingerprint import well_formed
-from jixiao.io.grid import Grid, cell_ref, parse_cell_ref
+from jixiao.grid import Grid, cell_ref, parse_cell_ref
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
-from jixiao.template import layout as L
+from jixiao import contract as L
 from jixiao.values import (MAX_NUMBER, ValueParseError, clean_text, money_unit_of, parse_number,
                            percent_text,
                            parse_rate_pct, parse_year)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.layout.funds import find_fund_header, read_funds
 from jixiao.layout.indicators import (
     IndicatorHeader,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from jixiao.io.grid import Grid
+from jixiao.grid import Grid
 from jixiao.layout.labels import HEAD_LABELS, TOTAL_LABELS, is_footer_key
 from jixiao.layout.sheet import Sheet
 from jixiao.values import parse_year

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 from typing import Any
 
-from jixiao.io.grid import Grid, column_letter
+from jixiao.grid import Grid, column_letter
 from jixiao.layout.labels import cell_text, fields_of_row, string_text, text_key
 from jixiao.values import BLANK_MARKS, MAX_NUMBER, ValueParseError, parse_number, percent_text
 

@@ -1,7 +1,7 @@
 """``jixiao template``: the standard workbook, blank or prefilled for every project.
 
-- :mod:`jixiao.template.layout` — where each field sits and how it is named (the contract
-  the reader relies on; docs/FORM.md §5);
+- :mod:`jixiao.contract` (in the core) — where each field sits and how it is named, the
+  contract the template reader relies on too (docs/FORM.md §5);
 - :mod:`jixiao.template.writer` — the xlsxwriter form writer;
 - :mod:`jixiao.template.batch` — blank workbooks, prefilled workbooks per project or per
   unit, form ids, manifest.csv, worker processes.
@@ -9,31 +9,15 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-from typing import TYPE_CHECKING, Any
 
-from jixiao.template.layout import DEFAULT_ROWS
-
-if TYPE_CHECKING:
-    from jixiao.profiles import Profile
-    from jixiao.template.batch import DistributedForm
+from jixiao.contract import DEFAULT_ROWS
+from jixiao.manifest import read_manifest
+from jixiao.profiles import Profile
+from jixiao.template.batch import DistributedForm, resolve_profile, write_blank, write_prefilled
 
 __all__ = ["DistributedForm", "read_manifest", "write_template", "write_blank",
            "write_prefilled"]
-
-# The checker imports jixiao.template.layout (the reader's contract) for every returned
-# workbook; importing the package must not pull in the writer and xlsxwriter with it
-# (~70 ms of every `jixiao check`). They come on first use.
-_LAZY = {"DistributedForm": "jixiao.template.batch", "write_blank": "jixiao.template.batch",
-         "write_prefilled": "jixiao.template.batch", "resolve_profile": "jixiao.template.batch",
-         "read_manifest": "jixiao.manifest"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | None = None,
@@ -47,8 +31,6 @@ def write_template(output: str | os.PathLike, *, projects: str | os.PathLike | N
     ``output``, with its manifest.csv. Returns the forms written. An existing file is
     replaced only with ``force``, the projects list never (UsageError).
     """
-    from jixiao.template.batch import resolve_profile, write_blank, write_prefilled
-
     resolved = resolve_profile(profile)
     if projects is None:
         return [write_blank(output, resolved, year=year, rows=rows, money_unit=money_unit,

@@ -16,7 +16,7 @@ from jixiao.errors import UsageError
 from jixiao.manifest import ManifestRow, write_manifest
 from jixiao.model import FormRecord
 from jixiao.profiles import Profile, load_profile
-from jixiao.template import layout as L
+from jixiao import contract as L
 from jixiao.template.writer import FormSpec, write_forms
 
 BLANK_SHEET = "自评表"

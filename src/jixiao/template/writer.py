@@ -1,6 +1,6 @@
 """Write the standard form with xlsxwriter: one workbook, one or more form sheets.
 
-The layout is :mod:`jixiao.template.layout` (docs/FORM.md §5). A form is written from a
+The layout is :mod:`jixiao.contract` (docs/FORM.md §5). A form is written from a
 :class:`~jixiao.model.FormRecord` — empty for a blank form, budget-time values for a
 prefilled one, or filled in for a sample of a returned form — plus the locked values:
 the fields a unit must not change. Those cells are locked and the values go, with their
@@ -24,11 +24,11 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cel
 
 from jixiao import fingerprint as fp
 from jixiao.io.atomic import atomic_path
-from jixiao.io.grid import cell_ref
+from jixiao.grid import cell_ref
 from jixiao.model import FIELD_LABELS, FormRecord, Indicator
 from jixiao.profiles import Profile
 from jixiao.scoring import execution_rate_pct, fund_score, grade_of, round2
-from jixiao.template import layout as L
+from jixiao import contract as L
 from jixiao.values import Quantity, parse_measure
 
 FONT = "宋体"

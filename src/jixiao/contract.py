@@ -27,7 +27,7 @@ sit in columns E onwards.
 
 from __future__ import annotations
 
-from jixiao.io.grid import cell_ref
+from jixiao.grid import cell_ref
 
 TEMPLATE_VERSION = "1"
 META_SHEET = "_jixiao"
