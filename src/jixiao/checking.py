@@ -331,12 +331,12 @@ def preload() -> None:
     """Import now what checking a file imports on first use (readers, layout, checks,
     the default profile): a process about to fork workers pays it once instead of each
     worker on its first file."""
-    from jixiao.checks.registry import _load_all
-    from jixiao.io.readers import _calamine_enums
+    import python_calamine  # noqa: F401  (the readers import it on first use)
+
+    from jixiao.checks.registry import load_all_checks
 
     _readers()
-    _calamine_enums()  # python-calamine itself
-    _load_all()
+    load_all_checks()
     shipped_profiles()
 
 
@@ -522,7 +522,7 @@ def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckRe
     if known is None:
         return report
     from jixiao.checks.registry import sort_findings
-    from jixiao.manifest import identity_key
+    from jixiao.model import identity_key
 
     for result in report.files:
         for form in result.forms:
@@ -578,7 +578,7 @@ def manifest_fingerprints(rows: Iterable[Any], secret: str | None) -> dict[str, 
     would report every form as changed. Those forms are still compared cell by cell with
     the prefilled values their template records (R06).
     """
-    from jixiao.manifest import identity_key
+    from jixiao.model import identity_key
 
     known: dict[str, str] = {}
     for row in rows:

@@ -90,14 +90,6 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def identity_key(year: Any, unit: str | None, project: str | None) -> str:
-    """How a returned form is found in a manifest without its form id: year, 实施单位,
-    项目名称 as compared everywhere (merge's M02/M03 and check's R06/M03)."""
-    from jixiao.values import normalize_label, parse_year
-
-    return f"{parse_year(year)}|{normalize_label(unit or '')}|{normalize_label(project or '')}"
-
-
 def _unquote(value: str) -> str:
     """Undo the quote ``write_csv_atomic`` puts before formula-like text."""
     if value.startswith("'") and value[1:2] and value[1] in FORMULA_TRIGGERS:

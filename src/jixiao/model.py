@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from jixiao.values import normalize_label, parse_year
+
 FUND_ROWS = ("total", "current_year", "carryover", "other")
 #: sources some provinces list besides the standard three (Sichuan's budget system); a
 #: record carries them only when its form has them
@@ -257,3 +259,9 @@ class Finding:
 
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def identity_key(year: Any, unit: str | None, project: str | None) -> str:
+    """How a returned form is found in a manifest without its form id: year, 实施单位,
+    项目名称 as compared everywhere (merge's M02/M03 and check's R06/M03)."""
+    return f"{parse_year(year)}|{normalize_label(unit or '')}|{normalize_label(project or '')}"

@@ -12,7 +12,7 @@ from jixiao.checks.registry import CheckContext, Hit, check, declare
 from jixiao.model import FIELD_LABELS, FormRecord
 from jixiao.checks.funds import format_amount
 from jixiao.values import format_number
-from jixiao.manifest import identity_key
+from jixiao.model import identity_key
 from jixiao.profiles import known_profile
 
 try:  # written in parallel with the checks; R06 degrades to nothing without it

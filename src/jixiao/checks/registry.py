@@ -99,12 +99,12 @@ def declare(code: str, severity: str, title: str, *, explanation: str, bad: str,
 
 
 def get_check(code: str) -> Check | None:
-    _load_all()
+    load_all_checks()
     return REGISTRY.get(code.upper())
 
 
 def all_checks() -> list[Check]:
-    _load_all()
+    load_all_checks()
     return sorted(REGISTRY.values(), key=lambda c: (c.code[0] != "R", _group(c.code), c.code))
 
 
@@ -113,7 +113,7 @@ def _group(code: str) -> int:
 
 
 def finding(code: str, hit: Hit, sheet: str | None) -> Finding:
-    _load_all()  # R01/R02 may be the first findings of a process, before any run_checks
+    load_all_checks()  # R01/R02 may be the first findings of a process, before any run_checks
     chk = REGISTRY[code]
     return Finding(code=code, severity=chk.severity, message=hit.message, sheet=sheet,
                    cell=hit.cell, expected=hit.expected, found=hit.found)
@@ -124,7 +124,7 @@ def run_checks(record: FormRecord, profile: Profile, *, secret: str | None = Non
                select: Iterable[str] | None = None,
                recomputed: Recomputed | None = None) -> list[Finding]:
     """Every form check over one record, findings sorted by severity, then code."""
-    _load_all()
+    load_all_checks()
     ctx = CheckContext(profile=profile, recomputed=recomputed or recompute(record, profile),
                        secret=secret, manifest_fingerprints=manifest_fingerprints or {})
     wanted = {c.upper() for c in select} if select else None
@@ -158,7 +158,7 @@ def _cell_key(cell: str | None) -> tuple[int, int]:
 _loaded = False
 
 
-def _load_all() -> None:
+def load_all_checks() -> None:
     global _loaded
     if not _loaded:
         # Importing the modules runs their @check decorators.
