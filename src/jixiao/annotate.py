@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from jixiao.checking import CheckReport, FileResult
 from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.errors import ReadError, UsageError
+from jixiao.grid import column_number
 from jixiao.io import safety
 from jixiao.io.atomic import atomic_path
 from jixiao.model import SEVERITY_ORDER, Finding
@@ -228,7 +229,7 @@ def _expands_in_openpyxl(gated: safety.GatedFile) -> bool:
             for m in _RANGE_TAG.finditer(package.xml(member)):
                 first_col, first_row, last_col, last_row = m.groups()
                 rows = abs(int(last_row) - int(first_row)) + 1
-                cols = abs(safety.column_number(last_col.upper()) - safety.column_number(first_col.upper())) + 1
+                cols = abs(column_number(last_col) - column_number(first_col)) + 1
                 if rows * cols > limits.max_cells_per_sheet:
                     return True
     except (ReadError, KeyError, ValueError, OSError):
@@ -332,7 +333,7 @@ def _wrapped_lines(text: str, room: float) -> int:
 
 # ---------------------------------------------------------------- cell values
 
-def clean_text(text: str) -> str:
+def cell_safe_text(text: str) -> str:
     """Text an Excel cell accepts: no control characters, at most 32,767 characters."""
     text = ILLEGAL_CHARACTERS_RE.sub("", text)
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
@@ -360,7 +361,7 @@ def put_value(cell, value: Any) -> None:
 
 
 def _put_text(cell, text: str) -> None:
-    cell.value = clean_text(text)
+    cell.value = cell_safe_text(text)
     cell.data_type = "s"
 
 
@@ -408,7 +409,7 @@ def _locate(copy: _Copy, finding: Finding) -> _Located:
     m = _CELL_REF.match(text)
     if title is None or m is None:
         return _Located(finding)
-    row, col = int(m.group(2)), _column_number(m.group(1))
+    row, col = int(m.group(2)), column_number(m.group(1))
     if row > _MAX_ROW or col > _MAX_COL:
         return _Located(finding)
     ws = copy.workbook[title]
@@ -431,11 +432,6 @@ def _sheet_title(copy: _Copy, sheet: str | None) -> str | None:
     return folded.get(title.casefold())
 
 
-def _column_number(letters: str) -> int:
-    number = 0
-    for ch in letters.upper():
-        number = number * 26 + ord(ch) - 64
-    return number
 
 
 def _mark_cells(workbook: Workbook, located: list[_Located]) -> None:
@@ -473,14 +469,14 @@ def comment_text(findings: list[Finding]) -> str:
     lines = [f"[{f.code}] {f.message}" for f in findings[:_MAX_COMMENT_LINES]]
     if len(findings) > _MAX_COMMENT_LINES:
         lines.append(f"……另有 {len(findings) - _MAX_COMMENT_LINES} 项，见“{LIST_SHEET}”")
-    return clean_text("\n".join(lines))
+    return cell_safe_text("\n".join(lines))
 
 
 def _comment(findings: list[Finding], existing: Comment | None) -> Comment:
     text = comment_text(findings)
     if existing is not None and existing.author != COMMENT_AUTHOR and existing.text:
         # the unit's own note stays readable under ours
-        text = clean_text(f"{text}\n—— 原批注 ——\n{existing.text}")
+        text = cell_safe_text(f"{text}\n—— 原批注 ——\n{existing.text}")
     width, height = _comment_size(text)
     return Comment(text, COMMENT_AUTHOR, height=height, width=width)
 

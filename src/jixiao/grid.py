@@ -25,15 +25,22 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row + 1}"
 
 
+def column_number(letters: str | bytes) -> int:
+    """Excel column letters -> 1-based number ("A" -> 1, b"XFD" -> 16384); the gate
+    reads them as bytes straight from the sheet XML."""
+    if isinstance(letters, str):
+        letters = letters.encode("ascii")
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
 def parse_cell_ref(ref: str) -> tuple[int, int]:
     """"A1"-style reference -> 0-based (row, col)."""
     ref = ref.replace("$", "").upper()
-    col = 0
-    i = 0
-    while i < len(ref) and ref[i].isalpha():
-        col = col * 26 + (ord(ref[i]) - 64)
-        i += 1
-    return int(ref[i:]) - 1, col - 1
+    digits = len(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return int(ref[len(ref) - digits:]) - 1, column_number(ref[:len(ref) - digits]) - 1
 
 
 @dataclass

@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.errors import ReadError
-from jixiao.grid import Grid
+from jixiao.grid import Grid, column_number
 from jixiao.io.ods_cells import ods_merges_and_percents
 from jixiao.io.safety import (
     GatedFile,
     Limits,
     ZipPackage,
-    column_number,
     decode_text,
     gate,
     too_many_cells_error,

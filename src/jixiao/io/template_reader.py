@@ -24,9 +24,8 @@ from jixiao.fingerprint import well_formed
 from jixiao.grid import Grid, cell_ref, parse_cell_ref
 from jixiao.model import FormRecord, FundRow, Indicator, TemplateInfo
 from jixiao import contract as L
-from jixiao.values import (MAX_NUMBER, ValueParseError, clean_text, money_unit_of, parse_number,
-                           percent_text,
-                           parse_rate_pct, parse_year)
+from jixiao.values import (ValueParseError, clean_text, money_unit_of, parse_number, parse_rate_pct,
+                           parse_year, percent_text, plain_float)
 
 if TYPE_CHECKING:
     from jixiao.io.safety import ZipPackage
@@ -309,8 +308,7 @@ class _FormReader:
             for name, raw in zip(_INDICATOR_FIELDS, raws):
                 kind = type(raw)
                 if name in _INDICATOR_NUMBERS:
-                    # a finite float is its own number (parse_number's answer, without the call)
-                    values[name] = raw if kind is float and -MAX_NUMBER < raw < MAX_NUMBER else number(raw, name, unparsed)
+                    values[name] = raw if plain_float(raw) else number(raw, name, unparsed)
                     empty = empty and raw is None
                 else:
                     text = (raw.strip() or None) if kind is str else clean_text(raw)

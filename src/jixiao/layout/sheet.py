@@ -7,7 +7,7 @@ from typing import Any
 
 from jixiao.grid import Grid, column_letter
 from jixiao.layout.labels import cell_text, fields_of_row, string_text, text_key
-from jixiao.values import BLANK_MARKS, MAX_NUMBER, ValueParseError, parse_number, percent_text
+from jixiao.values import BLANK_MARKS, MAX_NUMBER, ValueParseError, parse_number, percent_text, plain_float
 
 
 class Sheet:
@@ -114,8 +114,8 @@ def _letters(col: int) -> str:
 def number_kind(value: Any) -> int:
     if value is None:
         return 1
-    if type(value) is float and -MAX_NUMBER < value < MAX_NUMBER:
-        return 2  # what parse_number says of it, at less cost: most cells asked are amounts
+    if plain_float(value):
+        return 2
     if isinstance(value, str):
         return _text_number_kind(value)
     return _number_kind(value)
@@ -141,7 +141,7 @@ def store_number(sheet: Sheet, r: int, c: int, obj: Any, field: str) -> None:
     """Read a number into obj.<field>, remembering its cell; text goes to obj.unparsed."""
     obj.cells[field] = sheet.ref(r, c)
     value = sheet.raw(r, c)
-    if type(value) is float and -MAX_NUMBER < value < MAX_NUMBER:  # parse_number's answer, at less cost
+    if plain_float(value):
         setattr(obj, field, value)
         return
     try:

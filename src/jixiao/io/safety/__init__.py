@@ -8,7 +8,7 @@ reader touches it.
 - :mod:`.areas` — each sheet's used area per format (xlsx, ods, xls), from the bytes.
 """
 
-from jixiao.io.safety.areas import column_number, xlsx_sheet_members
+from jixiao.io.safety.areas import xlsx_sheet_members
 from jixiao.io.safety.limits import (KINDS, MB, Limits, human_size, parse_limit, refuse,
                                      too_many_cells_error, too_many_merges_error)
 from jixiao.io.safety.package import CHUNK_BYTES, ZipPackage
@@ -17,5 +17,5 @@ from jixiao.io.safety.sniff import (INPUT_EXTENSIONS, SPREADSHEET_EXTENSIONS, TE
 
 __all__ = ["CHUNK_BYTES", "INPUT_EXTENSIONS", "KINDS", "MB", "SPREADSHEET_EXTENSIONS",
            "TEXT_EXTENSIONS", "GatedFile", "Limits", "ZipPackage", "check_file", "check_zip",
-           "column_number", "decode_text", "gate", "human_size", "parse_limit", "refuse", "sniff",
+           "decode_text", "gate", "human_size", "parse_limit", "refuse", "sniff",
            "too_many_cells_error", "too_many_merges_error", "xlsx_sheet_members"]

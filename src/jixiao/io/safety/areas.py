@@ -15,6 +15,7 @@ import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jixiao.grid import column_number
 from jixiao.io.safety.limits import Limits, refuse, too_many_cells_error, too_many_merges_error
 from jixiao.io.safety.package import is_utf16
 
@@ -110,14 +111,6 @@ _XLSX_CELL_REF = re.compile(rb'\sr\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[
 _XLSX_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref\s*=\s*["\']([^"\'<>]*)["\']')
 _XLSX_ROW_REF = re.compile(rb'\sr\s*=\s*["\']([0-9]{1,9})["\']')
 _XLSX_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?=[\s/>])([^<>]{0,2048}?)>")
-
-
-def column_number(letters: bytes) -> int:
-    """b"A" -> 1, b"XFD" -> 16384."""
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n
 
 
 def xlsx_sheet_members(package: ZipPackage, limits: Limits) -> dict[str, str]:
