@@ -12,7 +12,7 @@ import xlsxwriter
 
 from hostile_corpus import FORM_ROWS, form_ods, form_xlsx, sheet_xml, write_xlsx
 from jixiao.errors import ReadError, UsageError
-from jixiao.io.safety import KINDS, Limits, check_file, check_zip, sniff
+from jixiao.io.safety import KINDS, Limits, gate, sniff
 
 DATA = Path(__file__).parent / "data"
 REAL_XLS = DATA / "real-exports" / "central-system-export-4-fund-rows.xls"
@@ -21,9 +21,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
+def gated_kind(path: Path, limits: Limits | None = None) -> str:
+    return gate(path, limits).kind
+
+
 def refused(path: Path, limits: Limits | None = None) -> ReadError:
     with pytest.raises(ReadError) as info:
-        check_file(path, limits or Limits())
+        gated_kind(path, limits or Limits())
     err = info.value
     assert err.kind in KINDS
     assert CJK.search(err.reason), err.reason
@@ -81,11 +85,11 @@ def test_xlsxwriter_and_ods_forms(tmp_path):
     wb = xlsxwriter.Workbook(str(book))
     wb.add_worksheet("自评表").write("A1", "项目名称")
     wb.close()
-    assert check_file(book) == "xlsx"
+    assert gated_kind(book) == "xlsx"
     renamed = tmp_path / "made.xls"
     shutil.copy(book, renamed)
     assert sniff(renamed) == "xlsx"
-    assert check_file(form_ods(tmp_path / "form.ods")) == "ods"
+    assert gated_kind(form_ods(tmp_path / "form.ods")) == "ods"
 
 
 @pytest.mark.parametrize(
@@ -140,7 +144,7 @@ def test_missing_file_and_folder(tmp_path):
     assert refused(tmp_path).kind == "not_file"
 
 
-# --- check_zip: the cost of reading ------------------------------------------------------
+# --- the zip checks: the cost of reading ------------------------------------------------------
 
 def test_cell_at_the_last_address_is_refused_before_calamine_sees_it(tmp_path):
     # calamine allocates the bounding box A1:XFD1048576 (512 GB) and aborts the process
@@ -165,18 +169,18 @@ def test_empty_styled_cells_far_away_do_not_count(tmp_path):
     # calamine skips cells without content; Excel writes such cells for formatting
     path = raw_sheet(tmp_path, "styled.xlsx", '<row r="1"><c r="A1"><v>1</v></c></row>'
                      '<row r="60000"><c r="ZZ60000" s="3"/></row>')
-    check_zip(path, Limits())
+    gate(path, Limits())
 
 
 def test_cells_without_references_are_placed_like_calamine_does(tmp_path):
     ok = raw_sheet(tmp_path, "noref.xlsx", "<row><c><v>1</v></c><c><v>2</v></c></row>" * 3)
-    check_zip(ok, Limits(max_rows=3, max_cols=2))
+    gate(ok, Limits(max_rows=3, max_cols=2))
     with pytest.raises(ReadError) as info:
-        check_zip(ok, Limits(max_rows=2))
+        gate(ok, Limits(max_rows=2))
     assert info.value.kind == "too_many_cells"
     far = raw_sheet(tmp_path, "noref_far.xlsx", '<row r="70000"><c><v>1</v></c></row>')
     with pytest.raises(ReadError, match="70000"):
-        check_zip(far, Limits())
+        gate(far, Limits())
 
 
 def test_huge_dimension_claim_is_refused(tmp_path):
@@ -186,10 +190,10 @@ def test_huge_dimension_claim_is_refused(tmp_path):
 
 def test_limits_on_rows_columns_and_area(tmp_path):
     path = form_xlsx(tmp_path / "form.xlsx")  # 20 rows x 9 columns
-    check_zip(path, Limits(max_rows=20, max_cols=9, max_cells_per_sheet=180))
+    gate(path, Limits(max_rows=20, max_cols=9, max_cells_per_sheet=180))
     for limits in (Limits(max_rows=19), Limits(max_cols=8), Limits(max_cells_per_sheet=179)):
         with pytest.raises(ReadError) as info:
-            check_zip(path, limits)
+            gate(path, limits)
         assert info.value.kind == "too_many_cells"
 
 
@@ -200,17 +204,17 @@ def test_member_ratio_and_total_size(tmp_path):
     assert err.kind == "zip_bomb"
     assert "xl/media/pad.bin" in err.reason
     # the same member passes when the ratio limit allows it, and then the total decides
-    check_zip(path, Limits(max_member_ratio=10_000))
+    gate(path, Limits(max_member_ratio=10_000))
     with pytest.raises(ReadError) as info:
-        check_zip(path, Limits(max_member_ratio=10_000, max_uncompressed_bytes=2 * 1024 * 1024))
+        gate(path, Limits(max_member_ratio=10_000, max_uncompressed_bytes=2 * 1024 * 1024))
     assert info.value.kind == "too_large"
 
 
 def test_many_sheets(tmp_path):
     path = write_xlsx(tmp_path / "many.xlsx", [(f"S{i}", sheet_xml([[i]])) for i in range(5)])
-    check_zip(path, Limits(max_sheets=5))
+    gate(path, Limits(max_sheets=5))
     with pytest.raises(ReadError) as info:
-        check_zip(path, Limits(max_sheets=4))
+        gate(path, Limits(max_sheets=4))
     assert info.value.kind == "too_many_sheets"
     assert "5 个工作表" in info.value.reason
 
@@ -230,9 +234,9 @@ def test_doctype_is_refused_as_unsafe_xml(tmp_path, part):
 
 
 def test_ods_padding_is_cheap_but_repeated_values_count(tmp_path):
-    assert check_file(form_ods(tmp_path / "form.ods")) == "ods"  # 1M repeated empty rows
+    assert gated_kind(form_ods(tmp_path / "form.ods")) == "ods"  # 1M repeated empty rows
     with pytest.raises(ReadError) as info:
-        check_zip(tmp_path / "form.ods", Limits(max_rows=19))
+        gate(tmp_path / "form.ods", Limits(max_rows=19))
     assert info.value.kind == "too_many_cells"
 
 
@@ -261,7 +265,7 @@ def test_merged_range_limit_in_every_workbook_format(tmp_path):
     xlsx = form_xlsx(tmp_path / "f.xlsx")  # 9 merged ranges
     xls = form_xls(tmp_path / "f.xls")  # none
     ods = form_ods(tmp_path / "f.ods")  # none
-    check_zip(xlsx, Limits(max_merged_ranges=9))
+    gate(xlsx, Limits(max_merged_ranges=9))
     err = refused(xlsx, Limits(max_merged_ranges=8))
     assert err.kind == "too_many_cells"
     assert "9 个合并单元格" in err.reason
@@ -273,10 +277,10 @@ def test_merged_range_limit_in_every_workbook_format(tmp_path):
     for r in range(3):
         sheet.write_merge(r, r, 0, 2, "x")
     book.save(str(merged_xls))
-    assert check_file(merged_xls, Limits(max_merged_ranges=3)) == "xls"
+    assert gated_kind(merged_xls, Limits(max_merged_ranges=3)) == "xls"
     assert "3 个合并单元格" in refused(merged_xls, Limits(max_merged_ranges=2)).reason
-    assert check_file(xls, Limits(max_merged_ranges=1)) == "xls"
-    assert check_file(ods, Limits(max_merged_ranges=1)) == "ods"
+    assert gated_kind(xls, Limits(max_merged_ranges=1)) == "xls"
+    assert gated_kind(ods, Limits(max_merged_ranges=1)) == "ods"
 
 
 def _forge_crc(path: Path, member: str, crc: int) -> None:

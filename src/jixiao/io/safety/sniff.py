@@ -64,14 +64,10 @@ def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
     return _classify(Path(path), limits or Limits.from_env(), check=False).kind
 
 
-def check_file(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
-    """The whole gate: sniff, then check_zip for xlsx/ods. Returns the kind for the reader."""
-    return gate(path, limits).kind
-
-
 def gate(path: str | os.PathLike[str], limits: Limits | None = None) -> GatedFile:
-    """The whole gate, as check_file, keeping what it read so the readers need not open,
-    read or inflate the file again."""
+    """The whole gate: sniff, then the checks of that kind (for a zip workbook its
+    directory, every XML part's size and prolog, each sheet's used area). Keeps what it
+    read, so the readers need not open, read or inflate the file again."""
     return _classify(Path(path), limits or Limits.from_env(), check=True)
 
 
@@ -307,30 +303,6 @@ def _sniff_text(path: Path, head: bytes) -> str:
 
 
 # --- the zip gate ------------------------------------------------------------------------
-
-
-def check_zip(path: str | os.PathLike[str], limits: Limits | None = None, kind: str | None = None) -> None:
-    """Refuse a zip workbook (xlsx/ods) that would cost a reader too much, before it opens.
-
-    Checks, in order of cost: the central directory (member count, declared sizes, ratio,
-    total, encrypted members), the XML prologs of every XML part (no DOCTYPE/ENTITY), the
-    number of sheets, and each sheet's real used area, found by scanning the sheet XML in
-    bounded chunks (the <dimension> tag is checked too, as openpyxl trusts it, but it does
-    not stand for the cells).
-    """
-    limits = limits or Limits.from_env()
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise refuse(path, f"无法打开文件（{os_error_text(exc)}）", "not_file") from None
-    data = _read_whole(path, size, limits)
-
-    def work() -> None:
-        package = ZipPackage(path, data)
-        _check_zip_contents(package, limits, kind or _zip_spreadsheet_kind(package))
-
-    _open_zip(path, work)
 
 
 def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
