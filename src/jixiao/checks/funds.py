@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Iterator
 
-from jixiao.checks.registry import EPSILON, CheckContext, Hit, check, score_tolerance
+from jixiao.checks.registry import EPSILON, CheckContext, Example, Hit, check, score_tolerance
 from jixiao.model import FIELD_LABELS, FormRecord, FundRow
 from jixiao.scoring import fund_budget_executed, round2
 from jixiao.values import format_number
@@ -48,6 +48,7 @@ def _close_to_either(declared: float, exact: float, tolerance: float) -> bool:
     bad="全年预算数 19,200 元，全年执行数 153,200 元（执行率 797.92%）"
         "——实例：闵行区行政服务中心 2022 年度《上海市闵行区“一网通办”配套系统(2022运维)》",
     good="全年预算数 9,000 元，全年执行数 9,000 元（执行率 100%）——实例：闵行区行政服务中心 2022 年度《法律顾问费》",
+    example=Example({'E7': 999}, (('F01', 'E6'),)),
 )
 def execution_over_budget(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     budget, executed = fund_budget_executed(form)
@@ -73,6 +74,7 @@ def execution_over_budget(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     bad="全年预算数 1,000,000 元，全年执行数 306,576 元，执行率却填 85.16%"
         "（按全年预算数 360,000 元算的执行率）",
     good="全年预算数 360,000 元，全年执行数 306,576 元，执行率 85.16%——实例：闵行区行政服务中心 2022 年度《停车费》",
+    example=Example({'G6': 0.5}, (('F02', 'G6'), ('R05', 'G6'))),
 )
 def declared_rate_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = ctx.profile.tolerances.rate_pct
@@ -101,6 +103,7 @@ def declared_rate_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]
     ),
     bad="分值 10，全年预算数 206.51 万元，全年执行数 171.84 万元（执行率 83.21%），得分却填 10",
     good="同样的金额得分填 8.32——实例：上海市政府办公厅 2024 年度《“一网通办”工作经费》",
+    example=Example({'H6': 10}, (('F03', 'H6'), ('R05', 'H6'))),
 )
 def declared_fund_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     total = form.funds.total
@@ -132,6 +135,7 @@ def declared_fund_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterato
         "——实例：闵行区行政服务中心 2022 年度《上海市闵行区“一网通办”配套系统(2022运维)》",
     good="年度资金总额全年预算数 409.90 万元，当年财政拨款 409.90 万元，其他来源为空"
          "——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
+    example=Example({'E6': 1}, (('F04', 'E6'), ('R05', 'E6'))),
 )
 def sources_do_not_add_up(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     total = form.funds.total
@@ -187,6 +191,7 @@ def sources_left_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="其他资金全年执行数填 -5,000",
     good="其他资金全年执行数填 0 或实际支出数",
+    example=Example({'E7': -5}, (('F06', 'E7'),)),
 )
 def negative_amount(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for row_name, row in form.funds.rows():

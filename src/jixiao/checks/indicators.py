@@ -28,7 +28,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterator
 
-from jixiao.checks.registry import EPSILON, CheckContext, Hit, check, score_tolerance
+from jixiao.checks.registry import EPSILON, CheckContext, Example, Hit, check, score_tolerance
 from jixiao.model import FormRecord, Indicator
 from jixiao.profiles import Profile
 from jixiao.scoring import QUALITATIVE_BANDS, Reference, reference_score
@@ -188,6 +188,7 @@ def _num(value: float | None) -> str:
     ),
     bad="分值 10，得分填 12",
     good="分值 10，得分 10——实例：上海市政府办公厅 2024 年度《“上海发布”办公室工作经费》“全网粉丝数”",
+    example=Example({'H13': 99}, (('I01', 'H13'),)),
 )
 def score_above_weight(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
@@ -208,6 +209,7 @@ def score_above_weight(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="“年中预算执行率”分值为空，得分 10",
     good="“年中预算执行率”分值 20，得分 16——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",
+    example=Example({'H13': -1, 'I13': '说明'}, (('I02', 'H13'),)),
 )
 def weight_or_score_invalid(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for position, indicator in enumerate(form.indicators, start=1):
@@ -240,6 +242,7 @@ def weight_or_score_invalid(form: FormRecord, ctx: CheckContext) -> Iterator[Hit
         "——实例：闵行区行政服务中心 2022 年度《法律顾问费》",
     good="“保障公务外出次数”年度指标值 ≥200(次)，实际完成值 235次"
          "——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
+    example=Example({'F13': None}, (('I03', 'F13'),)),
 )
 def actual_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for position, indicator in enumerate(form.indicators, start=1):
@@ -259,6 +262,7 @@ def actual_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     bad="“年中预算执行率”≥50%，实际 40%，得分 16（分值 20），偏差原因为空",
     good="同一指标偏差原因填“部分业务工作较年度计划有所调整。”"
          "——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",
+    example=Example({'F13': '0次', 'H13': 0}, (('I04', 'I13'),)),  # missed, no 偏差原因 in I13
 )
 def shortfall_without_explanation(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
@@ -286,6 +290,7 @@ def shortfall_without_explanation(form: FormRecord, ctx: CheckContext) -> Iterat
     good="“使用人员满意度”年度指标值 >=90%，实际完成值 88%，得分 9（分值 10），"
          "并写明偏差原因"
          "——实例：闵行区行政服务中心 2022 年度《政府投资计划1》",
+    example=Example({'F13': '0次'}, (('I05', 'H13'),)),  # missed, full score kept
 )
 def unmet_but_full_score(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
@@ -311,6 +316,7 @@ def unmet_but_full_score(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="“公文出错率”≤5%，实际 0%，分值 15，得分 12，偏差原因为空",
     good="同一指标得分 15——实例：上海市政府办公厅 2024 年度《市政府事项处理费及资料费》",
+    example=Example({'H13': 15}, (('I06', 'H13'),)),  # met, score cut silently
 )
 def met_but_reduced(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     tolerance = score_tolerance(form, ctx.profile)
@@ -449,6 +455,7 @@ def _target_unit(text: str | None) -> str | None:
     bad="年度指标值“365天*24小时/年”，实际完成值“24小时”"
         "——实例：闵行区行政服务中心 2022 年度《区大数据中心电子政务系统备份(2022运维)》",
     good="年度指标值“≥2800(万)”，实际完成值“3000(万)”——实例：上海市政府办公厅 2024 年度《“上海发布”办公室工作经费》",
+    example=Example({'F13': '3人'}, (('I10', 'F13'),)),
 )
 def unit_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for row in indicator_rows(form, ctx):
@@ -558,6 +565,7 @@ def category_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
         "——实例：闵行区行政服务中心 2022 年度《上海市闵行区政务服务收件流转管理系统一、二期(2022运维)》",
     good="“使用人员满意度”年度指标值 >=85%，实际完成值 91%"
          "——实例：闵行区行政服务中心 2022 年度《区大数据中心电子政务系统备份(2022运维)》",
+    example=Example({'F13': '>=2次'}, (('I14', 'F13'),)),
 )
 def actual_is_target_expression(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for row in indicator_rows(form, ctx):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from jixiao.checks.registry import CheckContext, Hit, check, declare
+from jixiao.checks.registry import CheckContext, Example, Hit, check, declare
 from jixiao.model import FIELD_LABELS, FormRecord
 from jixiao.checks.funds import format_amount
 from jixiao.values import format_number
@@ -70,6 +70,7 @@ REQUIRED_HEADER_FIELDS = ("project", "department", "unit", "year")
     bad="项目名称：法律顾问费；主管部门：（空）；实施单位：上海市闵行区行政服务中心",
     good="项目名称：法律顾问费；主管部门：上海市闵行区行政服务中心（汇总）；"
          "实施单位：上海市闵行区行政服务中心；（2022年度）",
+    example=Example({'G4': None}, (('R03', 'G4'), ('R06', 'G4'))),  # 实施单位 cleared (locked)
 )
 def required_field_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for name in REQUIRED_HEADER_FIELDS:
@@ -91,6 +92,7 @@ def required_field_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="全年执行数填写“九千”",
     good="全年执行数填写 9000（或 9,000）",
+    example=Example({'E7': '九千'}, (('R04', 'E7'),)),
 )
 def text_where_number(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for name, text in form.unparsed.items():
@@ -119,6 +121,7 @@ def _text_hit(label: str, text: str, cell: str | None) -> Hit:
     ),
     bad="H6（资金得分）原为公式 =IF(D6>0,ROUND(F6*MIN(E6/D6,1),2),0)，被改填为 10",
     good="H6 保留公式，随全年预算数、全年执行数自动算出 9.95",
+    example=Example({'H6': 9.5}, (('R05', 'H6'),)),  # the formula's own value
 )
 def formula_overwritten(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     if form.template is None:
@@ -139,6 +142,7 @@ def formula_overwritten(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="下发时“保障公务外出次数”年度指标值为 ≥200(次)，交回时被改为 ≥150(次)",
     good="年度指标值、分值、预算数与下发时一致，只填写了实际完成值、得分和执行数",
+    example=Example({'E15': '≥30%'}, (('R06', 'E15'),)),  # a locked target lowered
 )
 def locked_value_changed(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     if _fingerprint is None:

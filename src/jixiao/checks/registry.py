@@ -1,8 +1,9 @@
 """The check registry: each check declared once, with everything a person needs to know.
 
 A check is a function over one form that yields ``Hit``s; ``@check(...)`` records its
-stable code, severity, Chinese title, explanation (why it matters, how to fix) and a bad
-and a good example. ``jixiao rules`` and the README catalogue are generated from here, so
+stable code, severity, Chinese title, explanation (why it matters, how to fix), a bad and
+a good example in words and, where it can be typed into our form, the bad example as data
+(:class:`Example`), which one parametrized test runs for every check. ``jixiao rules`` and the README catalogue are generated from here, so
 documentation and behaviour never drift (the sqlfluff habit; docs/CHECKS.md).
 """
 
@@ -59,6 +60,16 @@ class CheckContext:
 CheckFunc = Callable[[FormRecord, CheckContext], Iterable[Hit]]
 
 
+class Example(NamedTuple):
+    """The bad example as data: what a unit types into the sample form (the shipped
+    prefilled 市政府法律事务工作经费, otherwise filled consistently), and every (code,
+    cell) then reported as an error or warning. Typing over a template formula or a
+    locked value is itself R05 or R06, so those appear beside the check's own code."""
+
+    typed: dict[str, Any]
+    findings: tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -71,31 +82,32 @@ class Check:
     #: emitted by the reader and by consolidation, declared here for the catalogue
     scope: str = "form"
     func: CheckFunc | None = None
+    example: Example | None = None
 
 
 REGISTRY: dict[str, Check] = {}
 
 
 def check(code: str, severity: str, title: str, *, explanation: str, bad: str, good: str,
-          scope: str = "form") -> Callable[[CheckFunc], CheckFunc]:
+          scope: str = "form", example: Example | None = None) -> Callable[[CheckFunc], CheckFunc]:
     """Register a form check under a stable code."""
 
     def register(func: CheckFunc) -> CheckFunc:
         declare(code, severity, title, explanation=explanation, bad=bad, good=good,
-                scope=scope, func=func)
+                scope=scope, func=func, example=example)
         return func
 
     return register
 
 
 def declare(code: str, severity: str, title: str, *, explanation: str, bad: str, good: str,
-            scope: str, func: CheckFunc | None = None) -> None:
+            scope: str, func: CheckFunc | None = None, example: Example | None = None) -> None:
     """Register a check that is not a function over one form (R01, R02, M01–M03)."""
     if code in REGISTRY:
         raise ValueError(f"check {code} declared twice")
     if severity not in SEVERITY_ORDER:
         raise ValueError(f"check {code}: unknown severity {severity}")
-    REGISTRY[code] = Check(code, severity, title, explanation, bad, good, scope, func)
+    REGISTRY[code] = Check(code, severity, title, explanation, bad, good, scope, func, example)
 
 
 def get_check(code: str) -> Check | None:

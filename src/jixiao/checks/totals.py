@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from jixiao.checks.indicators import indicator_rows
-from jixiao.checks.registry import EPSILON, CheckContext, Hit, check, score_tolerance
+from jixiao.checks.registry import EPSILON, CheckContext, Example, Hit, check, score_tolerance
 from jixiao.model import FormRecord
 from jixiao.scoring import round2
 from jixiao.values import format_number
@@ -51,6 +51,7 @@ def total_weight_not_100(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     bad="资金得分 8.32，指标得分合计 74.5，总分却填 84.82",
     good="资金得分 8.32，指标得分 10+10+15+10+7.5+2+10+10，总分 82.82"
          "——实例：上海市政府办公厅 2024 年度《“一网通办”工作经费》",
+    example=Example({'H20': 50}, (('R05', 'H20'), ('T02', 'H20'))),
 )
 def total_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     declared = form.total_score
@@ -78,6 +79,7 @@ def total_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     ),
     bad="重新计算的总分 88.09，评分等级却填“优”",
     good="总分 94.95，评分等级“优”",
+    example=Example({'H21': '差'}, (('R05', 'H21'), ('T03', 'H21'))),
 )
 def grade_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     declared = (form.grade or "").strip()
