@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from jixiao.checks.registry import EPSILON, CheckContext, Example, Hit, check, score_tolerance
+from jixiao.checks.taxonomy import Taxonomy, taxonomy_of
 from jixiao.model import FormRecord, Indicator
 from jixiao.profiles import Profile
 from jixiao.scoring import QUALITATIVE_BANDS, Reference, reference_score
@@ -43,68 +44,6 @@ def indicator_label(indicator: Indicator, position: int) -> str:
     return f"指标“{indicator.name}”" if indicator.name else f"第{position}项指标"
 
 
-class _Taxonomy:
-    """A profile's 一级/二级 names as lookup tables (the taxonomy is read for every row)."""
-
-    def __init__(self, profile: Profile) -> None:
-        self.profile = profile
-        self.level1_names = frozenset(profile.level1_names)
-        self.level1 = _name_table(profile.level1_names)
-        self.level2 = _name_table([name for lv in profile.taxonomy for name in lv.level2])
-        self.level2_of: dict[str, frozenset[str]] = {}
-        self.first_parent: dict[str, str] = {}
-        for lv in profile.taxonomy:
-            self.level2_of.setdefault(lv.name, frozenset(lv.level2))
-            for name in lv.level2:
-                self.first_parent.setdefault(name, lv.name)
-        self._placed: dict[tuple[str | None, str | None],
-                           tuple[str | None, str | None, str | None]] = {}
-
-    def place(self, level1: str | None,
-              level2: str | None) -> tuple[str | None, str | None, str | None]:
-        """(一级, 二级, category) the typed 一级 and 二级 stand for; a run sees a few pairs."""
-        key = (level1, level2)
-        placed = self._placed.get(key)
-        if placed is None:
-            if len(self._placed) > 4096:
-                self._placed.clear()
-            name1 = self.lookup(self.level1, level1)
-            name2 = self.lookup(self.level2, level2)
-            category = name1 or (self.first_parent.get(name2) if name2 else None)
-            placed = self._placed[key] = (name1, name2, category)
-        return placed
-
-    @staticmethod
-    def lookup(table: dict[str, str], name: str | None) -> str | None:
-        """The taxonomy name ``name`` stands for (spaces, full-width, missing 指标 forgiven)."""
-        return table.get(normalize_label(name)) if name else None
-
-
-def _name_table(names: list[str]) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for candidate in names:  # the first candidate a key matches wins
-        table.setdefault(candidate, candidate)
-        table.setdefault(candidate.removesuffix("指标"), candidate)
-    return table
-
-
-_TAXONOMIES: dict[int, _Taxonomy] = {}
-
-
-def _taxonomy(profile: Profile) -> _Taxonomy:
-    tables = _TAXONOMIES.get(id(profile))
-    if tables is None or tables.profile is not profile:
-        if len(_TAXONOMIES) > 64:  # profiles made on the fly (tests, --profile x.toml)
-            _TAXONOMIES.clear()
-        tables = _TAXONOMIES[id(profile)] = _Taxonomy(profile)
-    return tables
-
-
-def category_of(indicator: Indicator, profile: Profile) -> str | None:
-    """The profile 一级 an indicator belongs to: its own 一级, else the one its 二级 implies."""
-    return _taxonomy(profile).place(indicator.level1, indicator.level2)[2]
-
-
 class Row:
     """One indicator with what the checks ask of it, worked out once per form."""
 
@@ -112,7 +51,7 @@ class Row:
                  "scored_reference", "level1", "level2", "category")
 
     def __init__(self, indicator: Indicator, position: int, profile: Profile,
-                 tax: _Taxonomy) -> None:
+                 tax: Taxonomy) -> None:
         self.indicator = indicator
         self.position = position
         self.actual: Measure | None = parse_measure(indicator.actual)
@@ -137,7 +76,7 @@ def indicator_rows(form: FormRecord, ctx: CheckContext) -> list[Row]:
     """Every indicator of the form with its measures, reference score and category."""
 
     def rows() -> list[Row]:
-        tax = _taxonomy(ctx.profile)
+        tax = taxonomy_of(ctx.profile)
         return [Row(indicator, position, ctx.profile, tax)
                 for position, indicator in enumerate(form.indicators, start=1)]
 
@@ -481,9 +420,9 @@ def unit_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     bad="一级指标填“社会效益指标”（这是效益指标下的二级指标）——实例：闵行区行政服务中心 2022 年度《浦江分中心日常运维费》",
     good="一级指标“效益指标”，二级指标“社会效益指标”——实例：上海市政府办公厅 2024 年度《市政府办公厅专项工作业务经费》",
 )
-def not_in_taxonomy(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
+def not_intaxonomy_of(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     profile = ctx.profile
-    tax = _taxonomy(profile)
+    tax = taxonomy_of(profile)
     for row in indicator_rows(form, ctx):
         indicator, level1, level2 = row.indicator, row.level1, row.level2
         if level1 is not None and level2 is not None and level2 in tax.level2_of[level1]:
@@ -548,7 +487,7 @@ def duplicate_indicator(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 def category_missing(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     present = {row.category for row in indicator_rows(form, ctx)}
     cell = form.indicators[0].cells.get("level1") if form.indicators else None
-    level1_names = _taxonomy(ctx.profile).level1_names
+    level1_names = taxonomy_of(ctx.profile).level1_names
     for category in ctx.profile.required_level1:
         if category in level1_names and category not in present:
             yield Hit(f"绩效指标中没有“{category}”类指标", cell=cell,
