@@ -67,3 +67,26 @@ def test_no_module_imports_a_private_name_from_another():
                     and not name.rsplit(".", 1)[-1].startswith("__"):
                 private.setdefault(str(path.relative_to(package)), set()).add(name)
     assert private == {}
+
+
+def test_every_library_imported_is_declared_and_every_one_declared_is_used():
+    import re
+    import sys
+    import tomllib
+    from importlib.metadata import packages_distributions
+    from pathlib import Path
+
+    package = Path(jixiao.__file__).parent
+    project = tomllib.loads((package.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    declared = {re.split(r"[<>=\[; ]", spec, maxsplit=1)[0].lower()
+                for spec in project["project"]["dependencies"]
+                + project["project"]["optional-dependencies"]["parquet"]}
+    distributions = packages_distributions()
+    imported = set()
+    for path in package.rglob("*.py"):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            if top != "jixiao" and top not in sys.stdlib_module_names:
+                imported.update(d.lower() for d in distributions.get(top, [top]))
+    # defusedxml is never imported by us: openpyxl uses it for every XML part when present
+    assert imported == declared - {"defusedxml"}
