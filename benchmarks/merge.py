@@ -71,7 +71,7 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
     start = time.perf_counter()
     phases = {}
     if kind == "merge":
-        import jixiao
+        from jixiao.merge import merge  # the same in old commits (before merge_files)
 
         answered: list[float] = []
 
@@ -80,7 +80,7 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
                 answered.append(time.perf_counter())
 
         with tempfile.TemporaryDirectory() as out:
-            result = jixiao.merge(files, output=Path(out) / "汇总.xlsx", jobs=jobs, quiet=True,
+            result = merge(files, output=Path(out) / "汇总.xlsx", jobs=jobs, quiet=True,
                                   progress=progress)
             forms = result.forms
             result.close()
