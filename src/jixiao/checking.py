@@ -20,7 +20,11 @@ from typing import Any, Iterable, Iterator
 
 from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, NoInputError, ReadError
-from jixiao.io.safety import INPUT_EXTENSIONS
+from jixiao.io.readers import read_grids
+from jixiao.io.safety import INPUT_EXTENSIONS, Limits, gate
+from jixiao.io.template_reader import read_template_forms
+from jixiao.layout import find_forms
+from jixiao.layout.other_forms import find_other_form
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, choose_profile, known_profile, load_profile, shipped_profiles
 from jixiao.scoring import UNGRADED, Recomputed, recompute
@@ -267,8 +271,7 @@ def read_workbook(path: str | os.PathLike, limits: Any = None) -> tuple[list[For
     """Every self-evaluation form in one file, and the other performance forms beside them
     (``layout.other_forms.OtherForm``: a 申报表's targets go to the forms of its year).
     Raises ReadError when the file cannot be read."""
-    gate, read_grids, read_template_forms, find_forms, find_other_form = _readers()
-    limits = limits or _limits_from_env(*map(os.environ.get, _LIMIT_VARIABLES))
+    limits = limits or Limits.from_env()
     # One gate, one read of the file: the grids and the template's parts come from it.
     gated = gate(path, limits)
     # a percent typed in Excel is 0.95 in a %-formatted cell: the formats say it is 95%
@@ -313,20 +316,6 @@ def _other_form_note(other: Any, records: list[FormRecord]) -> Finding:
                               found=other.kind), other.sheet)
 
 
-# The readers are imported on first use (the template reader pulls in the template writer,
-# which `jixiao rules` and `--help` do not need), once: an import statement costs
-# microseconds even when the module is loaded, and read_forms runs once per file.
-@functools.cache
-def _readers() -> tuple[Any, Any, Any, Any, Any]:
-    from jixiao.io.readers import read_grids
-    from jixiao.io.safety import gate
-    from jixiao.io.template_reader import read_template_forms
-    from jixiao.layout import find_forms
-    from jixiao.layout.other_forms import find_other_form
-
-    return gate, read_grids, read_template_forms, find_forms, find_other_form
-
-
 def preload() -> None:
     """Import now what checking a file imports on first use (readers, layout, checks,
     the default profile): a process about to fork workers pays it once instead of each
@@ -335,28 +324,8 @@ def preload() -> None:
 
     from jixiao.checks.registry import load_all_checks
 
-    _readers()
     load_all_checks()
     shipped_profiles()
-
-
-def _limit_variables() -> tuple[str, ...]:
-    from jixiao.io.safety import Limits
-
-    return tuple(f"JIXIAO_{f.name.upper()}" for f in dataclasses.fields(Limits))
-
-
-_LIMIT_VARIABLES = _limit_variables()
-
-
-# Limits.from_env parses every variable on each call; the same settings recur for every
-# file of a run, and Limits is frozen, so one instance per distinct setting is shared.
-@functools.lru_cache(maxsize=8)
-def _limits_from_env(*values: str | None) -> Any:
-    from jixiao.io.safety import Limits
-
-    return Limits.from_env({name: value for name, value in zip(_LIMIT_VARIABLES, values)
-                            if value is not None})
 
 
 def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
@@ -427,8 +396,6 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     ``output`` and ``annotate_dir``, where the caller will write the report and the
     annotated copies, are refused (UsageError) when they would land on or among the inputs.
     """
-    from jixiao.io.safety import Limits
-
     paths = [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
     if isinstance(profile, str):
         profile = load_profile(profile)

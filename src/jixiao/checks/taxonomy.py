@@ -21,22 +21,13 @@ class Taxonomy:
             self.level2_of.setdefault(lv.name, frozenset(lv.level2))
             for name in lv.level2:
                 self.first_parent.setdefault(name, lv.name)
-        self._placed: dict[tuple[str | None, str | None],
-                           tuple[str | None, str | None, str | None]] = {}
 
     def place(self, level1: str | None,
               level2: str | None) -> tuple[str | None, str | None, str | None]:
-        """(一级, 二级, category) the typed 一级 and 二级 stand for; a run sees a few pairs."""
-        key = (level1, level2)
-        placed = self._placed.get(key)
-        if placed is None:
-            if len(self._placed) > 4096:
-                self._placed.clear()
-            name1 = self.lookup(self.level1, level1)
-            name2 = self.lookup(self.level2, level2)
-            category = name1 or (self.first_parent.get(name2) if name2 else None)
-            placed = self._placed[key] = (name1, name2, category)
-        return placed
+        """(一级, 二级, category) the typed 一级 and 二级 stand for."""
+        name1 = self.lookup(self.level1, level1)
+        name2 = self.lookup(self.level2, level2)
+        return name1, name2, name1 or (self.first_parent.get(name2) if name2 else None)
 
     @staticmethod
     def lookup(table: dict[str, str], name: str | None) -> str | None:
@@ -56,6 +47,7 @@ _TAXONOMIES: dict[int, Taxonomy] = {}
 
 
 def taxonomy_of(profile: Profile) -> Taxonomy:
+    """The tables of ``profile``, built once per profile object (every form of a run asks)."""
     tables = _TAXONOMIES.get(id(profile))
     if tables is None or tables.profile is not profile:
         if len(_TAXONOMIES) > 64:  # profiles made on the fly (tests, --profile x.toml)

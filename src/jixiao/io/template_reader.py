@@ -184,10 +184,6 @@ def _read_meta_sheet(path: str) -> list[list[Any]]:
         return []
 
 
-# A form names the same hundred cells as the one before it.
-_cell_ref = functools.lru_cache(maxsize=65536)(cell_ref)
-_parse_cell_ref = functools.lru_cache(maxsize=65536)(parse_cell_ref)
-
 #: field path -> its defined name, for the formula fields
 _FORMULA_FIELD_NAMES = {path: next(n for n, p in L.FIELD_NAMES.items() if p == path) for path in L.FORMULA_FIELDS}
 _INDICATOR_FIELDS = tuple(L.INDICATOR_COLUMNS)
@@ -201,7 +197,7 @@ class _FormPlan:
 
     def __init__(self, names: dict[str, tuple[str, int, int, int, int]]) -> None:
         #: (field path, row, col, reference), in FIELD_NAMES order (the order of record.cells)
-        self.fields = [(path, ref[1], ref[2], _cell_ref(ref[1], ref[2]))
+        self.fields = [(path, ref[1], ref[2], cell_ref(ref[1], ref[2]))
                        for name, path in L.FIELD_NAMES.items()
                        if path != ("indicators",) and (ref := names.get(name)) is not None]
         #: the indicator block's columns (0-based), in INDICATOR_COLUMNS order, and per row
@@ -215,10 +211,10 @@ class _FormPlan:
             shift = first_col - L.INDICATOR_COLUMNS["level1"]
             self.indicator_cols = tuple(col + shift for col in L.INDICATOR_COLUMNS.values())
             self.indicator_rows = [
-                (r, {name: _cell_ref(r, c) for name, c in zip(_INDICATOR_FIELDS, self.indicator_cols)})
+                (r, {name: cell_ref(r, c) for name, c in zip(_INDICATOR_FIELDS, self.indicator_cols)})
                 for r in range(first_row, last_row + 1)]
         #: reference -> field path of the template's formula cells (R05)
-        self.formula_cells = {_cell_ref(names[name][1], names[name][2]): field_path
+        self.formula_cells = {cell_ref(names[name][1], names[name][2]): field_path
                               for field_path, name in _FORMULA_FIELD_NAMES.items() if name in names}
 
 
