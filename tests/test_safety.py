@@ -283,6 +283,20 @@ def test_merged_range_limit_in_every_workbook_format(tmp_path):
     assert gated_kind(ods, Limits(max_merged_ranges=1)) == "ods"
 
 
+def test_a_part_seen_twice_in_a_run_is_served_from_what_passed_instead_of_inflated_again(tmp_path):
+    from jixiao.io.safety import PassedParts
+
+    passed = PassedParts()
+    first, second, third = (gate(form_xlsx(tmp_path / f"{i}.xlsx"), Limits(), passed=passed)
+                            for i in range(3))
+    part = "xl/workbook.xml"
+    assert first.package.xml(part) == second.package.xml(part) == third.package.xml(part)
+    assert second.package.xml(part) is not first.package.xml(part)  # inflated both times
+    assert third.package.xml(part) is second.package.xml(part)      # kept after the second
+    alone = gate(tmp_path / "2.xlsx", Limits())  # without the run's object: inflated
+    assert alone.package.xml(part) is not third.package.xml(part)
+
+
 def _forge_crc(path: Path, member: str, crc: int) -> None:
     """Write ``crc`` into the member's local header and central directory entry."""
     import struct
@@ -302,8 +316,9 @@ def _forge_crc(path: Path, member: str, crc: int) -> None:
 
 
 def test_a_hostile_part_claiming_the_size_and_crc_of_one_that_passed_is_still_checked(tmp_path):
-    from jixiao.io.safety import gate
+    from jixiao.io.safety import PassedParts
 
+    run = PassedParts()
     decl = '<?xml version="1.0" encoding="UTF-8"?>\n'
     benign = f"{decl}<sst {NS}><si><t>{'项目名称' * 30}</t></si></sst>"
     doctype = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
@@ -312,7 +327,8 @@ def test_a_hostile_part_claiming_the_size_and_crc_of_one_that_passed_is_still_ch
     assert len(hostile.encode()) == len(benign.encode())
     rows = [["a"]]
     for i in range(2):  # passed twice: kept
-        gate(write_xlsx(tmp_path / f"ok{i}.xlsx", [("S", sheet_xml(rows))], shared_strings=benign), Limits())
+        gate(write_xlsx(tmp_path / f"ok{i}.xlsx", [("S", sheet_xml(rows))], shared_strings=benign), Limits(),
+             passed=run)
     path = write_xlsx(tmp_path / "forged.xlsx", [("S", sheet_xml(rows))], shared_strings=hostile)
     with zipfile.ZipFile(tmp_path / "ok0.xlsx") as zf:
         passed = zf.getinfo("xl/sharedStrings.xml")
@@ -320,5 +336,6 @@ def test_a_hostile_part_claiming_the_size_and_crc_of_one_that_passed_is_still_ch
     with zipfile.ZipFile(path) as zf:  # the directory now claims the benign part's size and CRC
         forged = zf.getinfo("xl/sharedStrings.xml")
     assert (forged.file_size, forged.CRC) == (passed.file_size, passed.CRC)
-    err = refused(path)
-    assert err.kind == "unsafe_xml"
+    with pytest.raises(ReadError) as info:
+        gate(path, Limits(), passed=run)
+    assert info.value.kind == "unsafe_xml"

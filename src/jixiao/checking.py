@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator
 from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, NoInputError, ReadError
 from jixiao.io.readers import read_grids
-from jixiao.io.safety import INPUT_EXTENSIONS, Limits, gate
+from jixiao.io.safety import INPUT_EXTENSIONS, Limits, PassedParts, gate
 from jixiao.io.template_reader import read_template_forms
 from jixiao.layout import find_forms
 from jixiao.layout.other_forms import find_other_form
@@ -267,13 +267,15 @@ def read_forms(path: str | os.PathLike, limits: Any = None) -> list[FormRecord]:
     return read_workbook(path, limits)[0]
 
 
-def read_workbook(path: str | os.PathLike, limits: Any = None) -> tuple[list[FormRecord], list[Any]]:
+def read_workbook(path: str | os.PathLike, limits: Any = None,
+                  passed: PassedParts | None = None) -> tuple[list[FormRecord], list[Any]]:
     """Every self-evaluation form in one file, and the other performance forms beside them
     (``layout.other_forms.OtherForm``: a 申报表's targets go to the forms of its year).
+    ``passed``: the run's parts already checked (see :func:`jixiao.io.safety.gate`).
     Raises ReadError when the file cannot be read."""
     limits = limits or Limits.from_env()
     # One gate, one read of the file: the grids and the template's parts come from it.
-    gated = gate(path, limits)
+    gated = gate(path, limits, passed=passed)
     # a percent typed in Excel is 0.95 in a %-formatted cell: the formats say it is 95%
     grids = read_grids(path, limits, gated=gated, percent_formats=True)
     records = read_template_forms(path, grids, gated.package)
@@ -330,12 +332,14 @@ def preload() -> None:
 
 def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
                secret: str | None = None, manifest_fingerprints: dict[str, str] | None = None,
-               limits: Any = None, debug: bool = False) -> FileResult:
-    """Read one file and check every form in it. Never raises for a bad file: R01."""
+               limits: Any = None, debug: bool = False,
+               passed: PassedParts | None = None) -> FileResult:
+    """Read one file and check every form in it. Never raises for a bad file: R01.
+    ``passed``: one :class:`PassedParts` for all the files of a run (optional)."""
     result = FileResult(path=str(path))
     forced = load_profile(profile) if isinstance(profile, str) else profile
     try:
-        records, others = read_workbook(path, limits)
+        records, others = read_workbook(path, limits, passed)
         result.file_findings.extend(_other_form_note(other, records) for other in others)
         if not records:
             result.file_findings.append(finding("R02", Hit(
@@ -421,13 +425,14 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
 
         targets = {p: str(t) for p, t in copy_targets(files, paths, annotate_dir).items()}
     if not isolate or debug or not files:
+        passed = PassedParts()
         results = []
         for p in files:
             if p in refused:
                 results.append(lost_file(p, refused[p]))
                 continue
             result = check_file(p, profile, secret=secret, limits=limits,
-                                manifest_fingerprints=fingerprints, debug=debug)
+                                manifest_fingerprints=fingerprints, debug=debug, passed=passed)
             results.append(_with_copy(result, targets.get(p) if targets else None, fingerprints))
         return _with_manifest(CheckReport(results), fingerprints)
 
@@ -436,7 +441,7 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
                               limits=limits,
                               memory_bytes=getattr(limits, "max_memory_bytes", None),
-                              copies=targets)
+                              copies=targets, passed_parts=PassedParts())
     results: list[FileResult | None] = [None] * len(files)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
                                       time_budget_s=limits.time_budget_s,
@@ -514,7 +519,8 @@ def check_in_worker(path: str, settings: Any) -> FileResult:
     """``check_file`` as a worker task (never raises), and the annotated copy when asked:
     openpyxl loads and saves it within the worker's time and memory budgets."""
     result = check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,
-                        manifest_fingerprints=settings.manifest_fingerprints)
+                        manifest_fingerprints=settings.manifest_fingerprints,
+                        passed=settings.passed_parts)
     copies = getattr(settings, "copies", None)
     if copies:
         try:

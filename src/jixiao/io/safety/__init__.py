@@ -11,11 +11,11 @@ reader touches it.
 from jixiao.io.safety.areas import xlsx_sheet_members
 from jixiao.io.safety.limits import (KINDS, MB, Limits, human_size, parse_limit, refuse,
                                      too_many_cells_error, too_many_merges_error)
-from jixiao.io.safety.package import CHUNK_BYTES, ZipPackage
+from jixiao.io.safety.package import CHUNK_BYTES, PassedParts, ZipPackage
 from jixiao.io.safety.sniff import (INPUT_EXTENSIONS, SPREADSHEET_EXTENSIONS, TEXT_EXTENSIONS,
                                     GatedFile, decode_text, gate, sniff)
 
 __all__ = ["CHUNK_BYTES", "INPUT_EXTENSIONS", "KINDS", "MB", "SPREADSHEET_EXTENSIONS",
-           "TEXT_EXTENSIONS", "GatedFile", "Limits", "ZipPackage",
+           "TEXT_EXTENSIONS", "GatedFile", "Limits", "PassedParts", "ZipPackage",
            "decode_text", "gate", "human_size", "parse_limit", "refuse", "sniff",
            "too_many_cells_error", "too_many_merges_error", "xlsx_sheet_members"]

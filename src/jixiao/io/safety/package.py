@@ -8,6 +8,7 @@ bounded (member count, declared sizes and ratios, encryption).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import struct
@@ -101,9 +102,10 @@ class ZipPackage:
     relationships, styles, sheets) stay in ``parts``, so nobody inflates them twice.
     """
 
-    def __init__(self, path: Path, data: bytes) -> None:
+    def __init__(self, path: Path, data: bytes, passed: PassedParts | None = None) -> None:
         self.path = path
         self.data = data
+        self.passed = passed
         self.view = memoryview(data)
         #: zipfile's view of the same bytes: its directory, and its reader for what our
         #: inflater does not do (bzip2, lzma)
@@ -155,12 +157,16 @@ class ZipPackage:
 
     def _inflate_whole_xml(self, info: zipfile.ZipInfo) -> bytes:
         """A small XML member in one inflate call, bounded at its declared size (+1 to see
-        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC)."""
+        a bomb), with the checks of xml_chunks in the same order (bomb, prolog, size/CRC).
+        A member that passed them before in this run (``passed``) is not inflated again."""
         pos = self._data_offset(info)
         size = info.file_size
         raw = self.view[pos:pos + info.compress_size]  # a view: no copy of the deflated bytes
         if len(raw) != info.compress_size:
             raise zipfile.BadZipFile("member data cut short")
+        key = self.passed.key(raw, info) if self.passed is not None and size <= PassedParts.MAX_BYTES else None
+        if key is not None and (out := self.passed.kept.get(key)) is not None:
+            return out
         out = zlib.decompressobj(-15).decompress(raw, size + 1) if info.compress_type else bytes(raw)
         if len(out) > size:
             raise _bomb(self.path, info)
@@ -168,6 +174,8 @@ class ZipPackage:
             _check_prolog(self.path, info.filename, out)
         if len(out) != size or zlib.crc32(out) != info.CRC:
             raise zipfile.BadZipFile("member size or CRC differs from the directory")
+        if key is not None:
+            self.passed.add(key, out)
         return out
 
     def _inflate(self, info: zipfile.ZipInfo):
@@ -239,6 +247,43 @@ _LOCAL_HEADER = struct.Struct("<4s22xHH")
 def _bomb(path: Path, info: zipfile.ZipInfo) -> ReadError:
     return refuse(path, f"工作簿内部数据（{info.filename}）解压后超过其声明的大小，疑似压缩炸弹，拒绝读取",
                    "zip_bomb")
+
+
+class PassedParts:
+    """Small members that passed the inflate checks during one run, by a digest of their
+    deflated bytes: the files of a batch mostly come from one template or exporter, with
+    the very same theme, styles and relationships, which are then inflated once.
+
+    One object per run (a worker keeps its own), handed to :func:`gate`. The checks depend
+    only on the deflated bytes and the directory's declared size, CRC and method, all in
+    the key; the digest is a cryptographic one, so a crafted member cannot pass for
+    another (a CRC can be forged). A member is kept once seen twice, so the parts unique
+    to each file (sheets, shared strings) do not push out those that recur; both tables
+    are bounded.
+    """
+
+    MAX_BYTES = 64 * 1024
+    MAX_KEPT = 64
+    MAX_SEEN = 4096
+
+    def __init__(self) -> None:
+        self.seen: set[tuple] = set()
+        self.kept: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def key(raw: memoryview, info: zipfile.ZipInfo) -> tuple:
+        return (hashlib.blake2b(raw, digest_size=16).digest(), info.file_size, info.CRC,
+                info.compress_type)
+
+    def add(self, key: tuple, inflated: bytes) -> None:
+        if key not in self.seen:
+            if len(self.seen) >= self.MAX_SEEN:
+                self.seen.clear()
+            self.seen.add(key)
+            return
+        if len(self.kept) >= self.MAX_KEPT:
+            del self.kept[next(iter(self.kept))]  # the oldest
+        self.kept[key] = inflated
 
 
 def _read_bounded(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:

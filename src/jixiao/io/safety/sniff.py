@@ -20,7 +20,7 @@ from pathlib import Path
 from jixiao.errors import ReadError, os_error_text
 from jixiao.io.safety.areas import check_ods_content, check_xls_records, check_xlsx_sheet, xlsx_sheet_members
 from jixiao.io.safety.limits import Limits, human_size, refuse
-from jixiao.io.safety.package import CHUNK_BYTES, KEPT_PARTS, ZipPackage, check_directory
+from jixiao.io.safety.package import CHUNK_BYTES, KEPT_PARTS, PassedParts, ZipPackage, check_directory
 
 #: Text tables are read only under these names; content decides everything else.
 TEXT_EXTENSIONS = {".csv", ".tsv", ".txt"}
@@ -64,11 +64,13 @@ def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> str:
     return _classify(Path(path), limits or Limits.from_env(), check=False).kind
 
 
-def gate(path: str | os.PathLike[str], limits: Limits | None = None) -> GatedFile:
+def gate(path: str | os.PathLike[str], limits: Limits | None = None, *,
+         passed: PassedParts | None = None) -> GatedFile:
     """The whole gate: sniff, then the checks of that kind (for a zip workbook its
     directory, every XML part's size and prolog, each sheet's used area). Keeps what it
-    read, so the readers need not open, read or inflate the file again."""
-    return _classify(Path(path), limits or Limits.from_env(), check=True)
+    read, so the readers need not open, read or inflate the file again. ``passed``: the
+    parts that passed in this run so far (:class:`PassedParts`), inflated only once."""
+    return _classify(Path(path), limits or Limits.from_env(), check=True, passed=passed)
 
 
 @dataclass
@@ -82,7 +84,7 @@ class GatedFile:
     package: ZipPackage | None = None
 
 
-def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
+def _classify(path: Path, limits: Limits, check: bool, passed: PassedParts | None = None) -> GatedFile:
     try:
         st = path.stat()
     except OSError as exc:
@@ -107,7 +109,7 @@ def _classify(path: Path, limits: Limits, check: bool) -> GatedFile:
 
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         def work() -> GatedFile:
-            package = ZipPackage(path, data)
+            package = ZipPackage(path, data, passed)
             return GatedFile(path, _zip_kind(package, limits if check else None), data, package)
 
         return _open_zip(path, work)
