@@ -22,8 +22,8 @@ _CENT = Decimal("0.01")
 # Float arithmetic rounds to 2 decimals exactly as Decimal would when the value is small
 # enough for a float to carry its cents with room to spare (error < 1e-7 of a cent) and
 # not near a midpoint (x.xx5): there the float may sit on either side of the midpoint
-# the typed number is on, so Decimal decides. Decimal costs ~1 µs a value; a form has
-# ~30 of them to add and round, and 10,000 forms are checked in one run.
+# the typed number is on, so Decimal decides. Every form adds and rounds a few dozen values
+# and Decimal is the slow path (figures in benchmarks/README.md).
 _FAST_LIMIT = 1e6
 _MIDPOINT_SLACK = 1e-6
 

@@ -41,9 +41,8 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
     coordinates, clipped at the top-left and bounded by the limits.
 
     ``percent_cells`` is None (formats unknown) unless ``percent_formats`` is set and the
-    file is an .xlsx: then it holds the cells whose number format shows a percent. That
-    costs a second look at styles and sheet XML (about as much again as calamine's read),
-    so it is asked for, not default.
+    file is an .xlsx or .ods: then it holds the cells whose number format shows a percent.
+    That costs a second look at the styles and sheet XML, so it is asked for, not default.
 
     ``gated`` is what :func:`jixiao.io.safety.gate` gave for this path, when the caller
     wants it too (the template reader looks at the same package): the file is then neither

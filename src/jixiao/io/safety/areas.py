@@ -35,8 +35,8 @@ def check_xls_records(path: Path, data: bytes, limits: Limits | None) -> None:
     ``limits``, each worksheet's last used row and column and the sheet count are checked.
 
     calamine builds a dense range over a sheet's value cells before anyone can look at
-    it: a 6 KB .xls with cells at A1 and IV65536 costs a gigabyte. The walk takes about
-    0.5 ms for a real 50 KB export. (Record headers stay clear under BIFF encryption.)
+    it: a 6 KB .xls with cells at A1 and IV65536 costs a gigabyte. (Record headers stay
+    clear under BIFF encryption.)
     """
     unpack = struct.unpack_from
     names: list[str] = []
