@@ -40,9 +40,9 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
     ``origin``, so ``Grid.ref`` still names the real cell. Merged ranges are in grid
     coordinates, clipped at the top-left and bounded by the limits.
 
-    ``percent_cells`` is None (formats unknown) unless ``percent_formats`` is set and the
-    file is an .xlsx or .ods: then it holds the cells whose number format shows a percent.
-    That costs a second look at the styles and sheet XML, so it is asked for, not default.
+    ``percent_cells`` holds the cells whose number format shows a percent, or is None
+    (formats unknown: .xls, text). For an .xlsx it costs a second look at the styles and
+    sheet XML, so it is asked for (``percent_formats``); an .ods gives it with its merges.
 
     ``gated`` is what :func:`jixiao.io.safety.gate` gave for this path, when the caller
     wants it too (the template reader looks at the same package): the file is then neither
