@@ -133,3 +133,13 @@ def test_recompute_whole_form():
     assert result.total_weight == 100
     assert result.total_score == 94.95
     assert result.grade == "优"
+
+
+@given(st.one_of(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False),
+                 st.decimals(min_value=-10**7, max_value=10**7, places=3).map(float),
+                 st.integers(-10**8, 10**8).map(lambda n: n / 1000 + 0.005)))
+def test_round2_in_floats_agrees_with_decimal_half_up_on_the_number_as_typed(x):
+    from decimal import ROUND_HALF_UP, Decimal
+
+    expected = float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    assert round2(x) == expected
