@@ -11,6 +11,7 @@ import pytest
 
 from jixiao.fingerprint import changed_fields, verify
 from jixiao.io.readers import read_grids
+from jixiao.io.safety import gate
 from jixiao.io.template_reader import read_template_forms
 from jixiao.profiles import load_profile
 from jixiao.projects import read_projects
@@ -24,7 +25,8 @@ SHANGHAI = load_profile("shanghai")
 
 
 def _read(path: Path):
-    return read_template_forms(str(path), read_grids(path))
+    gated = gate(path)
+    return read_template_forms(str(path), read_grids(path, gated=gated), gated.package)
 
 
 def _returned(tmp_path: Path, name: str = "returned.xlsx"):

@@ -156,15 +156,9 @@ def _cell_body(data: bytes, ref: bytes) -> bytes | None:
     return None
 
 
-def _metadata(grids: list[Grid], path: str) -> dict[str, dict[str, str]]:
+def _metadata(grid: Grid) -> dict[str, dict[str, str]]:
     """form sheet -> {key: value} from the ``_jixiao`` sheet."""
-    grid = next((g for g in grids if g.name == L.META_SHEET), None)
-    rows: list[list[Any]]
-    if grid is not None:
-        rows = grid.rows
-        offset = grid.origin[0]
-    else:
-        rows, offset = _read_meta_sheet(path), 0
+    rows, offset = grid.rows, grid.origin[0]
     meta: dict[str, dict[str, str]] = {}
     for r, line in enumerate(rows):
         if r + offset == 0 or len(line) < 3 or line[0] is None or line[1] is None:
@@ -172,16 +166,6 @@ def _metadata(grids: list[Grid], path: str) -> dict[str, dict[str, str]]:
         value = line[2]
         meta.setdefault(str(line[0]), {})[str(line[1])] = "" if value is None else str(value)
     return meta
-
-
-def _read_meta_sheet(path: str) -> list[list[Any]]:
-    import python_calamine
-
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(path)
-        return workbook.get_sheet_by_name(L.META_SHEET).to_python()
-    except Exception:  # a missing or unreadable metadata sheet leaves the form readable
-        return []
 
 
 #: field path -> its defined name, for the formula fields
@@ -355,29 +339,27 @@ def _template_info(meta: dict[str, str], overwritten: list[tuple[str, str]]) -> 
     return info
 
 
-def read_template_forms(path: str, grids: list[Grid], package: ZipPackage | None = None) -> list[FormRecord] | None:
+def read_template_forms(path: str, grids: list[Grid], package: ZipPackage | None) -> list[FormRecord] | None:
     """One record per form sheet of a workbook made by ``jixiao template``; None otherwise.
 
-    ``package`` is the gate's in-memory package of the same file (see
-    :func:`jixiao.io.safety.gate`): its parts are then not read or inflated again.
+    This is where a workbook is recognised as ours: an .xlsx (``package``, the gate's
+    in-memory package of the file) with the ``_jixiao`` sheet and ``JX_`` defined names.
     """
-    if not any(g.name == L.META_SHEET for g in grids):
+    meta_sheet = next((g for g in grids if g.name == L.META_SHEET), None)
+    if meta_sheet is None or package is None:
         return None
     try:
-        if package is not None:
-            return _read_forms(path, grids, _Workbook(package.xml))
-        with zipfile.ZipFile(path) as archive:
-            return _read_forms(path, grids, _Workbook(archive.read))
+        return _read_forms(grids, meta_sheet, _Workbook(package.xml))
     except (zipfile.BadZipFile, KeyError, OSError):
         return None
 
 
-def _read_forms(path: str, grids: list[Grid], book: _Workbook) -> list[FormRecord] | None:
+def _read_forms(grids: list[Grid], meta_sheet: Grid, book: _Workbook) -> list[FormRecord] | None:
     sheets = book.form_sheets()
     if not sheets:
         return None
     by_name = {g.name: g for g in grids}
-    meta = _metadata(grids, str(path))
+    meta = _metadata(meta_sheet)
     records = []
     for sheet in sheets:
         grid = by_name.get(sheet)
