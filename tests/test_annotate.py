@@ -206,12 +206,33 @@ def test_the_units_own_comment_is_kept_under_ours(annotated):
     assert lines[-1] == UNIT_NOTE
 
 
-def test_comment_box_grows_with_its_text(annotated):
-    from jixiao.annotate import _comment_size
+def _comment_boxes(path) -> dict[tuple[int, int], tuple[int, int]]:
+    """(row, col), 0-based -> (width, height) in px of each comment box, from the VML."""
+    import re
+    import zipfile
+    from xml.etree import ElementTree
 
-    short_w, short_h = _comment_size("[F01] 短")
-    long_w, long_h = _comment_size("\n".join(["[I04] " + "得分低于分值但未填写偏差原因" * 3] * 4))
-    assert long_w > short_w and long_h > 4 * 16
+    vml, excel = "{urn:schemas-microsoft-com:vml}", "{urn:schemas-microsoft-com:office:excel}"
+    boxes = {}
+    with zipfile.ZipFile(path) as book:
+        for name in (n for n in book.namelist() if n.endswith(".vml")):
+            for shape in ElementTree.fromstring(book.read(name)).iter(f"{vml}shape"):
+                data = shape.find(f"{excel}ClientData")
+                size = re.search(r"width:(\d+)px;height:(\d+)px", shape.get("style", ""))
+                boxes[int(data.findtext(f"{excel}Row")), int(data.findtext(f"{excel}Column"))] = \
+                    tuple(map(int, size.groups()))
+    return boxes
+
+
+def test_comment_box_grows_with_its_text(annotated):
+    path = annotated["base"] / "out" / "单位甲.xlsx"
+    ws = openpyxl.load_workbook(path)[SHEET]
+    lines = {(c.row - 1, c.column - 1): len(c.comment.text.split("\n"))
+             for row in ws.iter_rows() for c in row if c.comment}
+    boxes = _comment_boxes(path)
+    assert set(lines) <= set(boxes) and len(set(lines.values())) > 1
+    fewest, most = min(lines, key=lines.get), max(lines, key=lines.get)
+    assert boxes[most][1] > boxes[fewest][1]  # more lines, a taller box
 
 
 def test_the_copy_keeps_values_protection_and_unflagged_styles(annotated):
