@@ -28,6 +28,7 @@ from jixiao.layout.other_forms import find_other_form
 from jixiao.model import Finding, FormRecord
 from jixiao.profiles import Profile, choose_profile, known_profile, load_profile, shipped_profiles
 from jixiao.scoring import UNGRADED, Recomputed, recompute
+from jixiao.workers import WorkerSettings
 
 
 
@@ -436,12 +437,12 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
             results.append(_with_copy(result, targets.get(p) if targets else None, fingerprints))
         return _with_manifest(CheckReport(results), fingerprints)
 
-    from jixiao.workers import WorkerSettings, run_isolated
+    from jixiao.workers import run_isolated
 
-    settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
-                              limits=limits,
-                              memory_bytes=getattr(limits, "max_memory_bytes", None),
-                              copies=targets, passed_parts=PassedParts())
+    settings = CheckSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
+                             limits=limits,
+                             memory_bytes=getattr(limits, "max_memory_bytes", None),
+                             copies=targets)
     results: list[FileResult | None] = [None] * len(files)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
                                       time_budget_s=limits.time_budget_s,
@@ -515,7 +516,16 @@ def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckRe
     return report
 
 
-def check_in_worker(path: str, settings: Any) -> FileResult:
+@dataclass
+class CheckSettings(WorkerSettings):
+    """What a worker needs to check files: the pool's settings, and the zip parts that
+    passed the gate in this run (each worker gets its own copy and keeps it for all its
+    files)."""
+
+    passed_parts: PassedParts = field(default_factory=PassedParts)
+
+
+def check_in_worker(path: str, settings: CheckSettings) -> FileResult:
     """``check_file`` as a worker task (never raises), and the annotated copy when asked:
     openpyxl loads and saves it within the worker's time and memory budgets."""
     result = check_file(path, settings.profile, secret=settings.secret, limits=settings.limits,

@@ -46,9 +46,6 @@ class WorkerSettings:
     sheet_styles: dict[str, int] | None = None
     #: check --annotate: input path -> where its annotated copy goes
     copies: dict[str, str] | None = None
-    #: the zip parts that passed the gate in this run (io.safety.PassedParts): each worker
-    #: unpickles its own and keeps it for all its files
-    passed_parts: Any = None
 
 
 def _quiet_stderr() -> None:
