@@ -114,7 +114,7 @@ def _classify(path: Path, limits: Limits, check: bool, passed: PassedParts | Non
 
         return _open_zip(path, work)
     if head.startswith(_OLE_MAGIC):
-        return GatedFile(path, _sniff_ole(path, limits if check else None), data)
+        return GatedFile(path, _sniff_ole(path, data, limits if check else None), data)
     if head.startswith(b"PK"):
         raise refuse(path, "文件已损坏（压缩结构不完整），请重新导出后提交", "corrupt")
     for signature, reason in _BINARY_SIGNATURES:
@@ -210,13 +210,13 @@ def _zip_spreadsheet_kind(package: ZipPackage) -> str:
     raise refuse(path, "文件是 zip 压缩包但不是电子表格，请解压后提交其中的工作簿", "not_spreadsheet")
 
 
-def _sniff_ole(path: Path, limits: Limits | None) -> str:
+def _sniff_ole(path: Path, data: bytes, limits: Limits | None) -> str:
     """.xls, or an encrypted OOXML workbook, or another Office file; with ``limits``, also
     check the .xls's cells (see _check_xls)."""
     import olefile
 
     try:
-        with olefile.OleFileIO(str(path)) as ole:
+        with olefile.OleFileIO(data) as ole:  # the bytes the gate read: no second open
             streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
             if "EncryptedPackage" in streams:
                 raise refuse(path, "文件已加密，请去除密码后重新提交", "encrypted")
