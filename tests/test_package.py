@@ -56,6 +56,19 @@ def test_the_core_imports_nothing_of_ours_outside_the_core():
     assert outside == {}
 
 
+def test_io_imports_only_the_core_and_io():
+    from pathlib import Path
+
+    package = Path(jixiao.__file__).parent
+    outside = {}
+    for path in (package / "io").rglob("*.py"):
+        for name in _imports(path):
+            parts = name.split(".")
+            if parts[0] == "jixiao" and len(parts) > 1 and parts[1] not in CORE + ("io",):
+                outside.setdefault(str(path.relative_to(package)), set()).add(name)
+    assert outside == {}
+
+
 def test_no_module_imports_a_private_name_from_another():
     from pathlib import Path
 
