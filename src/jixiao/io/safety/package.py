@@ -183,8 +183,8 @@ class ZipPackage:
 
         Readers inflate the whole deflate stream whatever the directory declares, so the
         real size is counted here and a member that inflates past its declared size is
-        refused as a bomb; the CRC is checked at the end. (ZipFile.open would stop at the
-        declared size and costs tens of microseconds a member.)
+        refused as a bomb; the CRC is checked at the end. (ZipFile.open stops at the declared
+        size, so it would not see the bomb a reader then inflates.)
         """
         if not self.inflates_whole(info):
             with self.zip.open(info) as fh:  # bzip2/lzma: zipfile's reader stops at the declared size
