@@ -12,6 +12,7 @@ import click
 
 from jixiao import __version__
 from jixiao.errors import JixiaoError, UsageError
+from jixiao.io.textout import for_terminal
 
 
 # click's own usage messages (click 8.1-8.x wording), said in Chinese; anything else is
@@ -78,11 +79,11 @@ class JixiaoGroup(click.Group):
             code = super().main(*args, **kwargs)
         except click.UsageError as exc:
             command = exc.ctx.command_path if exc.ctx else "jixiao"
-            click.echo(f"用法错误：{usage_in_chinese(exc.format_message())}（运行 {command} --help 查看用法）",
-                       err=True)
+            click.echo(for_terminal(f"用法错误：{usage_in_chinese(exc.format_message())}"
+                                    f"（运行 {command} --help 查看用法）"), err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
-            click.echo(f"错误：{exc.format_message()}", err=True)
+            click.echo(for_terminal(f"错误：{exc.format_message()}"), err=True)
             sys.exit(exc.exit_code)
         except click.Abort:
             click.echo("已中止。", err=True)
@@ -159,7 +160,7 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
         from jixiao.io.atomic import write_text_atomic
         write_text_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(for_terminal(text), nl=False)
     if annotate_dir:  # written by check_paths, each in its worker
         failed = next((fr.copy_error for fr in report.files if fr.copy_error), None)
         if failed:
@@ -254,9 +255,9 @@ def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet, li
         output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
     result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
                    quiet=quiet, secret=secret, limits=parse_limits(limits))
-    click.echo(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
-               f"未读取 {result.unreadable_files} 个文件；输出："
-               + "、".join(str(p) for p in result.outputs), err=True)
+    click.echo(for_terminal(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
+                            f"未读取 {result.unreadable_files} 个文件；输出："
+                            + "、".join(str(p) for p in result.outputs)), err=True)
     result.close()
 
 
