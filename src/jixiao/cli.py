@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sys
@@ -48,6 +49,10 @@ def usage_in_chinese(message: str) -> str:
     return message
 
 
+#: system errors of writing an output, said in one Chinese line (io.atomic.output_error)
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY}
+
+
 class JixiaoGroup(click.Group):
     """Turns every error into one Chinese line: exit 2 for usage, 1 otherwise.
 
@@ -66,6 +71,12 @@ class JixiaoGroup(click.Group):
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS \
+                    and not (ctx.obj and ctx.obj.get("debug")):
+                from jixiao.io.atomic import output_error
+
+                # a writer outside io.atomic (CSV/Parquet streams) ran out of disk or rights
+                raise click.ClickException(str(output_error("输出文件", exc))) from None
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             raise click.ClickException(
@@ -262,4 +273,13 @@ def merge_command(paths, output, fmt, manifest, jobs, profile, secret, quiet, li
 
 
 def main() -> None:
+    import warnings
+
+    # xlsxwriter warns with its own source path when a write fails (the error is said in
+    # Chinese once, by the command)
+    warnings.filterwarnings("ignore", module="xlsxwriter")
+    if os.environ.get("JIXIAO_DEBUG") != "1":
+        # a writer's zip closed by the garbage collector after a full disk prints
+        # "Exception ignored in ZipFile.__del__" with a traceback: the command said why
+        sys.unraisablehook = lambda unraisable: None
     cli()

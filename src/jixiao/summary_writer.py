@@ -231,8 +231,9 @@ class SummaryWorkbook:
         import xlsxwriter
 
         self.path = Path(path)
-        fd, self._skeleton = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".skeleton.xlsx",
-                                              dir=self.path.parent)
+        # in the system's temporary folder, not beside the summary: a run killed before it
+        # is removed must not leave a workbook that the next merge of the folder reads
+        fd, self._skeleton = tempfile.mkstemp(prefix="jixiao-", suffix=".skeleton.xlsx")
         os.close(fd)
         self.wb = xlsxwriter.Workbook(self._skeleton, {
             "strings_to_formulas": False,
