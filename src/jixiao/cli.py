@@ -278,6 +278,13 @@ def main() -> None:
     # xlsxwriter warns with its own source path when a write fails (the error is said in
     # Chinese once, by the command)
     warnings.filterwarnings("ignore", module="xlsxwriter")
+    import signal
+
+    def terminated(signum, frame):  # SIGTERM stops like Ctrl-C: workers ended, temporaries removed
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, terminated)
     if os.environ.get("JIXIAO_DEBUG") != "1":
         # a writer's zip closed by the garbage collector after a full disk prints
         # "Exception ignored in ZipFile.__del__" with a traceback: the command said why
