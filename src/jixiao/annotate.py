@@ -114,6 +114,8 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
         raise
     except OSError as exc:
         raise output_error(target, exc) from None
+    except MemoryError:  # over the worker's memory budget: the file's R01, not "no copy"
+        raise
     except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
         return None
     return target
@@ -253,6 +255,8 @@ def _load_original(source: Path, data: bytes) -> _Copy | None:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True,
                                      rich_text=True)
+    except MemoryError:
+        raise
     except Exception:  # openpyxl raises a zoo of types on workbooks it does not understand
         return None
     workbook.template = False  # a renamed .xltx must be saved as a workbook

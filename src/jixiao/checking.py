@@ -511,6 +511,8 @@ def check_in_worker(path: str, settings: Any) -> FileResult:
     if copies:
         try:
             _with_copy(result, copies.get(path), settings.manifest_fingerprints)
+        except MemoryError:  # over the memory budget: the worker answers R01 for the file
+            raise
         except Exception:  # openpyxl's zoo on a workbook it cannot write: no copy
             result.copy = None
     return result
