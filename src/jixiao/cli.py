@@ -50,7 +50,8 @@ def usage_in_chinese(message: str) -> str:
 
 
 #: system errors of writing an output, said in one Chinese line (io.atomic.output_error)
-_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY}
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY,
+                  errno.ENAMETOOLONG}
 
 
 class JixiaoGroup(click.Group):
@@ -76,7 +77,10 @@ class JixiaoGroup(click.Group):
                 from jixiao.io.atomic import output_error
 
                 # a writer outside io.atomic (CSV/Parquet streams) ran out of disk or rights
-                raise click.ClickException(str(output_error("输出文件", exc))) from None
+                name = str(exc.filename or "") or "输出文件"
+                if os.path.basename(name).startswith("."):  # our temporary: name its folder
+                    name = os.path.dirname(name) or "输出文件"
+                raise click.ClickException(str(output_error(name, exc))) from None
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             raise click.ClickException(

@@ -104,6 +104,7 @@ _WRITE_ERRORS = {
     errno.ENAMETOOLONG: "文件名过长，请换一个较短的输出名称",
     errno.ENOENT: "输出位置不存在",
     errno.EEXIST: "输出位置上已有一个同名的文件，不是文件夹",
+    errno.EISDIR: "输出位置是一个文件夹，请给出文件名",
     errno.ENOTDIR: "输出位置上已有一个同名的文件，不是文件夹",
 }
 #: Windows: another process holds the file (ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION)
