@@ -195,10 +195,18 @@ def _looks_like_workbook(path: str) -> bool:
     """A workbook's first bytes (OLE, or a zip whose first member is an Office part).
     A file that cannot be opened is taken, for the reader to say why."""
     try:
-        with open(path, "rb", buffering=0) as fh:
-            head = fh.read(64)
+        # non-blocking: a FIFO named like a workbook must not hang the walk
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return True
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 64)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
     return bool(_WORKBOOK_HEAD.match(head))
 
 
