@@ -46,9 +46,9 @@ def bounded(text: str, limit: int = MAX_FIELD_CHARS) -> str:
 
 def field(value: Any) -> Any:
     """A value for an output field: text encodable and bounded, anything else as it is."""
-    if type(value) is str:
-        return bounded(encodable(value)) if len(value) > MAX_FIELD_CHARS or not value.isascii() \
-            else value
+    if type(value) is str and (len(value) > MAX_FIELD_CHARS
+                               or not value.isascii() and _SURROGATES.search(value)):
+        return bounded(encodable(value))
     return value
 
 
