@@ -11,6 +11,7 @@ the checker read (the 问题清单 says so): the cell references of the findings
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -31,9 +32,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.checking import CheckReport, FileResult
 from jixiao.checks.registry import SEVERITY_LABELS
-from jixiao.errors import ReadError, UsageError
+from jixiao.errors import OutputError, ReadError, UsageError
 from jixiao.io import safety
-from jixiao.io.atomic import atomic_path
+from jixiao.io.atomic import atomic_path, output_error
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
 from jixiao.template.batch import sheet_name
@@ -109,8 +110,12 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
         _annotate_workbook(copy, result, source.name)
         with atomic_path(target) as tmp:
             copy.workbook.save(tmp)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise UsageError(f"无法写入标注副本 {target}：{exc.strerror or exc}") from None
+        raise output_error(target, exc) from None
+    except MemoryError:  # over the worker's memory budget: the file's R01, not "no copy"
+        raise
     except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
         return None
     return target
@@ -144,10 +149,15 @@ def copy_targets(files: list[str], roots: list[str | os.PathLike],
 
 
 def _unique_relative(relative: Path, taken: set[str]) -> Path:
+    """``relative``, or with "(2)", "(3)"… when taken; a name the file system would refuse
+    (a 255-byte .xls name becomes a 256-byte .xlsx) cut, keeping a digest of the original."""
+    from jixiao.io.atomic import fitting_name
+
     stem, suffix = os.path.splitext(relative.name)
-    candidate, n = relative, 2
+    tag = hashlib.sha256(relative.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    candidate, n = relative.with_name(fitting_name(stem, suffix, tag)), 2
     while str(candidate).casefold() in taken:
-        candidate, n = relative.with_name(f"{stem}({n}){suffix}"), n + 1
+        candidate, n = relative.with_name(fitting_name(f"{stem}({n})", suffix, f"{tag}({n})")), n + 1
     taken.add(str(candidate).casefold())
     return candidate
 
@@ -245,6 +255,8 @@ def _load_original(source: Path, data: bytes) -> _Copy | None:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True,
                                      rich_text=True)
+    except MemoryError:
+        raise
     except Exception:  # openpyxl raises a zoo of types on workbooks it does not understand
         return None
     workbook.template = False  # a renamed .xltx must be saved as a workbook
