@@ -35,6 +35,7 @@ from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.errors import OutputError, ReadError, UsageError
 from jixiao.io import safety
 from jixiao.io.atomic import atomic_path, output_error
+from jixiao.io.textout import bounded, encodable
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
 from jixiao.template.batch import sheet_name
@@ -346,8 +347,8 @@ def _wrapped_lines(text: str, room: float) -> int:
 
 def clean_text(text: str) -> str:
     """Text an Excel cell accepts: no control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+    text = ILLEGAL_CHARACTERS_RE.sub("", encodable(text))
+    return bounded(text, _MAX_TEXT)  # says where it was cut
 
 
 def put_value(cell, value: Any) -> None:
