@@ -221,3 +221,11 @@ def test_template_with_a_79_character_project_name_keeps_the_form_id(tmp_path):
     row = next(r for r in rows if r["项目名称"] == long_project)
     assert _bytes(row["文件"]) <= 255 and row["表单编号"] in row["文件"]
     assert (dist / row["文件"]).is_file()
+
+
+def test_check_rerun_into_the_folder_replaces_only_its_own_csv_report(returns):
+    report = returns / "审核结果.csv"
+    assert _jixiao("check", returns, "--format", "csv", "-o", report).returncode == 0
+    again = _jixiao("check", returns, "--format", "csv", "-o", report)
+    assert again.returncode == 0, again.stderr
+    assert "审核结果.csv" not in report.read_text(encoding="utf-8")  # not read as an input

@@ -398,7 +398,8 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
 
     if output is not None:
-        refuse_replacing_inputs([output], files)
+        own = refuse_replacing_inputs([output], files, ours=_previous_report)
+        files = [f for f in files if os.path.normcase(os.path.realpath(f)) not in own]
     if annotate_dir is not None:
         refuse_folder_among_inputs(annotate_dir, paths, files)
     targets = None
@@ -435,6 +436,19 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
         if made and any(r is not None and r.copy_error for r in results):
             _remove_empty_folders(Path(annotate_dir))
     return _with_manifest(CheckReport([r for r in results if r is not None]), fingerprints)
+
+
+def _previous_report(path: Path) -> bool:
+    """Whether ``path`` holds a CSV report of ``check`` (the last run's, in the folder it
+    checked): known by its header line."""
+    from jixiao.report import CSV_HEADER
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8-sig", "replace")
+    except OSError:
+        return False
+    return head.splitlines()[:1] == [",".join(CSV_HEADER)]
 
 
 def _with_copy(result: FileResult, target: str | None,
