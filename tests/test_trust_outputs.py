@@ -161,7 +161,7 @@ def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
     folder.mkdir()
     form_xlsx(folder / "大.xlsx", [list(r) for r in FORM_ROWS] + [[f"x{r}"] * 9 for r in range(45_000)])
     write_form(folder / "小.xlsx", good_record("甲单位", "培训项目"))
-    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "4", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
+    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "3", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
     run = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "jixiao", "check", str(folder), "--format", "json", *extra],
         capture_output=True, text=True, timeout=120, env=env)

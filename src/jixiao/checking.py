@@ -426,8 +426,11 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                               memory_bytes=getattr(limits, "max_memory_bytes", None),
                               copies=targets)
     results: list[FileResult | None] = [None] * len(files)
+    # reading has its budget, and writing the copy the same again: a form read in 4 s of
+    # a 5 s budget on a busy machine still gets its copy
+    budget = limits.time_budget_s * (2 if targets else 1)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
-                                      time_budget_s=limits.time_budget_s,
+                                      time_budget_s=budget,
                                       task=check_in_worker, lost=lost_file,
                                       refused=refused):
         results[index] = result
