@@ -229,3 +229,14 @@ def test_check_rerun_into_the_folder_replaces_only_its_own_csv_report(returns):
     again = _jixiao("check", returns, "--format", "csv", "-o", report)
     assert again.returncode == 0, again.stderr
     assert "审核结果.csv" not in report.read_text(encoding="utf-8")  # not read as an input
+
+
+@pytest.mark.parametrize("command", ["check", "merge"])
+def test_an_output_onto_the_manifest_is_refused(returns, tmp_path, command):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("表单编号,年度,实施单位,项目名称\nJX1,2024,甲单位,培训项目\n", encoding="utf-8-sig")
+    before = manifest.read_bytes()
+    proc = _jixiao(command, returns, "--manifest", manifest, "-o", manifest)
+    assert proc.returncode == 2, proc.stderr
+    _one_chinese_line(proc, str(manifest))
+    assert manifest.read_bytes() == before

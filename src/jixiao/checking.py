@@ -398,7 +398,8 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
 
     if output is not None:
-        own = refuse_replacing_inputs([output], files, ours=_previous_report)
+        own = refuse_replacing_inputs([output], [*files, *([manifest] if manifest else [])],
+                                      ours=_previous_report)
         files = [f for f in files if os.path.normcase(os.path.realpath(f)) not in own]
     if annotate_dir is not None:
         refuse_folder_among_inputs(annotate_dir, paths, files)
