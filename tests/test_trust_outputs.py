@@ -161,7 +161,7 @@ def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
     folder.mkdir()
     form_xlsx(folder / "大.xlsx", [list(r) for r in FORM_ROWS] + [[f"x{r}"] * 9 for r in range(45_000)])
     write_form(folder / "小.xlsx", good_record("甲单位", "培训项目"))
-    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "4", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
+    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "3", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
     run = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "jixiao", "check", str(folder), "--format", "json", *extra],
         capture_output=True, text=True, timeout=120, env=env)
@@ -221,3 +221,22 @@ def test_template_with_a_79_character_project_name_keeps_the_form_id(tmp_path):
     row = next(r for r in rows if r["项目名称"] == long_project)
     assert _bytes(row["文件"]) <= 255 and row["表单编号"] in row["文件"]
     assert (dist / row["文件"]).is_file()
+
+
+def test_check_rerun_into_the_folder_replaces_only_its_own_csv_report(returns):
+    report = returns / "审核结果.csv"
+    assert _jixiao("check", returns, "--format", "csv", "-o", report).returncode == 0
+    again = _jixiao("check", returns, "--format", "csv", "-o", report)
+    assert again.returncode == 0, again.stderr
+    assert "审核结果.csv" not in report.read_text(encoding="utf-8")  # not read as an input
+
+
+@pytest.mark.parametrize("command", ["check", "merge"])
+def test_an_output_onto_the_manifest_is_refused(returns, tmp_path, command):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("表单编号,年度,实施单位,项目名称\nJX1,2024,甲单位,培训项目\n", encoding="utf-8-sig")
+    before = manifest.read_bytes()
+    proc = _jixiao(command, returns, "--manifest", manifest, "-o", manifest)
+    assert proc.returncode == 2, proc.stderr
+    _one_chinese_line(proc, str(manifest))
+    assert manifest.read_bytes() == before

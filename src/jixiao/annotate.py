@@ -35,6 +35,7 @@ from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.errors import OutputError, ReadError, UsageError
 from jixiao.io import safety
 from jixiao.io.atomic import atomic_path, output_error
+from jixiao.io.textout import bounded, encodable
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
 from jixiao.template.batch import sheet_name
@@ -208,7 +209,8 @@ def _open_copy(source: Path) -> _Copy | None:
     except ReadError:
         return None
     if gated.kind == "xlsx":
-        copy = None if _expands_in_openpyxl(gated) else _load_original(source, gated.data)
+        copy = None if _expands_in_openpyxl(gated) or _holds_overlong_text(gated) \
+            else _load_original(source, gated.data)
         if copy is not None:
             return copy
         note = ("原工作簿无法按原样复制（openpyxl 无法打开或范围异常巨大），本副本只保留了各单元格的值和合并单元格，"
@@ -244,6 +246,22 @@ def _expands_in_openpyxl(gated: safety.GatedFile) -> bool:
     except (ReadError, KeyError, ValueError, OSError):
         return True
     return False
+
+
+# A text run longer than a cell holds (Excel repairs such a workbook on opening): the copy
+# is then made from the grids, where every text is bounded and says where it was cut.
+_OVERLONG_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^<>]*)?>[^<]{%d}" % (_MAX_TEXT + 1))
+
+
+def _holds_overlong_text(gated: safety.GatedFile) -> bool:
+    package = gated.package
+    if package is None:
+        return False
+    try:
+        names = ["xl/sharedStrings.xml", *safety.xlsx_sheet_members(package, safety.Limits.from_env())]
+        return any(_OVERLONG_TEXT.search(package.xml(name)) for name in names if name in package.names)
+    except (ReadError, KeyError, ValueError, OSError):
+        return True
 
 
 def _load_original(source: Path, data: bytes) -> _Copy | None:
@@ -346,8 +364,8 @@ def _wrapped_lines(text: str, room: float) -> int:
 
 def clean_text(text: str) -> str:
     """Text an Excel cell accepts: no control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+    text = ILLEGAL_CHARACTERS_RE.sub("", encodable(text))
+    return bounded(text, _MAX_TEXT)  # says where it was cut
 
 
 def put_value(cell, value: Any) -> None:

@@ -453,7 +453,9 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
 
     if output is not None:
-        refuse_replacing_inputs([output], files)
+        own = refuse_replacing_inputs([output], [*files, *([manifest] if manifest else [])],
+                                      ours=_previous_report)
+        files = [f for f in files if os.path.normcase(os.path.realpath(f)) not in own]
     if annotate_dir is not None:
         refuse_folder_among_inputs(annotate_dir, paths, files)
     targets = None
@@ -480,8 +482,11 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                               memory_bytes=getattr(limits, "max_memory_bytes", None),
                               copies=targets)
     results: list[FileResult | None] = [None] * len(files)
+    # reading has its budget, and writing the copy the same again: a form read in 4 s of
+    # a 5 s budget on a busy machine still gets its copy
+    budget = limits.time_budget_s * (2 if targets else 1)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
-                                      time_budget_s=limits.time_budget_s,
+                                      time_budget_s=budget,
                                       task=check_in_worker, lost=lost_file,
                                       refused=refused):
         results[index] = result
@@ -490,6 +495,19 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
         if made and any(r is not None and r.copy_error for r in results):
             _remove_empty_folders(Path(annotate_dir))
     return _with_manifest(CheckReport([r for r in results if r is not None]), fingerprints)
+
+
+def _previous_report(path: Path) -> bool:
+    """Whether ``path`` holds a CSV report of ``check`` (the last run's, in the folder it
+    checked): known by its header line."""
+    from jixiao.report import CSV_HEADER
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8-sig", "replace")
+    except OSError:
+        return False
+    return head.splitlines()[:1] == [",".join(CSV_HEADER)]
 
 
 def _with_copy(result: FileResult, target: str | None,
