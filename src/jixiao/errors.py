@@ -38,6 +38,10 @@ class InputError(JixiaoError):
     """A row of an input list (projects list, manifest) is wrong; the message names it."""
 
 
+class OutputError(JixiaoError):
+    """An output could not be written (a full disk, no permission, a file open in Excel)."""
+
+
 def os_error_text(exc: OSError) -> str:
     """An operating-system error in Chinese (its own strerror is English on most systems)."""
     import errno

@@ -29,6 +29,7 @@ from typing import Any
 
 from jixiao.io.atomic import atomic_path
 from jixiao.grid import column_letter
+from jixiao.io.textout import bounded, encodable
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column, index_of
 
 #: Excel refuses longer cells
@@ -58,7 +59,7 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]
 
 def xml_text(value: str) -> str:
     """A string as the content of <t>: escaped, illegal characters as _xHHHH_, ≤ 32,767."""
-    s = value[:MAX_CELL_CHARS]
+    s = bounded(encodable(value), MAX_CELL_CHARS)
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
@@ -232,8 +233,9 @@ class SummaryWorkbook:
         import xlsxwriter
 
         self.path = Path(path)
-        fd, self._skeleton = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".skeleton.xlsx",
-                                              dir=self.path.parent)
+        # in the system's temporary folder, not beside the summary: a run killed before it
+        # is removed must not leave a workbook that the next merge of the folder reads
+        fd, self._skeleton = tempfile.mkstemp(prefix="jixiao-", suffix=".skeleton.xlsx")
         os.close(fd)
         self.wb = xlsxwriter.Workbook(self._skeleton, {
             "strings_to_formulas": False,

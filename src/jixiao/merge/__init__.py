@@ -130,7 +130,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     # folder merged (the last run's) is replaced, and is not an input of this run.
     from jixiao.io.outputs import refuse_replacing_inputs
 
-    own = refuse_replacing_inputs(outputs, listed, ours=lambda p: _previous_summary(p, fmt))
+    own = refuse_replacing_inputs(outputs, [*listed, *([manifest] if manifest else [])],
+                                  ours=lambda p: _previous_summary(p, fmt))
     files = sorted({str(p) for p in _without(listed, own)})
     if not files and not refused:
         from jixiao.checking import no_input_error

@@ -171,9 +171,11 @@ def _measure_parts_of_text(value: Any) -> tuple[str | None, float | None, str | 
     return parts
 
 
-def indicator_rows(path: str, form: FormResult) -> list[tuple]:
+def indicator_rows(path: str, form: FormResult, forced: Any = None) -> list[tuple]:
+    """``forced``: the profile the user gave (--profile), which checked every form; it
+    may be a file of the user's that no profile name finds again."""
     rec = form.record
-    profile = load_profile(form.profile)
+    profile = forced if forced is not None else load_profile(form.profile)
     year, unit, project, sheet = rec.year, text(rec.unit), text(rec.project), rec.sheet
     parts = _measure_parts_of_text
     rows = []
@@ -196,14 +198,15 @@ def indicator_rows(path: str, form: FormResult) -> list[tuple]:
     return rows
 
 
-def _file_tables(result: FileResult, mtime: float) -> tuple[FileSummary, tuple[list, list, list, Any]]:
+def _file_tables(result: FileResult, mtime: float,
+                 forced: Any = None) -> tuple[FileSummary, tuple[list, list, list, Any]]:
     path = result.path
     projects, indicators, findings = [], [], []
     keys = []
     for form in result.forms:
         rec = form.record
         projects.append(project_row(path, form))
-        indicators.extend(indicator_rows(path, form))
+        indicators.extend(indicator_rows(path, form, forced))
         unit, project = text(rec.unit), text(rec.project)
         findings.extend(finding_row(path, f, unit, project) for f in form.findings)
         keys.append(FormKey(rec.sheet, rec.anchor, rec.year, text(rec.department), unit, project,
@@ -270,7 +273,8 @@ Answer = tuple[FileSummary, Pickled, Encoded | None]
 
 
 def _answer(result: FileResult, mtime: float, settings: WorkerSettings | None) -> Answer:
-    summary, (projects, indicators, findings, unreadable) = _file_tables(result, mtime)
+    summary, (projects, indicators, findings, unreadable) = _file_tables(
+        result, mtime, settings.profile if settings is not None else None)
     pickled = Pickled(pickle.dumps((projects, findings, unreadable), protocol=pickle.HIGHEST_PROTOCOL),
                       pickle.dumps(indicators, protocol=pickle.HIGHEST_PROTOCOL))
     styles = settings.sheet_styles if settings is not None else None
