@@ -130,7 +130,10 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     # folder merged (the last run's) is replaced, and is not an input of this run.
     from jixiao.io.outputs import refuse_replacing_inputs
 
-    own = refuse_replacing_inputs(outputs, [*listed, *([manifest] if manifest else [])],
+    # -o itself too: "-o manifest.csv" names an input even where the CSV tables it stands
+    # for (manifest_projects.csv …) would land beside it
+    named = [output] if output is not None and str(output) not in map(str, outputs) else []
+    own = refuse_replacing_inputs([*outputs, *named], [*listed, *([manifest] if manifest else [])],
                                   ours=lambda p: _previous_summary(p, fmt))
     files = sorted({str(p) for p in _without(listed, own)})
     if not files and not refused:
