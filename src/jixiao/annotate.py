@@ -11,7 +11,6 @@ the checker read (the 问题清单 says so): the cell references of the findings
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -36,6 +35,7 @@ from jixiao.errors import OutputError, ReadError, UsageError
 from jixiao.grid import column_number
 from jixiao.io import safety
 from jixiao.io.atomic import atomic_path, output_error
+from jixiao.io.outputs import OPENPYXL_SUFFIXES, output_name
 from jixiao.io.textout import bounded, encodable
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
@@ -48,8 +48,6 @@ LIST_HEADER_ROW = 4
 COMMENT_AUTHOR = "jixiao"
 #: fill colours (RGB) by severity: red, amber, light blue
 SEVERITY_FILLS = {"error": "FF7C80", "warning": "FFC000", "info": "BDD7EE"}
-#: suffixes openpyxl loads and saves as they are
-OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
 
 _LIST_WIDTHS = (6, 16, 10, 7, 9, 60, 22, 22)
 _WRAPPED_COLUMNS = {2: 16, 6: 60, 7: 22, 8: 22}  # 1-based column -> width, for row heights
@@ -121,53 +119,6 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
     except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
         return None
     return target
-
-
-def copy_targets(files: list[str], roots: list[str | os.PathLike],
-                 outdir: str | os.PathLike) -> dict[str, Path]:
-    """Where the copy of each file goes: under ``outdir`` at its place under the folder it
-    was found in (单位A/自评表.xlsx), a file named on its own at the top. With several
-    folders given, each one's name comes first. Distinct, deterministic names.
-    """
-    outdir = Path(outdir)
-    folders = [Path(r) for r in roots if os.path.isdir(r)]
-    several = len(folders) > 1
-    taken: set[str] = set()
-    targets: dict[str, Path] = {}
-    for file in files:
-        path = Path(file)
-        relative = Path(output_name(path))
-        for folder in folders:
-            try:
-                inside = path.relative_to(folder)
-            except ValueError:
-                continue
-            relative = inside.with_name(output_name(path))
-            if several:
-                relative = Path(folder.resolve().name or "root") / relative
-            break
-        targets[file] = outdir / _unique_relative(relative, taken)
-    return targets
-
-
-def _unique_relative(relative: Path, taken: set[str]) -> Path:
-    """``relative``, or with "(2)", "(3)"… when taken; a name the file system would refuse
-    (a 255-byte .xls name becomes a 256-byte .xlsx) cut, keeping a digest of the original."""
-    from jixiao.io.atomic import fitting_name
-
-    stem, suffix = os.path.splitext(relative.name)
-    tag = hashlib.sha256(relative.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-    candidate, n = relative.with_name(fitting_name(stem, suffix, tag)), 2
-    while str(candidate).casefold() in taken:
-        candidate, n = relative.with_name(fitting_name(f"{stem}({n})", suffix, f"{tag}({n})")), n + 1
-    taken.add(str(candidate).casefold())
-    return candidate
-
-
-def output_name(source: Path) -> str:
-    """The file name of a copy: the input's own for .xlsx/.xlsm, else the stem + .xlsx."""
-    suffix = source.suffix if source.suffix.lower() in OPENPYXL_SUFFIXES else ".xlsx"
-    return source.stem + suffix
 
 
 # ---------------------------------------------------------------- names and safety

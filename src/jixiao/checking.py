@@ -269,7 +269,7 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     targets = None
     made = annotate_dir is not None and not os.path.exists(annotate_dir)
     if annotate_dir is not None:
-        from jixiao.annotate import copy_targets
+        from jixiao.io.outputs import copy_targets
 
         targets = {p: str(t) for p, t in copy_targets(files, paths, annotate_dir).items()}
     if not isolate or debug or not files:

@@ -1,4 +1,5 @@
-"""Where outputs may go: never onto an input, never among the inputs.
+"""Where outputs may go: never onto an input, never among the inputs; where each
+annotated copy goes.
 
 A finance officer types ``-o`` and ``--annotate`` by hand, often into the folder of
 returns itself. A summary replacing a unit's return, or annotated copies mixed into the
@@ -8,11 +9,13 @@ refused before anything is read or written (UsageError, exit 2), naming both pat
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Callable, Iterable
 
 from jixiao.errors import UsageError
+from jixiao.io.atomic import fitting_name
 
 
 def _real(path: str | os.PathLike) -> str:
@@ -67,3 +70,54 @@ def refuse_existing(paths: Iterable[str | os.PathLike], *, option: str = "--forc
     for path in paths:
         if os.path.lexists(path):
             raise UsageError(f"“{path}”已存在，不会覆盖；确需覆盖请加 {option}")
+
+
+# ---------------------------------------------------------------- annotated copies
+
+#: suffixes openpyxl loads and saves as they are
+OPENPYXL_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def copy_targets(files: list[str], roots: list[str | os.PathLike],
+                 outdir: str | os.PathLike) -> dict[str, Path]:
+    """Where the copy of each file goes: under ``outdir`` at its place under the folder it
+    was found in (单位A/自评表.xlsx), a file named on its own at the top. With several
+    folders given, each one's name comes first. Distinct, deterministic names.
+    """
+    outdir = Path(outdir)
+    folders = [Path(r) for r in roots if os.path.isdir(r)]
+    several = len(folders) > 1
+    taken: set[str] = set()
+    targets: dict[str, Path] = {}
+    for file in files:
+        path = Path(file)
+        relative = Path(output_name(path))
+        for folder in folders:
+            try:
+                inside = path.relative_to(folder)
+            except ValueError:
+                continue
+            relative = inside.with_name(output_name(path))
+            if several:
+                relative = Path(folder.resolve().name or "root") / relative
+            break
+        targets[file] = outdir / _unique_relative(relative, taken)
+    return targets
+
+
+def _unique_relative(relative: Path, taken: set[str]) -> Path:
+    """``relative``, or with "(2)", "(3)"… when taken; a name the file system would refuse
+    (a 255-byte .xls name becomes a 256-byte .xlsx) cut, keeping a digest of the original."""
+    stem, suffix = os.path.splitext(relative.name)
+    tag = hashlib.sha256(relative.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    candidate, n = relative.with_name(fitting_name(stem, suffix, tag)), 2
+    while str(candidate).casefold() in taken:
+        candidate, n = relative.with_name(fitting_name(f"{stem}({n})", suffix, f"{tag}({n})")), n + 1
+    taken.add(str(candidate).casefold())
+    return candidate
+
+
+def output_name(source: Path) -> str:
+    """The file name of a copy: the input's own for .xlsx/.xlsm, else the stem + .xlsx."""
+    suffix = source.suffix if source.suffix.lower() in OPENPYXL_SUFFIXES else ".xlsx"
+    return source.stem + suffix
