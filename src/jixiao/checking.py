@@ -164,11 +164,9 @@ def _other_form_note(other: Any, records: list[FormRecord]) -> Finding:
 
 
 def preload() -> None:
-    """Import now what checking a file imports on first use (readers, layout, checks,
-    the default profile): a process about to fork workers pays it once instead of each
-    worker on its first file."""
-    import python_calamine  # noqa: F401  (the readers import it on first use)
-
+    """Load now what checking a file loads on first use (every check module, the shipped
+    profiles): a process about to fork workers pays it once instead of each worker on its
+    first file."""
     from jixiao.checks.registry import load_all_checks
 
     load_all_checks()

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
 from jixiao.errors import ReadError
 from jixiao.grid import Grid, column_number
 from jixiao.io.ods_cells import ods_merges_and_percents
@@ -83,29 +85,11 @@ def _check_deadline(path: Path, deadline: float, limits: Limits) -> None:
 
 
 def _visibility(meta) -> str:
-    hidden, very_hidden, _ = _calamine_enums()
-    if meta.visible == hidden:
+    if meta.visible == SheetVisibleEnum.Hidden:
         return "hidden"
-    if meta.visible == very_hidden:
+    if meta.visible == SheetVisibleEnum.VeryHidden:
         return "very_hidden"
     return "visible"
-
-
-# python-calamine is imported on first use, once (an import statement inside a function
-# that runs for every sheet costs more than the comparison it serves).
-@functools.cache
-def _calamine_enums() -> tuple[Any, Any, Any]:
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
-
-    return SheetVisibleEnum.Hidden, SheetVisibleEnum.VeryHidden, SheetTypeEnum.WorkSheet
-
-
-def _open_workbook(gated: GatedFile):
-    from python_calamine import CalamineWorkbook
-
-    # The gate's bytes: calamine picks its parser by content (a renamed workbook reads
-    # too), and reads from memory faster than from the path.
-    return CalamineWorkbook.from_filelike(io.BytesIO(gated.data))
 
 
 def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
@@ -120,7 +104,9 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
         # calamine gives an .ods sheet neither its merged ranges nor its formats
         ods = ods_merges_and_percents(gated.package.xml_chunks(gated.package.names["content.xml"]))
         percent = {name: cells for name, (_, cells) in ods.items()}
-    workbook = _open_workbook(gated)
+    # The gate's bytes: calamine picks its parser by content (a renamed workbook reads
+    # too), and the file is not opened again.
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(gated.data))
     try:
         metadata = workbook.sheets_metadata
         if len(metadata) > limits.max_sheets:
@@ -128,10 +114,9 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
                 str(path), f"工作簿有 {len(metadata)} 个工作表（上限 {limits.max_sheets} 个），远超正常规模，拒绝读取",
                 "too_many_sheets",
             )
-        worksheet = _calamine_enums()[2]
         grids = []
         for meta in metadata:
-            if meta.typ != worksheet:
+            if meta.typ != SheetTypeEnum.WorkSheet:
                 continue  # chart and macro sheets hold no cells
             _check_deadline(path, deadline, limits)
             sheet = workbook.get_sheet_by_name(meta.name)
