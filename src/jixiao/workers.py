@@ -3,8 +3,10 @@
 Used by ``jixiao merge`` (rows back) and ``jixiao check`` (FileResults back): the work done
 per file and the answer for a file that was lost are parameters.
 
-``concurrent.futures`` cannot say which file killed a worker, and a broken pool fails
-every file still queued. So this pool gives each worker its own pipe and a small batch of
+Why not a standard library pool: ``concurrent.futures`` and ``multiprocessing.Pool``
+cannot say which file killed a worker, and a broken ``ProcessPoolExecutor`` fails every
+file still queued; on merge's many small tasks they also cost more, measured end to end
+(benchmarks/README.md). So this pool gives each worker its own pipe and a small batch of
 paths; the worker answers file by file. When a worker dies (python-calamine can abort the
 process on a hostile file) or spends more than the time budget on one file, the parent
 knows exactly which file that was: it reports that one (R01), starts a fresh worker and

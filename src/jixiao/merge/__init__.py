@@ -149,13 +149,14 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
                 spill.put(index, rows)  # files is sorted: index order is the summary's order
                 summaries.append(summary)
                 bar.advance(len(summary.forms), summary.errors)
-        the_plan = make_plan(summaries, manifest_rows)
-        result = MergeResult(
-            files=len(files), forms=sum(len(s.forms) for s in summaries),
-            unreadable_files=sum(s.status != "ok" for s in summaries),
-            errors=sum(s.errors for s in summaries), _spill=spill, _plan=the_plan)
-        if output is not None:
-            result.outputs = write_outputs(spill, the_plan, Path(output), fmt, profile)
+            the_plan = make_plan(summaries, manifest_rows)
+            result = MergeResult(
+                files=len(files), forms=sum(len(s.forms) for s in summaries),
+                unreadable_files=sum(s.status != "ok" for s in summaries),
+                errors=sum(s.errors for s in summaries), _spill=spill, _plan=the_plan)
+            if output is not None:
+                bar.status(f"正在写入 {output} ……")
+                result.outputs = write_outputs(spill, the_plan, Path(output), fmt, profile)
         return result
     except BaseException:
         spill.close()
@@ -211,6 +212,8 @@ def _check_output_folder(output: Path, fmt: str) -> None:
         else output.parent
     if not folder.is_dir():
         raise UsageError(f"输出目录不存在：{folder}")
+    if not os.access(folder, os.W_OK):  # said now, not after every file is read
+        raise UsageError(f"输出目录不可写入：{folder}")
     if fmt == "xlsx" and output.is_dir():
         raise UsageError(f"输出路径是一个文件夹：{output}，请给出 .xlsx 文件名")
 
