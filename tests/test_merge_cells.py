@@ -13,9 +13,10 @@ from python_calamine import CalamineWorkbook
 import jixiao
 from merge_fixtures import good_record, write_form
 
-# Each must come back as typed: escaped characters, a formula-looking text, spaces at
-# either end (xml:space), a line break, a tab, a control character (_xHHHH_ in the XML),
-# text Excel reads as an escape itself, and one over Excel's cell limit, cut to it.
+# Each must come back as the library's table holds it (the reader trims the ends and line
+# breaks of a form's text): characters XML escapes, a formula-looking text, a control
+# character (_xHHHH_ in the XML), text Excel would read as such an escape itself, and one
+# over Excel's cell limit, cut to it.
 TEXTS = ["A&B <c> \"d\" 'e'", "=SUM(A1:A3)", "  两端空格  ", "第一行\n第二行", "制表\t符",
          "控制\x01符", "_x0041_ 不是 A", "长" * 40_000]
 
