@@ -490,6 +490,13 @@ def make_corpus(root: str | os.PathLike[str]) -> list[HostileCase]:
             "xl/worksheets/sheet1.xml": None, "xl/other/data.xml": far_cells,
             "xl/_rels/workbook.xml.rels": _workbook_rels(1, False).replace('"', "'").replace(
                 "worksheets/sheet1.xml", "other/data.xml")}))
+    far_in_workbook = (f'<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576">'
+                       f'<c r="XFD1048576"><v>1</v></c></row></sheetData></workbook>')
+    add("sheet_id_to_workbook_part.xlsx", "too_many_cells",
+        "a <sheet r:id> pointing at workbook.xml itself, which holds the far cells").write_bytes(_rezip(
+            good_bytes, {"xl/workbook.xml": _workbook(["自评表"]).replace("</workbook>", far_in_workbook),
+                         "xl/_rels/workbook.xml.rels": _workbook_rels(1, False).replace(
+                             "worksheets/sheet1.xml", "workbook.xml")}))
     xls_macro = root / "xls_macro_sheet.xls"
     _xls_far_cell(xls_macro)
     data = xls_macro.read_bytes()

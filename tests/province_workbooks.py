@@ -27,6 +27,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
+from seed_workbooks import equal_runs
+
 PCT = "0.00%"
 
 
@@ -51,17 +53,8 @@ class _Sheet:
         self.put(r1, c1, value, fmt)
 
 
-def _runs(values: list[Any]) -> list[tuple[int, int]]:
-    runs, start = [], 0
-    for i in range(1, len(values) + 1):
-        if i == len(values) or values[i] != values[start]:
-            runs.append((start, i - 1))
-            start = i
-    return runs
-
-
 def _merge_down(s: _Sheet, top: int, col: int, values: list[Any]) -> None:
-    for a, b in _runs(values):
+    for a, b in equal_runs(values):
         s.merge(top + a, col, top + b, col, values[a])
 
 
@@ -139,7 +132,7 @@ def write_sichuan(path: str | Path, form: dict | None = None) -> Path:
                                "完成值", "权重", "得分", "未完成原因分析")):
         s.put(h, 1 + i, label)
     _merge_down(s, h + 1, 1, [ind[0] for ind in indicators])
-    for a, b in _runs([(ind[0], ind[1]) for ind in indicators]):
+    for a, b in equal_runs([(ind[0], ind[1]) for ind in indicators]):
         s.merge(h + 1 + a, 2, h + 1 + b, 2, indicators[a][1])
     for i, ind in enumerate(indicators, start=1):
         for j, value in enumerate(ind[2:], start=3):
@@ -159,6 +152,28 @@ def write_sichuan(path: str | Path, form: dict | None = None) -> Path:
     path = Path(path)
     wb.save(path)
     return path
+
+
+# ------------------------------------------------------------------ the MOF blocks
+
+
+def _standard_funds_and_goals(s: _Sheet, f: int, form: dict, goal_split: int, last_col: int) -> int:
+    """The MOF fund block from row f (项目资金 merged down column A, labels in B, values from
+    C, 执行率 in a %-formatted cell) and the goals below it; the indicator block's first row."""
+    s.merge(f, 0, f + 4, 0, "项目资金 (万元)")
+    for i, label in enumerate(("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")):
+        s.put(f, 2 + i, label)
+    for i, (label, *values) in enumerate(form["funds"], start=1):
+        s.put(f + i, 1, label)
+        for j, value in enumerate(values):
+            s.put(f + i, 2 + j, value, PCT if j == 4 and value is not None else None)
+    g = f + 5
+    s.merge(g, 0, g + 1, 0, "年度总体目标")
+    s.merge(g, 1, g, goal_split - 1, "预期目标")
+    s.merge(g, goal_split, g, last_col, "实际完成情况")
+    s.merge(g + 1, 1, g + 1, goal_split - 1, form["goal"])
+    s.merge(g + 1, goal_split, g + 1, last_col, form["goal_actual"])
+    return g + 2
 
 
 # ------------------------------------------------------------------ Yunnan
@@ -204,21 +219,7 @@ def write_yunnan(path: str | Path, form: dict | None = None) -> Path:
     s.merge(3, 1, 3, 4, form["department"])
     s.put(3, 5, "实施单位")
     s.merge(3, 6, 3, 9, form["unit"])
-    f = 4
-    s.merge(f, 0, f + 4, 0, "项目资金 (万元)")
-    for i, label in enumerate(("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")):
-        s.put(f, 2 + i, label)
-    for i, (label, *values) in enumerate(form["funds"], start=1):
-        s.put(f + i, 1, label)
-        for j, value in enumerate(values):
-            s.put(f + i, 2 + j, value, PCT if j == 4 and value is not None else None)
-    g = f + 5
-    s.merge(g, 0, g + 1, 0, "年度总体目标")
-    s.merge(g, 1, g, 5, "预期目标")
-    s.merge(g, 6, g, 9, "实际完成情况")
-    s.merge(g + 1, 1, g + 1, 5, form["goal"])
-    s.merge(g + 1, 6, g + 1, 9, form["goal_actual"])
-    h = g + 2
+    h = _standard_funds_and_goals(s, 4, form, goal_split=6, last_col=9)
     s.merge(h, 0, h, 2, "绩效指标")
     s.merge(h, 3, h, 5, "年度指标值")
     s.merge(h, 6, h + 1, 6, "实际完成值")
@@ -230,7 +231,7 @@ def write_yunnan(path: str | Path, form: dict | None = None) -> Path:
     indicators = form["indicators"]
     top = h + 2
     _merge_down(s, top, 0, [ind[0] for ind in indicators])
-    for a, b in _runs([(ind[0], ind[1]) for ind in indicators]):
+    for a, b in equal_runs([(ind[0], ind[1]) for ind in indicators]):
         s.merge(top + a, 1, top + b, 1, indicators[a][1])
     for i, ind in enumerate(indicators):
         for j, value in enumerate(ind[2:], start=2):
@@ -300,21 +301,7 @@ def write_anhui(path: str | Path, form: dict | None = None) -> Path:
     s.merge(5, 2, 5, 4, form["department"])
     s.put(5, 5, "实施单位")
     s.merge(5, 6, 5, 8, form["unit"])
-    f = 6
-    s.merge(f, 0, f + 4, 0, "项目资金 (万元)")
-    for i, label in enumerate(("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")):
-        s.put(f, 2 + i, label)
-    for i, (label, *values) in enumerate(form["funds"], start=1):
-        s.put(f + i, 1, label)
-        for j, value in enumerate(values):
-            s.put(f + i, 2 + j, value, PCT if j == 4 and value is not None else None)
-    g = f + 5
-    s.merge(g, 0, g + 1, 0, "年度总体目标")
-    s.merge(g, 1, g, 4, "预期目标")
-    s.merge(g, 5, g, 8, "实际完成情况")
-    s.merge(g + 1, 1, g + 1, 4, form["goal"])
-    s.merge(g + 1, 5, g + 1, 8, form["goal_actual"])
-    h = g + 2
+    h = _standard_funds_and_goals(s, 6, form, goal_split=5, last_col=8)
     indicators = form["indicators"]
     s.merge(h, 0, h + len(indicators), 0, "绩效指标")
     for i, label in enumerate(("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
@@ -322,7 +309,7 @@ def write_anhui(path: str | Path, form: dict | None = None) -> Path:
         s.put(h, 1 + i, label)
     top = h + 1
     _merge_down(s, top, 1, [ind[0] for ind in indicators])
-    for a, b in _runs([(ind[0], ind[1]) for ind in indicators]):
+    for a, b in equal_runs([(ind[0], ind[1]) for ind in indicators]):
         s.merge(top + a, 2, top + b, 2, indicators[a][1])
     for i, ind in enumerate(indicators):
         for j, value in enumerate(ind[2:], start=3):

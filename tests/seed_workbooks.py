@@ -32,7 +32,7 @@ def _rate_fraction(rate_pct: float | None) -> float | None:
     return None if rate_pct is None else rate_pct / 100
 
 
-def _runs(values: list[Any]) -> list[tuple[int, int]]:
+def equal_runs(values: list[Any]) -> list[tuple[int, int]]:
     """(start, end) index runs of equal consecutive values (for vertical merges)."""
     runs, start = [], 0
     for i in range(1, len(values) + 1):
@@ -125,9 +125,9 @@ def _write_shanghai_form(s: _XlsxSheet, record: dict, top: int, grade_row: bool 
         s.put(h, c, label)
     level1 = [ind["level1"] for ind in indicators]
     level12 = [(ind["level1"], ind["level2"]) for ind in indicators]
-    for a, b in _runs(level1):
+    for a, b in equal_runs(level1):
         s.merge(h + 1 + a, 1, h + 1 + b, 1, level1[a])
-    for a, b in _runs(level12):
+    for a, b in equal_runs(level12):
         s.merge(h + 1 + a, 2, h + 1 + b, 2, level12[a][1])
     for i, ind in enumerate(indicators, start=1):
         for c, key in enumerate(("name", "target", "actual", "weight", "score", "deviation"), 3):
@@ -244,9 +244,9 @@ def _write_central_form(ws, record: dict, pct) -> None:
     indicators = record["indicators"]
     level1 = [ind["level1"] for ind in indicators]
     level12 = [(ind["level1"], ind["level2"]) for ind in indicators]
-    for a, b in _runs(level1):
+    for a, b in equal_runs(level1):
         _xls_merge(ws, 13 + a, 13 + b, 1, 1, level1[a])
-    for a, b in _runs(level12):
+    for a, b in equal_runs(level12):
         _xls_merge(ws, 13 + a, 13 + b, 2, 2, level12[a][1])
     for i, ind in enumerate(indicators, start=13):
         _xls_merge(ws, i, i, 3, 4, ind["name"])

@@ -415,11 +415,13 @@ def test_a_sheet_of_the_units_named_like_the_list_is_kept(tmp_path):
     assert link == f"'{LIST_SHEET}'!E6"
 
 
-def test_an_output_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
+def test_an_output_folder_that_cannot_be_written_is_one_chinese_line(tmp_path):
+    from jixiao.errors import OutputError
+
     source = write_xlsx_form(tmp_path / "表.xlsx")
     blocker = tmp_path / "out"
     blocker.write_text("a file where the folder should be")
-    with pytest.raises(UsageError, match="无法写入标注副本"):
+    with pytest.raises(OutputError, match="无法写入.*已有一个同名的文件"):
         annotate(CheckReport([file_result(source)]), blocker)
 
 

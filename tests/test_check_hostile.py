@@ -92,3 +92,13 @@ def test_every_readable_file_gets_its_annotated_copy_within_the_budget(checked):
 
 def test_no_temporary_file_is_left_among_the_copies(checked):
     assert not [p for p in (checked["root"] / "annotated").rglob(".*")]
+
+
+def test_a_copy_bounds_its_cells_and_says_where_text_was_cut(checked):
+    import openpyxl
+
+    copy = next((checked["root"] / "annotated").rglob("very_long_strings.xlsx"))
+    texts = [v for ws in openpyxl.load_workbook(copy, read_only=True).worksheets
+             for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert max(map(len, texts)) <= 32_767
+    assert any("已截断" in t and "300,000" in t for t in texts)

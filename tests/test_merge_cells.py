@@ -11,6 +11,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import jixiao
+from jixiao.io.textout import field
 from merge_fixtures import good_record, write_form
 
 # Each must come back as the library's table holds it (the reader trims the ends and line
@@ -40,7 +41,7 @@ def _same(frame_value, cell_value) -> bool:
     if frame_value is None or frame_value is pd.NA or (isinstance(frame_value, float) and math.isnan(frame_value)):
         return cell_value == ""  # no cell
     if isinstance(frame_value, str):
-        return cell_value == frame_value[:32767]
+        return cell_value == field(frame_value)  # as every output bounds a text
     return float(cell_value) == float(frame_value)
 
 
@@ -60,7 +61,7 @@ def test_texts_come_back_as_read_and_stay_text(merged):
     result, book, wb = merged
     deviations = set(result.indicators["偏差原因分析及改进措施"].dropna())
     assert {"控制\x01符", "_x0041_ 不是 A", "=SUM(A1:A3)", "A&B <c> \"d\" 'e'"} <= deviations
-    assert "长" * 32767 in {d[:32767] for d in deviations}
+    assert any(d.startswith("长" * 30000) for d in deviations)
     ws = wb["指标明细"]
     for row in ws.iter_rows(min_row=2):
         for cell in row:

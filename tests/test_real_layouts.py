@@ -374,3 +374,41 @@ def test_a_date_typed_into_a_cell_reads_as_the_date(tmp_path):
                              datetime.datetime(2020, 12, 20), 20, 20, None)
     record = only_form(check_json(written(tmp_path, "yunnan", form)))["record"]
     assert record["indicators"][2]["actual"] == "2020-12-20"
+
+
+def test_a_two_row_header_with_the_sub_columns_below(tmp_path):
+    """The other way round from Yunnan: 一级/二级/三级, 实际完成值 … merged down over both
+    rows, 年度指标值 merged across 指标性质 | 指标值 | 度量单位 in the row below."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    rows = [
+        ["项目支出绩效自评表"], ["（2023年度）"],
+        ["项目名称", "乡村公路养护"], ["主管部门", "某县交通运输局", None, None, "实施单位", "某县公路段"],
+        ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 50, 50, 48, 10, 0.96, 9.6],
+        [None, "其中：当年财政拨款", 50, 50, 48, None, 0.96, None],
+        [None, "上年结转资金"], [None, "其他资金"],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", None, None, "实际完成值", "分值", "得分",
+         "偏差原因分析及改进措施"],
+        [None, None, None, "指标性质", "指标值", "度量单位"],
+        ["产出指标", "数量指标", "养护里程", "≥", 120, "公里", 125, 50, 50],
+        ["效益指标", "社会效益指标", "道路优良率", "≥", 85, "%", 88, 30, 30],
+        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", 90, "%", 93, 10, 10],
+        ["总分", None, None, None, None, None, None, 100, 99.6],
+    ]
+    for row in rows:
+        ws.append(row)
+    for rng in ("A10:A11", "B10:B11", "C10:C11", "D10:F10", "G10:G11", "H10:H11", "I10:I11",
+                "J10:J11", "A5:A9"):
+        ws.merge_cells(rng)
+    for ref in ("G6", "G7"):
+        ws[ref].number_format = "0.00%"
+    path = tmp_path / "sub_below.xlsx"
+    wb.save(path)
+    form = only_form(check_json(path))
+    assert [(i["name"], i["target"], i["actual"], i["weight"], i["score"])
+            for i in form["record"]["indicators"]] == [
+        ("养护里程", "≥120公里", "125公里", 50, 50), ("道路优良率", "≥85%", "88%", 30, 30),
+        ("群众满意度", "≥90%", "93%", 10, 10)]
+    assert [f["code"] for f in form["findings"] if f["severity"] != "info"] == []

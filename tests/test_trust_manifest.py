@@ -238,3 +238,42 @@ def test_a_projects_list_with_a_cell_at_xfd1048576_is_one_chinese_line(tmp_path)
     line = _one_chinese_line(proc)
     assert "清单.xlsx" in line and "panicked" not in proc.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_huge_numbers_in_any_cell_of_another_layout_are_findings(tmp_path):
+    """The same over every number cell of a form read by its labels: budgets, rates,
+    scores, weights, targets and actual values typed as 1e308, -1e308 or 400 digits."""
+    from hostile_corpus import FORM_ROWS, form_xlsx
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    cells = [(5, 2), (5, 3), (5, 4), (5, 6), (5, 7), (12, 4), (12, 5), (12, 6), (12, 7), (19, 6), (19, 7)]
+    for i, (r, c) in enumerate(cells):
+        for j, value in enumerate((1e308, -1e308, "9" * 400)):
+            rows = [list(line) for line in FORM_ROWS]
+            rows[r][c] = value
+            form_xlsx(folder / f"f{i}-{j}.xlsx", rows)
+    proc, files = _check(folder)
+    assert len(files) == 3 * len(cells)
+    for entry in files:
+        assert entry["status"] == "ok" and len(entry["forms"]) == 1, entry["path"]
+    assert "内部错误" not in proc.stdout
+    merged = _jixiao("merge", folder, "--format", "csv", "-o", tmp_path / "s.csv", "-q")
+    assert f"{3 * len(cells)} 张自评表，未读取 0 个文件" in merged.stderr, merged.stderr
+
+
+def test_a_projects_list_longer_than_any_form_is_still_read(tmp_path):
+    """The gate's row bound is a returned form's; a province's projects list (one row per
+    indicator) is longer, and is read under a list's own bounds."""
+    from jixiao.profiles import load_profile
+    from jixiao.projects import read_projects
+
+    lines = PROJECTS.read_text(encoding="utf-8-sig").splitlines()
+    head, rows = lines[0], lines[1:]
+    body = [row.replace("市政府办公厅专项工作业务经费", f"项目{k}").replace(
+        "上海市闵行区“一网通办”配套系统(2022运维)", f"系统{k}")
+        for k in range(51_000 // len(rows) + 1) for row in rows]
+    projects = tmp_path / "p.csv"
+    projects.write_text("\n".join([head, *body]) + "\n", encoding="utf-8")
+    assert len(body) > 50_000
+    assert len(read_projects(projects, load_profile("shanghai"))) == 2 * (51_000 // len(rows) + 1)

@@ -161,7 +161,7 @@ def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
     folder.mkdir()
     form_xlsx(folder / "大.xlsx", [list(r) for r in FORM_ROWS] + [[f"x{r}"] * 9 for r in range(45_000)])
     write_form(folder / "小.xlsx", good_record("甲单位", "培训项目"))
-    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "4", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
+    env = {**os.environ, "JIXIAO_TIME_BUDGET_S": "3", "JIXIAO_MAX_CELLS_PER_SHEET": "500000"}
     run = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, "-m", "jixiao", "check", str(folder), "--format", "json", *extra],
         capture_output=True, text=True, timeout=120, env=env)
@@ -175,3 +175,68 @@ def test_a_copy_over_the_time_budget_is_r01_and_no_copy(tmp_path):
     assert files["大.xlsx"]["status"] == "unreadable"
     assert "超时" in files["大.xlsx"]["error"]["message"]
     assert sorted(p.name for p in out.rglob("*")) == ["小.xlsx"]
+
+
+# ---------------------------------------------------------------- long names
+
+def _bytes(name: str) -> int:
+    return len(name.encode("utf-8"))
+
+
+def test_a_255_byte_name_is_annotated_and_copies_fit(tmp_path):
+    folder = tmp_path / "in"
+    longest = "表" * 83 + "a.xlsx"  # 255 bytes: the longest name ext4 takes
+    assert _bytes(longest) == 255
+    write_form(folder / longest, good_record("甲单位", "培训项目"))
+    from hostile_corpus import form_xls
+
+    xls = "表" * 83 + "ab.xls"  # 255 bytes; its copy would be a 256-byte .xlsx
+    form_xls(folder / xls)
+    write_form(folder / "短.xlsx", good_record("乙单位", "培训项目"))
+    out = tmp_path / "标注"
+    proc = _jixiao("check", folder, "--annotate", out)
+    assert proc.returncode in (0, 1) and "Traceback" not in proc.stderr, proc.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 3 and longest in names and "短.xlsx" in names
+    cut = next(n for n in names if n not in (longest, "短.xlsx"))
+    assert _bytes(cut) <= 255 and cut.endswith(".xlsx") and cut.startswith("表" * 40)
+    again = tmp_path / "again"
+    _jixiao("check", folder, "--annotate", again)
+    assert sorted(p.name for p in again.iterdir()) == names  # shortened the same way
+
+
+def test_template_with_a_79_character_project_name_keeps_the_form_id(tmp_path):
+    lines = PROJECTS.read_text(encoding="utf-8-sig").splitlines()
+    long_project = "市政府办公厅" + "专项工作业务经费" * 9 + "测试"
+    assert len(long_project) >= 79
+    projects = tmp_path / "p.csv"
+    projects.write_text("\n".join(line.replace("市政府办公厅专项工作业务经费", long_project)
+                                  for line in lines) + "\n", encoding="utf-8")
+    dist = tmp_path / "dist"
+    proc = _jixiao("template", "--projects", projects, "-o", dist)
+    assert proc.returncode == 0, proc.stderr
+    import csv as _csv
+
+    rows = list(_csv.DictReader(open(dist / "manifest.csv", encoding="utf-8-sig")))
+    row = next(r for r in rows if r["项目名称"] == long_project)
+    assert _bytes(row["文件"]) <= 255 and row["表单编号"] in row["文件"]
+    assert (dist / row["文件"]).is_file()
+
+
+def test_check_rerun_into_the_folder_replaces_only_its_own_csv_report(returns):
+    report = returns / "审核结果.csv"
+    assert _jixiao("check", returns, "--format", "csv", "-o", report).returncode == 0
+    again = _jixiao("check", returns, "--format", "csv", "-o", report)
+    assert again.returncode == 0, again.stderr
+    assert "审核结果.csv" not in report.read_text(encoding="utf-8")  # not read as an input
+
+
+@pytest.mark.parametrize("command", ["check", "merge"])
+def test_an_output_onto_the_manifest_is_refused(returns, tmp_path, command):
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("表单编号,年度,实施单位,项目名称\nJX1,2024,甲单位,培训项目\n", encoding="utf-8-sig")
+    before = manifest.read_bytes()
+    proc = _jixiao(command, returns, "--manifest", manifest, "-o", manifest)
+    assert proc.returncode == 2, proc.stderr
+    _one_chinese_line(proc, str(manifest))
+    assert manifest.read_bytes() == before

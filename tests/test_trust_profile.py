@@ -100,3 +100,12 @@ def test_a_shipped_name_is_honoured_without_r08(returned):
     form_path = _with_profile_named(returned / "blank.xlsx", "mof-2020", returned / "m.xlsx")
     form = _form(_jixiao("check", str(form_path), "--format", "json"))
     assert "R08" not in [f["code"] for f in form["findings"]]
+
+
+def test_merge_with_the_users_own_profile_file_consolidates_the_form(returned, tmp_path):
+    """--profile my.toml whose name no profile folder holds: the form is merged with it."""
+    own = _evil_profile(tmp_path / "my.toml", name="myown")
+    out = tmp_path / "s.csv"
+    proc = _jixiao("merge", str(returned / "blank.xlsx"), "--profile", str(own), "--format", "csv",
+                   "-o", str(out), "-q")
+    assert "1 张自评表，未读取 0 个文件" in proc.stderr, proc.stderr

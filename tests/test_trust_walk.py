@@ -138,3 +138,17 @@ def test_merge_lists_the_unreadable_folder_among_the_unread_files(shared_tmp):
     unread = next(shared_tmp.glob("汇总_*unread*.csv"), None) or next(
         p for p in shared_tmp.glob("汇总_*.csv") if "locked" in p.read_text(encoding="utf-8-sig"))
     assert "文件夹无法打开" in unread.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_in_the_folder_does_not_hang_the_walk(tmp_path):
+    root = tmp_path / "in"
+    _form(root / "a.xlsx", "甲单位")
+    os.mkfifo(root / "自评表")  # no extension: taken by its first bytes, if it were a file
+    os.mkfifo(root / "b.xlsx")
+    proc = subprocess.run([sys.executable, "-m", "jixiao", "check", str(root), "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    files = _files(proc)
+    assert files[str(root / "a.xlsx")]["status"] == "ok"
+    assert files[str(root / "b.xlsx")]["status"] == "unreadable"
+    assert str(root / "自评表") not in files

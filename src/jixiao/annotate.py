@@ -11,6 +11,7 @@ the checker read (the 问题清单 says so): the cell references of the findings
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -31,9 +32,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.checking import CheckReport, FileResult
 from jixiao.checks.registry import SEVERITY_LABELS
-from jixiao.errors import ReadError, UsageError
+from jixiao.errors import OutputError, ReadError, UsageError
 from jixiao.io import safety
-from jixiao.io.atomic import atomic_path
+from jixiao.io.atomic import atomic_path, output_error
+from jixiao.io.textout import bounded, encodable
 from jixiao.model import SEVERITY_ORDER, Finding
 from jixiao.report import display_width
 from jixiao.template.batch import sheet_name
@@ -109,8 +111,12 @@ def annotate_file(result: FileResult, outdir: str | os.PathLike, *,
         _annotate_workbook(copy, result, source.name)
         with atomic_path(target) as tmp:
             copy.workbook.save(tmp)
+    except OutputError:
+        raise
     except OSError as exc:
-        raise UsageError(f"无法写入标注副本 {target}：{exc.strerror or exc}") from None
+        raise output_error(target, exc) from None
+    except MemoryError:  # over the worker's memory budget: the file's R01, not "no copy"
+        raise
     except Exception:  # a workbook openpyxl loaded but cannot write must not stop a batch
         return None
     return target
@@ -144,10 +150,15 @@ def copy_targets(files: list[str], roots: list[str | os.PathLike],
 
 
 def _unique_relative(relative: Path, taken: set[str]) -> Path:
+    """``relative``, or with "(2)", "(3)"… when taken; a name the file system would refuse
+    (a 255-byte .xls name becomes a 256-byte .xlsx) cut, keeping a digest of the original."""
+    from jixiao.io.atomic import fitting_name
+
     stem, suffix = os.path.splitext(relative.name)
-    candidate, n = relative, 2
+    tag = hashlib.sha256(relative.name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    candidate, n = relative.with_name(fitting_name(stem, suffix, tag)), 2
     while str(candidate).casefold() in taken:
-        candidate, n = relative.with_name(f"{stem}({n}){suffix}"), n + 1
+        candidate, n = relative.with_name(fitting_name(f"{stem}({n})", suffix, f"{tag}({n})")), n + 1
     taken.add(str(candidate).casefold())
     return candidate
 
@@ -198,7 +209,8 @@ def _open_copy(source: Path) -> _Copy | None:
     except ReadError:
         return None
     if gated.kind == "xlsx":
-        copy = None if _expands_in_openpyxl(gated) else _load_original(source, gated.data)
+        copy = None if _expands_in_openpyxl(gated) or _holds_overlong_text(gated) \
+            else _load_original(source, gated.data)
         if copy is not None:
             return copy
         note = ("原工作簿无法按原样复制（openpyxl 无法打开或范围异常巨大），本副本只保留了各单元格的值和合并单元格，"
@@ -236,6 +248,22 @@ def _expands_in_openpyxl(gated: safety.GatedFile) -> bool:
     return False
 
 
+# A text run longer than a cell holds (Excel repairs such a workbook on opening): the copy
+# is then made from the grids, where every text is bounded and says where it was cut.
+_OVERLONG_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^<>]*)?>[^<]{%d}" % (_MAX_TEXT + 1))
+
+
+def _holds_overlong_text(gated: safety.GatedFile) -> bool:
+    package = gated.package
+    if package is None:
+        return False
+    try:
+        names = ["xl/sharedStrings.xml", *safety.xlsx_sheet_members(package, safety.Limits.from_env())]
+        return any(_OVERLONG_TEXT.search(package.xml(name)) for name in names if name in package.names)
+    except (ReadError, KeyError, ValueError, OSError):
+        return True
+
+
 def _load_original(source: Path, data: bytes) -> _Copy | None:
     """The workbook itself, loaded from its bytes (the file is never opened for writing)."""
     keep_vba = source.suffix.lower() == ".xlsm"
@@ -245,6 +273,8 @@ def _load_original(source: Path, data: bytes) -> _Copy | None:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), keep_vba=keep_vba, keep_links=True,
                                      rich_text=True)
+    except MemoryError:
+        raise
     except Exception:  # openpyxl raises a zoo of types on workbooks it does not understand
         return None
     workbook.template = False  # a renamed .xltx must be saved as a workbook
@@ -334,8 +364,8 @@ def _wrapped_lines(text: str, room: float) -> int:
 
 def clean_text(text: str) -> str:
     """Text an Excel cell accepts: no control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
-    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT - 1] + "…"
+    text = ILLEGAL_CHARACTERS_RE.sub("", encodable(text))
+    return bounded(text, _MAX_TEXT)  # says where it was cut
 
 
 def put_value(cell, value: Any) -> None:

@@ -206,10 +206,18 @@ def _looks_like_workbook(path: str) -> bool:
     """A workbook's first bytes (OLE, or a zip whose first member is an Office part).
     A file that cannot be opened is taken, for the reader to say why."""
     try:
-        with open(path, "rb", buffering=0) as fh:
-            head = fh.read(64)
+        # non-blocking: a FIFO named like a workbook must not hang the walk
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError:
         return True
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, 64)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
     return bool(_WORKBOOK_HEAD.match(head))
 
 
@@ -445,10 +453,13 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     from jixiao.io.outputs import refuse_folder_among_inputs, refuse_replacing_inputs
 
     if output is not None:
-        refuse_replacing_inputs([output], files)
+        own = refuse_replacing_inputs([output], [*files, *([manifest] if manifest else [])],
+                                      ours=_previous_report)
+        files = [f for f in files if os.path.normcase(os.path.realpath(f)) not in own]
     if annotate_dir is not None:
         refuse_folder_among_inputs(annotate_dir, paths, files)
     targets = None
+    made = annotate_dir is not None and not os.path.exists(annotate_dir)
     if annotate_dir is not None:
         from jixiao.annotate import copy_targets
 
@@ -471,14 +482,32 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
                               memory_bytes=getattr(limits, "max_memory_bytes", None),
                               copies=targets)
     results: list[FileResult | None] = [None] * len(files)
+    # reading has its budget, and writing the copy the same again: a form read in 4 s of
+    # a 5 s budget on a busy machine still gets its copy
+    budget = limits.time_budget_s * (2 if targets else 1)
     for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
-                                      time_budget_s=limits.time_budget_s,
+                                      time_budget_s=budget,
                                       task=check_in_worker, lost=lost_file,
                                       refused=refused):
         results[index] = result
     if targets:
         _remove_lost_copies(results, targets)
+        if made and any(r is not None and r.copy_error for r in results):
+            _remove_empty_folders(Path(annotate_dir))
     return _with_manifest(CheckReport([r for r in results if r is not None]), fingerprints)
+
+
+def _previous_report(path: Path) -> bool:
+    """Whether ``path`` holds a CSV report of ``check`` (the last run's, in the folder it
+    checked): known by its header line."""
+    from jixiao.report import CSV_HEADER
+
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096).decode("utf-8-sig", "replace")
+    except OSError:
+        return False
+    return head.splitlines()[:1] == [",".join(CSV_HEADER)]
 
 
 def _with_copy(result: FileResult, target: str | None,
@@ -498,14 +527,25 @@ def _with_copy(result: FileResult, target: str | None,
     return result
 
 
+def _remove_empty_folders(root: Path) -> None:
+    """The folders a failed --annotate made and left empty (a full disk): removed."""
+    for folder, _, _ in sorted(os.walk(root), key=lambda w: -len(w[0])):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            pass
+
+
 def _remove_lost_copies(results: list[FileResult | None], targets: dict[str, str]) -> None:
     """A worker killed while saving a copy (over the time or memory budget) leaves its
     temporary file (".<stem>-xxxxxxxx.xlsx") beside the copy's place: remove it."""
+    from jixiao.io.atomic import temporary_prefix
+
     for result in results:
         if result is None or result.status != "unreadable" or result.path not in targets:
             continue
         target = Path(targets[result.path])
-        prefix, suffix = f".{target.stem}-", target.suffix
+        prefix, suffix = temporary_prefix(target), target.suffix
         try:
             leftovers = [p for p in target.parent.iterdir()
                          if p.name.startswith(prefix) and p.name.endswith(suffix)
@@ -552,6 +592,8 @@ def check_in_worker(path: str, settings: Any) -> FileResult:
     if copies:
         try:
             _with_copy(result, copies.get(path), settings.manifest_fingerprints)
+        except MemoryError:  # over the memory budget: the worker answers R01 for the file
+            raise
         except Exception:  # openpyxl's zoo on a workbook it cannot write: no copy
             result.copy = None
     return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import glob
 import inspect
+import errno
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ import click
 
 from jixiao import __version__
 from jixiao.errors import JixiaoError, UsageError
+from jixiao.io.textout import for_terminal
 
 EXIT_CODES = ("退出码：0 没有错误级问题；1 输入的表有错误（含无法读取的文件）；"
               "2 用法错误：选项、路径或名称有误，或给出的路径下没有任何表格文件（多半是路径给错了）。")
@@ -136,6 +138,11 @@ class _ChineseHelp:
         return rest
 
 
+#: system errors of writing an output, said in one Chinese line (io.atomic.output_error)
+_OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.EBUSY,
+                  errno.ENAMETOOLONG}
+
+
 class Command(_ChineseHelp, click.Command):
     pass
 
@@ -178,6 +185,15 @@ class Group(_ChineseHelp, click.Group):
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:
+            if isinstance(exc, OSError) and exc.errno in _OUTPUT_ERRNOS \
+                    and not (ctx.obj and ctx.obj.get("debug")):
+                from jixiao.io.atomic import output_error
+
+                # a writer outside io.atomic (CSV/Parquet streams) ran out of disk or rights
+                name = str(exc.filename or "") or "输出文件"
+                if os.path.basename(name).startswith("."):  # our temporary: name its folder
+                    name = os.path.dirname(name) or "输出文件"
+                raise click.ClickException(str(output_error(name, exc))) from None
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
             raise click.ClickException(
@@ -192,10 +208,11 @@ class Group(_ChineseHelp, click.Group):
             command = exc.ctx.command_path if exc.ctx else "jixiao"
             if exc.ctx and exc.ctx.command is self and exc.ctx.invoked_subcommand:
                 command += f" {exc.ctx.invoked_subcommand}"
-            click.echo(f"用法错误：{usage_message(exc)}（运行 {command} --help 查看用法）", err=True)
+            click.echo(for_terminal(f"用法错误：{usage_message(exc)}（运行 {command} --help 查看用法）"),
+                       err=True)
             sys.exit(2)
         except click.ClickException as exc:
-            click.echo(f"错误：{exc.message}", err=True)
+            click.echo(for_terminal(f"错误：{exc.message}"), err=True)
             sys.exit(1)
         except click.Abort:
             click.echo("已中止。", err=True)
@@ -423,7 +440,7 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
         from jixiao.io.atomic import write_text_atomic
         write_text_atomic(output, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(for_terminal(text), nl=False)
     if annotate_dir:  # written by check_paths, each in its worker
         failed = next((fr.copy_error for fr in report.files if fr.copy_error), None)
         if failed:
@@ -518,13 +535,29 @@ def merge_command(ctx, paths, output, fmt, manifest, jobs, profile, secret, quie
         output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
     result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
                    quiet=quiet, secret=secret, limits=limits_from(limits))
-    click.echo(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
-               f"未读取 {result.unreadable_files} 个文件；输出："
-               + "、".join(str(p) for p in result.outputs), err=True)
+    click.echo(for_terminal(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
+                            f"未读取 {result.unreadable_files} 个文件；输出："
+                            + "、".join(str(p) for p in result.outputs)), err=True)
     failed = result.errors > 0 or result.unreadable_files > 0
     result.close()
     ctx.exit(1 if failed else 0)
 
 
 def main() -> None:
+    import warnings
+
+    # xlsxwriter warns with its own source path when a write fails (the error is said in
+    # Chinese once, by the command)
+    warnings.filterwarnings("ignore", module="xlsxwriter")
+    import signal
+
+    def terminated(signum, frame):  # SIGTERM stops like Ctrl-C: workers ended, temporaries removed
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, terminated)
+    if os.environ.get("JIXIAO_DEBUG") != "1":
+        # a writer's zip closed by the garbage collector after a full disk prints
+        # "Exception ignored in ZipFile.__del__" with a traceback: the command said why
+        sys.unraisablehook = lambda unraisable: None
     cli()

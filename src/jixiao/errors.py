@@ -36,3 +36,7 @@ class ReadError(JixiaoError):
 
 class InputError(JixiaoError):
     """A row of an input list (projects list, manifest) is wrong; the message names it."""
+
+
+class OutputError(JixiaoError):
+    """An output could not be written (a full disk, no permission, a file open in Excel)."""

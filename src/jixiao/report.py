@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from jixiao.checking import CheckReport, FileResult
 from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.io.csvsafe import safe_csv_cell
+from jixiao.io.textout import bounded, encodable, field
 from jixiao.model import Finding
 
 CSV_HEADER = ["文件", "工作表", "项目名称", "单元格", "代码", "严重程度", "问题说明", "应为", "实为"]
@@ -41,9 +42,9 @@ def render_table(report: CheckReport, out: TextIO) -> None:
             where = f"{form.record.sheet}!{form.record.anchor}" if form.record.anchor else (
                 form.record.sheet or "")
             grade = form.recomputed.grade or "—"
-            out.write(f"  【{name}】{where}  总分 {form.recomputed.total_score:g}（{grade}）\n")
+            out.write(bounded(f"  【{name}】{where}  总分 {form.recomputed.total_score:g}（{grade}）") + "\n")
             if form.profile_reason:
-                out.write(f"    评价方案 {form.profile}（依据：{form.profile_reason}）\n")
+                out.write(bounded(f"    评价方案 {form.profile}（依据：{form.profile_reason}）") + "\n")
             if not form.findings:
                 out.write("    未发现问题\n")
             for f in form.findings:
@@ -53,7 +54,7 @@ def render_table(report: CheckReport, out: TextIO) -> None:
 
 def _finding_line(f: Finding) -> str:
     severity = SEVERITY_LABELS.get(f.severity, f.severity)
-    return f"{_pad(severity, 4)} {_pad(f.code, 4)} {_pad(_where(f), 14)} {f.message}"
+    return bounded(f"{_pad(severity, 4)} {_pad(f.code, 4)} {_pad(_where(f), 14)} {f.message}")
 
 
 def summary_line(report: CheckReport) -> str:
@@ -65,8 +66,17 @@ def summary_line(report: CheckReport) -> str:
 
 
 def render_json(report: CheckReport, out: TextIO) -> None:
-    json.dump(report.to_dict(), out, ensure_ascii=False, indent=2, default=_json_default)
+    json.dump(_fields(report.to_dict()), out, ensure_ascii=False, indent=2, default=_json_default)
     out.write("\n")
+
+
+def _fields(value: Any) -> Any:
+    """Every text of the tree bounded (a unit's cell of 300,000 characters)."""
+    if isinstance(value, dict):
+        return {k: _fields(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fields(v) for v in value]
+    return field(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -98,7 +108,7 @@ def render_csv(report: CheckReport, out: TextIO) -> None:
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
     for row in csv_rows(report):
-        writer.writerow([safe_csv_cell(v) for v in row])
+        writer.writerow([safe_csv_cell(field(v)) for v in row])
 
 
 RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv}
@@ -107,4 +117,5 @@ RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv}
 def render(report: CheckReport, fmt: str = "table") -> str:
     buf = io.StringIO()
     RENDERERS[fmt](report, buf)
-    return buf.getvalue()
+    # one undecodable file name or lone surrogate must not cost the report of every file
+    return encodable(buf.getvalue())

@@ -46,7 +46,12 @@ def _round2_fast(x: float) -> float | None:
 
 
 def round2(x: float | Decimal) -> float:
-    """Round to 2 decimals, half away from zero (Excel's ROUND(x, 2))."""
+    """Round to 2 decimals, half away from zero (Excel's ROUND(x, 2)).
+
+    Past 1e15 (where no figure of a form is) there are no cents to round: the number is
+    returned as it is, not a decimal.InvalidOperation out of quantize's 28 digits."""
+    if not -1e15 < x < 1e15:
+        return float(x)
     if not isinstance(x, Decimal):
         fast = _round2_fast(float(x))
         if fast is not None:

@@ -267,9 +267,12 @@ def parse_measure(text: Any) -> Measure | None:
         if unit is None and paren and not re.search(r"\d", paren):
             unit = paren  # "≥95(%)", "≤5000.00(张)": the bracket holds the unit
         # otherwise the bracket is a note: "100%(按实)"
+    number = float(m.group("number"))
+    if not -MAX_NUMBER < number < MAX_NUMBER:
+        return FreeText(raw)  # 1e308 or 400 digits: no quantity to score against
     if unit in _PERCENT_WORDS:
         unit = "%"  # Anhui's "≥100百分比"
-    return Quantity(op or "=", float(m.group("number")), unit, raw, explicit)
+    return Quantity(op or "=", number, unit, raw, explicit)
 
 
 def format_quantity(q: Quantity) -> str:

@@ -60,8 +60,40 @@ def _quiet_stderr() -> None:
         pass
 
 
+def _end_with_parent(parent: int) -> None:
+    """End this worker when the parent is gone (SIGKILL, SIGTERM, a crash): an orphaned
+    worker would go on reading and hold the caller's stdout pipe open.
+
+    Linux is told to send SIGKILL at the parent's death; elsewhere (and should that fail)
+    a daemon thread checks every half second whether the parent is still ours.
+    """
+    import sys
+    import threading
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="jixiao-parent-watch").start()
+
+
 def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSettings], Any],
-                 lost: Callable[[str, str], Any]) -> None:
+                 lost: Callable[[str, str], Any], parent: int | None = None) -> None:
+    if parent is not None:
+        _end_with_parent(parent)
     _quiet_stderr()
     if settings.memory_bytes:
         try:
@@ -149,7 +181,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
 
     def start() -> _Worker:
         parent_conn, child_conn = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_worker_main, args=(child_conn, settings, task, lost),
+        proc = ctx.Process(target=_worker_main, args=(child_conn, settings, task, lost, os.getpid()),
                            daemon=True)
         proc.start()
         child_conn.close()
@@ -193,6 +225,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
         restart(w)
         return index, lost(path, reason)
 
+    finished = False
     try:
         workers.extend(start() for _ in range(jobs))
         if on_start:
@@ -238,8 +271,14 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
                     yield replace(w, f"读取超时（超过 {time_budget_s:g} 秒），已跳过，请检查文件是否异常")
             for w in workers:
                 feed(w)
+        finished = True
     finally:
         selector.close()
+        if not finished:
+            # Interrupted (Ctrl-C, SIGTERM, an error in the caller): stop now, not after
+            # the file each worker is on (calamine does not return to Python to be told).
+            for w in workers:
+                w.process.kill()
         for w in workers:
             try:
                 w.conn.send(None)

@@ -14,6 +14,10 @@ from typing import Any, Callable
 from jixiao.errors import InputError, ReadError
 
 
+#: rows and cells (rows x columns) of a list's sheet: 25,000 projects of 8 indicators
+LIST_MAX_ROWS, LIST_MAX_CELLS = 200_000, 4_000_000
+
+
 def read_list_rows(path: str | os.PathLike, what: str,
                    has_header: Callable[[list[list[Any]]], bool],
                    limits: Any = None, missing: str | None = None) -> list[list[Any]]:
@@ -26,8 +30,12 @@ def read_list_rows(path: str | os.PathLike, what: str,
     from jixiao.io.readers import read_grids
     from jixiao.io.safety import Limits
 
+    # One row per indicator (projects) or per form (manifest): a province's list is far
+    # longer than any returned form may be, so the row and area bounds are a list's.
+    limits = limits or Limits.from_env(max_rows=max(LIST_MAX_ROWS, Limits.from_env().max_rows),
+                                       max_cells_per_sheet=LIST_MAX_CELLS)
     try:
-        grids = read_grids(path, limits or Limits.from_env())
+        grids = read_grids(path, limits)
     except ReadError as exc:
         raise InputError(f"{path}：{what}无法读取：{exc.reason}") from None
     for grid in grids:

@@ -184,7 +184,14 @@ _META_SHEET_TAG = b'<sheet name="' + META_SHEET.encode() + b'"'
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
 _BUILTIN_PERCENT_FORMATS = (9, 10)
-_STYLED_CELL = re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="([0-9]+)"')
+
+
+@functools.lru_cache(maxsize=64)
+def _cells_styled(styles: frozenset[int]) -> re.Pattern[bytes]:
+    """Cells of the given styles only: the scan then builds nothing for the other cells
+    (a template's sheet holds a few percent cells among hundreds)."""
+    ids = b"|".join(str(style).encode() for style in sorted(styles))
+    return re.compile(rb'<c r="([A-Z]{1,4})([0-9]{1,9})" s="(?:' + ids + rb')"')
 
 
 def _is_percent_format(code: str) -> bool:
@@ -206,10 +213,10 @@ def _xlsx_percent_cells(package: ZipPackage, limits: Limits) -> dict[str, set[tu
     for member, name in xlsx_sheet_members(package, limits).items():
         cells: set[tuple[int, int]] = set()
         if percent_styles:
+            styled = _cells_styled(percent_styles)
             for chunk in package.xml_chunks(package.names[member]):
-                for col, row, style in _STYLED_CELL.findall(chunk):
-                    if int(style) in percent_styles:
-                        cells.add((int(row) - 1, column_number(col) - 1))
+                for col, row in styled.findall(chunk):
+                    cells.add((int(row) - 1, column_number(col) - 1))
         result[name] = cells
     return result
 

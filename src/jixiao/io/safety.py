@@ -556,6 +556,9 @@ def _check_zip_contents(package: ZipPackage, limits: Limits, kind: str) -> None:
     _check_directory(path, infos, limits)
     sheets = xlsx_sheet_members(package, limits) if kind == "xlsx" else {}
     parts = package.parts
+    for name, xml in list(parts.items()):  # inflated already (workbook.xml, its relationships)
+        if kind == "xlsx" and b"sheetData" in xml:  # a <sheet r:id> may point even there
+            _check_xlsx_sheet(path, (xml,), sheets.get(name, name), limits, whole=True)
     for info in infos:
         name = info.filename
         if name in parts or name[-1:] == "/" or not _is_xml_part(package, info, sheets):

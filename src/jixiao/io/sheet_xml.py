@@ -116,9 +116,15 @@ def _entity(m: re.Match[str]) -> str:
     if name[0] != "#":
         return _NAMED[name]
     try:
-        return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+        return _char(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
     except (ValueError, OverflowError):  # no such character: malformed, kept as written
         return m.group(0)
+
+
+def _char(code: int) -> str:
+    """The character of a code point; a lone surrogate (&#xD800;, _xD800_) is no text any
+    output can encode: U+FFFD, as a UTF-8 decoder would make of it."""
+    return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def _cell_text(text: str) -> str:
@@ -130,7 +136,7 @@ def _cell_text(text: str) -> str:
     if "&" in text:
         text = _ENTITY.sub(_entity, text)
     if "_x" in text:
-        text = _ESCAPED_CHAR.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _ESCAPED_CHAR.sub(lambda m: _char(int(m.group(1), 16)), text)
     return text
 
 

@@ -111,12 +111,14 @@ def _flattened_header(sheet: Sheet, r: int, rows: range) -> IndicatorHeader:
                 cols[name] = c
         top = above
     if below < rows.stop and _is_header_part(sheet, below, cols):
-        for name, c in header_fields(sheet, below).items():
+        sub = header_fields(sheet, below)
+        for name, c in sub.items():  # first the sub-columns under a merged parent
             parent = cols.get(name)
-            if parent is None and c not in cols.values():
+            if parent is not None and parent != c and parent <= c <= sheet.span_end(r, parent):
                 cols[name] = c
-            elif parent is not None and parent != c and parent <= c <= sheet.span_end(r, parent):
-                cols[name] = c  # the sub-column under its merged parent
+        for name, c in sub.items():  # then the fields only the lower row names
+            if name not in cols and c not in cols.values():
+                cols[name] = c
         last = below
     if "target" not in cols and "target_initial" in cols:
         cols["target"] = cols["target_initial"]

@@ -127,7 +127,11 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     # folder merged (the last run's) is replaced, and is not an input of this run.
     from jixiao.io.outputs import refuse_replacing_inputs
 
-    own = refuse_replacing_inputs(outputs, listed, ours=lambda p: _previous_summary(p, fmt))
+    # -o itself too: "-o manifest.csv" names an input even where the CSV tables it stands
+    # for (manifest_projects.csv …) would land beside it
+    named = [output] if output is not None and str(output) not in map(str, outputs) else []
+    own = refuse_replacing_inputs([*outputs, *named], [*listed, *([manifest] if manifest else [])],
+                                  ours=lambda p: _previous_summary(p, fmt))
     files = sorted({str(p) for p in _without(listed, own)})
     if not files and not refused:
         from jixiao.checking import no_input_error
@@ -212,8 +216,6 @@ def _check_output_folder(output: Path, fmt: str) -> None:
         else output.parent
     if not folder.is_dir():
         raise UsageError(f"输出目录不存在：{folder}")
-    if not os.access(folder, os.W_OK):  # said now, not after every file is read
-        raise UsageError(f"输出目录不可写入：{folder}")
     if fmt == "xlsx" and output.is_dir():
         raise UsageError(f"输出路径是一个文件夹：{output}，请给出 .xlsx 文件名")
 

@@ -156,9 +156,11 @@ def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, st
     return None, None, None, None  # free text or empty: nothing to compute with
 
 
-def indicator_rows(path: str, form: FormResult) -> list[tuple]:
+def indicator_rows(path: str, form: FormResult, forced: Any = None) -> list[tuple]:
+    """``forced``: the profile the user gave (--profile), which checked every form; it
+    may be a file of the user's that no profile name finds again."""
     rec = form.record
-    profile = load_profile(form.profile)
+    profile = forced if forced is not None else load_profile(form.profile)
     year, unit, project, sheet = rec.year, text(rec.unit), text(rec.project), rec.sheet
     parts = _measure_parts
     rows = []
@@ -181,16 +183,17 @@ def indicator_rows(path: str, form: FormResult) -> list[tuple]:
     return rows
 
 
-def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
+def file_rows(result: FileResult, mtime: float, forced: Any = None) -> tuple[FileSummary, bytes]:
     """(what the parent keeps, the file's rows pickled as one tuple: project rows,
-    indicator rows, finding rows, its 未读取文件 row or None)."""
+    indicator rows, finding rows, its 未读取文件 row or None). ``forced``: as for
+    :func:`indicator_rows`."""
     path = result.path
     projects, indicators, findings = [], [], []
     keys = []
     for form in result.forms:
         rec, rc = form.record, form.recomputed
         projects.append(project_row(path, form))
-        indicators.extend(indicator_rows(path, form))
+        indicators.extend(indicator_rows(path, form, forced))
         unit, project = text(rec.unit), text(rec.project)
         findings.extend(finding_row(path, f, unit, project) for f in form.findings)
         keys.append(FormKey(rec.sheet, rec.anchor, rec.year, text(rec.department), unit, project,
@@ -226,7 +229,7 @@ def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
         result = checking.check_file(path, settings.profile, secret=settings.secret,
                                      manifest_fingerprints=settings.manifest_fingerprints,
                                      limits=settings.limits)
-        return file_rows(result, mtime)
+        return file_rows(result, mtime, settings.profile)
     except Exception as exc:  # a bug of ours on one file must not stop the run
         return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
                                 mtime)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
 from jixiao.checks.registry import SEVERITY_LABELS
+from jixiao.io.textout import field
 from jixiao.merge.columns import TABLES, Column
 from jixiao.merge.consolidate import Plan
 
@@ -158,7 +159,7 @@ class CsvTables(_AtomicTables):
 
     def add(self, table: str, row: tuple) -> None:
         safe = self._safe
-        self._writers[table].writerow([safe(v) for v in row])
+        self._writers[table].writerow([safe(field(v)) for v in row])
 
     def _finish(self) -> None:
         for fh in self._fh.values():
@@ -189,7 +190,7 @@ class ParquetTables(_AtomicTables):
 
     def add(self, table: str, row: tuple) -> None:
         buf = self._buffers[table]
-        buf.append(row)
+        buf.append(tuple(field(v) for v in row))
         if len(buf) >= self.BATCH_ROWS:
             self._flush(table)
 

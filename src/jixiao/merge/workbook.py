@@ -30,6 +30,7 @@ from typing import Any
 from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.io.atomic import atomic_path
 from jixiao.io.grid import column_letter
+from jixiao.io.textout import bounded, encodable
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column, index_of
 from jixiao.merge.stats import Stats
 
@@ -63,8 +64,10 @@ _PROBE_CELL = re.compile(rb'<c r="([A-Z]+)2" s="([0-9]+)"')
 
 
 def xml_text(value: str) -> str:
-    """A string as the content of <t>: escaped, illegal characters as _xHHHH_, ≤ 32,767."""
-    s = value[:MAX_CELL_CHARS].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """A string as the content of <t>: encodable, escaped, illegal characters as _xHHHH_,
+    cut (saying so) to 32,767 characters."""
+    s = bounded(encodable(value), MAX_CELL_CHARS)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = s.replace("\r", "&#13;")  # a raw CR would be read back as LF
     s = _ESCAPE_LOOKALIKE.sub("_x005F_", s)
     return _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", s)
@@ -115,8 +118,9 @@ class SummaryWorkbook:
                  unit_submissions: list[tuple] | None = None) -> None:
         self.path = Path(path)
         self.sheets: dict[str, SheetRows] = {}
-        fd, self._frame = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".frame.xlsx",
-                                           dir=self.path.parent)
+        # in the system's temporary folder, not beside the summary: a run killed before it
+        # is removed must not leave a workbook that the next merge of the folder reads
+        fd, self._frame = tempfile.mkstemp(prefix="jixiao-", suffix=".frame.xlsx")
         os.close(fd)
         try:
             parts = self._write_frame(stats, grade_order, overview, submissions, unit_submissions)
@@ -234,7 +238,7 @@ class SummaryWorkbook:
     def _write_sheet(self, dst: zipfile.ZipFile, info: zipfile.ZipInfo, frame: bytes,
                      sheet: SheetRows) -> None:
         """The frame's sheet with the rows in place of its row 2, as a file beside the
-        frame, added at the fastest deflate level (most of the summary's bytes; a higher
+        frame (in the temporary folder), added at the fastest deflate level (most of the summary's bytes; a higher
         level takes several times longer for a few percent less). ``ZipFile.write`` is the
         public way to choose the level of one member; the file's time is the frame's, so
         the same inputs still give the same bytes."""

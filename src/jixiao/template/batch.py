@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jixiao import fingerprint as fp
-from jixiao.errors import UsageError
+from jixiao.errors import OutputError, UsageError
 from jixiao.manifest import ManifestRow, write_manifest
 from jixiao.model import FormRecord
 from jixiao.profiles import Profile, load_profile
@@ -56,9 +56,16 @@ def sheet_name(project: str, taken: set[str]) -> str:
     return _unique(name, taken, 31)
 
 
-def file_stem(text: str, taken: set[str]) -> str:
+def file_stem(text: str, taken: set[str], tag: str | None = None) -> str:
+    """A legal, unique file stem; when ``text`` is too long for a file name (a unit and a
+    79-character project name in UTF-8), cut and followed by ``tag`` (the form id)."""
+    from jixiao.io.atomic import NAME_MAX, fitting_name
+
     stem = _FILE_FORBIDDEN.sub("_", text).strip(" .") or "自评表"
-    return _unique(stem, taken, 120)
+    tag = tag or hashlib.sha256(stem.encode("utf-8")).hexdigest()[:10]
+    # room for ".xlsx" and a "(n)" that tells two equal names apart
+    stem = fitting_name(stem, "", tag, limit=NAME_MAX - len(".xlsx") - 6)
+    return _unique(stem, taken, len(stem) + 6)
 
 
 def blank_spec(profile: Profile, *, year: int | None, rows: int,
@@ -97,7 +104,7 @@ def plan_jobs(records: list[FormRecord], stage: Path, group_by: str, profile: Pr
     jobs: list[_Job] = []
     if group_by == "project":
         for record in records:
-            stem = file_stem(f"{record.unit}-{record.project}", taken_files)
+            stem = file_stem(f"{record.unit}-{record.project}", taken_files, form_id_of(record))
             jobs.append(_Job(str(stage / f"{stem}.xlsx"),
                              [prefilled_spec(record, BLANK_SHEET)], profile, secret, password))
         return jobs
@@ -128,18 +135,27 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
         raise UsageError(f"{out}：输出位置应为文件夹")
     jobs = plan_jobs(records, out, group_by, profile, secret, password)
     _refuse_outputs([Path(job.path) for job in jobs] + [out / MANIFEST_NAME], inputs, force)
-    out.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=out))
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".jixiao-", dir=out))
+    except OSError as exc:
+        from jixiao.io.atomic import output_error
+
+        raise output_error(out, exc) from None
     try:
         for job in jobs:
             job.path = str(stage / Path(job.path).name)
         workers = workers or os.cpu_count() or 1
-        if workers > 1 and len(jobs) >= _PARALLEL_MIN:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                chunk = max(1, len(jobs) // (workers * 8))
-                prints = list(pool.map(_run_job, jobs, chunksize=chunk))
-        else:
-            prints = [_run_job(job) for job in jobs]
+        try:
+            if workers > 1 and len(jobs) >= _PARALLEL_MIN:
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    chunk = max(1, len(jobs) // (workers * 8))
+                    prints = list(pool.map(_run_job, jobs, chunksize=chunk))
+            else:
+                prints = [_run_job(job) for job in jobs]
+        except OutputError as exc:  # name the file where it was to go, not the staging folder
+            raise OutputError(str(exc).replace(str(stage), str(out))) from None
         forms: list[DistributedForm] = []
         for job, job_prints in zip(jobs, prints):
             name = Path(job.path).name
@@ -150,9 +166,23 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
                     unit=r.unit or "", project=r.project or "", file=name, sheet=spec.sheet,
                     fingerprint_kind=kind, fingerprint=digest))
         for job in jobs:
-            os.replace(job.path, out / Path(job.path).name)
+            final = out / Path(job.path).name
+            try:
+                os.replace(job.path, final)
+            except OSError as exc:
+                from jixiao.io.atomic import output_error
+
+                raise output_error(final, exc) from None
         write_manifest(out / MANIFEST_NAME, forms)
         return forms
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:  # a failed run leaves no folder it made
+            try:
+                out.rmdir()
+            except OSError:
+                pass
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
