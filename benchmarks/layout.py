@@ -47,7 +47,7 @@ def _load_grids(n: int) -> dict[str, list]:
     try:
         from jixiao.grid import Grid
     except ImportError:  # revisions before issue 13 kept the grid in io
-        from jixiao.io.grid import Grid
+        from jixiao.grid import Grid
     from jixiao.io.readers import read_grids
 
     corpus = [g for path in _corpus_files(n) for g in read_grids(path) if not g.hidden]

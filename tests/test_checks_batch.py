@@ -6,9 +6,6 @@ from jixiao.manifest import ManifestRow
 from jixiao.merge.consolidate import plan
 from jixiao.merge.rows import FileSummary, FormKey
 
-# finding rows are (path, sheet, cell, code, severity label, message, expected, found, …)
-CODE, SEVERITY = 3, 4
-
 
 def _form(project: str, figures: str, form_id: str | None = None) -> FormKey:
     return FormKey(sheet="自评表", anchor="A1", year=2022, department="上海市闵行区行政服务中心",
@@ -22,7 +19,7 @@ def _file(path: str, *forms: FormKey, mtime: float = 0.0) -> FileSummary:
 
 def _codes(result) -> list[str]:
     rows = [row for found in result.form_findings.values() for row in found]
-    return sorted(row[CODE] for row in rows + result.tail_findings)
+    return sorted(row.code for row in rows + result.tail_findings)
 
 
 def _manifest_row(form_id: str, project: str) -> ManifestRow:
@@ -37,8 +34,8 @@ def test_m01_same_project_twice_with_different_figures():
                    _file("b.xlsx", _form("法律顾问费", "8000"), mtime=1.0)])
     assert _codes(result) == ["M01", "M01"]
     row = result.form_findings[("a.xlsx", 0)][0]
-    assert row[SEVERITY] == "警告"
-    assert "法律顾问费" in row[5]
+    assert row.severity == "warning"
+    assert "法律顾问费" in row.message
 
 
 def test_m01_passes_for_an_identical_resubmission_or_different_projects():
@@ -56,7 +53,7 @@ def test_m02_distributed_form_not_returned_and_m03_returned_form_not_distributed
                          _form("停车费", "306576"))], manifest)
     assert _codes(result) == ["M02", "M03"]
     assert "窗口建设经费" in result.tail_findings[0][5]
-    assert result.form_findings[("a.xlsx", 1)][0][CODE] == "M03"
+    assert result.form_findings[("a.xlsx", 1)][0].code == "M03"
 
 
 def test_m02_m03_pass_when_every_distributed_form_came_back():

@@ -278,12 +278,12 @@ def test_cli_merge_bad_format_is_one_line(returns):
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_interrupted_write_leaves_no_output_and_no_temporary_file(returns, tmp_path, monkeypatch, fmt):
     import jixiao.merge.tables as tables
-    import jixiao.summary_writer as summary_writer
+    import jixiao.merge.workbook as workbook
 
     def fail(self, table, row):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(summary_writer.SummaryWorkbook, "add", fail)
+    monkeypatch.setattr(workbook.SummaryWorkbook, "add", fail)
     monkeypatch.setattr(tables.CsvTables, "add", fail)
     out = tmp_path / ("汇总.xlsx" if fmt == "xlsx" else "汇总.csv")
     with pytest.raises(KeyboardInterrupt):

@@ -12,7 +12,7 @@ import jixiao
 from jixiao.checking import FileResult, FormResult
 from jixiao.io.safety import Limits
 from jixiao.merge import rows as merge_rows
-from jixiao.merge.columns import FINDING_COLUMNS, INDICATOR_COLUMNS, PROJECT_COLUMNS
+from jixiao.merge.columns import INDICATOR_COLUMNS
 from jixiao.model import Finding, FormRecord, FundRow, Funds, Indicator
 from jixiao.scoring import Recomputed
 from merge_fixtures import good_record, write_form
@@ -76,21 +76,23 @@ def test_rows_from_a_form_result_are_plain_and_complete():
     import pickle
 
     projects, indicators, findings, unreadable = pickle.loads(blob)
-    project = dict(zip((c.key for c in PROJECT_COLUMNS), projects[0]))
+    project = projects[0]._asdict()
     assert project["project"] == "=1+1" and project["executed"] == 120.0
     assert project["rate"] == 120.0 and project["grade"] == "差"
     assert (project["errors"], project["warnings"], project["infos"]) == (1, 0, 1)
     assert project["file"] == "a.xlsx" and project["anchor"] == "A1"
     indicator = dict(zip((c.key for c in INDICATOR_COLUMNS), indicators[0]))
-    assert indicator["band"] == "部分达成" and indicator["target_value"] == 95.0
+    assert indicator["band"] == "部分达成指标" and indicator["target_value"] == 95.0
     assert (indicator["reference_low"], indicator["reference_high"]) == (12.0, 16.0)
     assert indicator["met"] == "否" and indicator["row"] == 13
-    finding = dict(zip((c.key for c in FINDING_COLUMNS), findings[0]))
-    assert finding["severity"] == "错误" and finding["expected"] == "≤ 100" and finding["found"] == "120"
+    finding = findings[0]._asdict()
+    assert finding["severity"] == "error" and finding["expected"] == "≤ 100" and finding["found"] == "120"
     assert finding["unit"] == "某单位"
     assert unreadable is None
     assert summary.errors == 1 and summary.status == "ok" and summary.mtime == 5.0
     assert summary.forms[0].identity == (2024, "某单位", "=1+1")
+    assert (summary.forms[0].grade, summary.forms[0].rate) == ("差", 120.0)
+    assert sorted(summary.finding_counts) == [("F01", "error", "某单位", 1), ("I08", "info", "某单位", 1)]
     # only builtins cross the process boundary
     for row in projects + indicators + findings:
         assert all(v is None or type(v) in (str, int, float) for v in row)

@@ -3,8 +3,10 @@
 Used by ``jixiao merge`` (rows back) and ``jixiao check`` (FileResults back): the work done
 per file and the answer for a file that was lost are parameters.
 
-``concurrent.futures`` cannot say which file killed a worker, and a broken pool fails
-every file still queued. So this pool gives each worker its own pipe and a small batch of
+Why not a standard library pool: ``concurrent.futures`` and ``multiprocessing.Pool``
+cannot say which file killed a worker, and a broken ``ProcessPoolExecutor`` fails every
+file still queued; on merge's many small tasks they also cost more, measured end to end
+(benchmarks/README.md). So this pool gives each worker its own pipe and a small batch of
 paths; the worker answers file by file. When a worker dies (python-calamine can abort the
 process on a hostile file) or spends more than the time budget on one file, the parent
 knows exactly which file that was: it reports that one (R01), starts a fresh worker and
@@ -26,9 +28,6 @@ T = TypeVar("T")
 #: seconds a worker gets beyond the per-file budget before it is killed (the readers
 #: enforce the budget themselves where they can; this is the hard stop)
 KILL_GRACE_S = 2.0
-#: seconds the parent lets answers gather when none is in and no worker is short of work
-#: (a worker answers every ~1.5 ms; the socket holds ~10 answers before a worker waits)
-GATHER_S = 0.005
 
 
 @dataclass
@@ -41,9 +40,6 @@ class WorkerSettings:
     limits: Any = None
     #: bytes of address space per worker (RLIMIT_AS); None: unlimited
     memory_bytes: int | None = None
-    #: merge into a workbook: the style of each value kind in it, so the workers encode
-    #: the big tables' rows as its sheet XML (``jixiao.summary_writer.RowEncoder``)
-    sheet_styles: dict[str, int] | None = None
     #: check --annotate: input path -> where its annotated copy goes
     copies: dict[str, str] | None = None
 
@@ -240,15 +236,7 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
             busy = [w for w in workers if w.pending]
             deadline = min(w.since for w in busy) + hard_limit if busy else time.monotonic()
             answered, ended = set(), set()
-            ready = selector.select(0)
-            if not ready and all(len(w.pending) > 1 for w in workers):
-                # Nothing in yet and every worker has its next file: let answers gather,
-                # so one wake-up takes several (waking for each cost both the parent and
-                # the worker it preempts more than reading the answer).
-                time.sleep(GATHER_S)
-                ready = selector.select(0)
-            if not ready:
-                ready = selector.select(timeout=max(0.0, deadline - time.monotonic()))
+            ready = selector.select(timeout=max(0.0, deadline - time.monotonic()))
             for key, _ in ready:
                 (answered if key.fileobj is key.data.conn else ended).add(key.data)
             for w in [w for w in workers if w in answered or w in ended]:

@@ -1,12 +1,11 @@
 """Many returned files -> one summary (``jixiao merge``).
 
 The pipeline: every file is checked in a worker process (:mod:`jixiao.workers`), which
-sends back only plain rows (:mod:`jixiao.merge.rows`), for a workbook also encoded as its
-sheet XML; the parent spills them to a temporary file and keeps a few fields per form.
-The indicator rows, which no decision across files touches, are written (in path order)
-while the workers read. Decisions across files (duplicates, the distribution manifest)
-are made on the kept fields (:mod:`jixiao.merge.consolidate`); then the other rows
-stream, sorted by path, into the workbook (:mod:`jixiao.summary_writer`) or CSV /
+sends back its rows pickled (:mod:`jixiao.merge.rows`); the parent spills them to a
+temporary database and keeps a few fields per form. Decisions across files (duplicates,
+the distribution manifest) and the statistics are made on the kept fields
+(:mod:`jixiao.merge.consolidate`, :mod:`jixiao.merge.stats`); then the rows are read back
+once, sorted by path, and stream into the workbook (:mod:`jixiao.merge.workbook`) or CSV /
 Parquet files (:mod:`jixiao.merge.tables`). Memory therefore stays flat whatever the
 number of files.
 """
@@ -14,7 +13,6 @@ number of files.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,8 +21,7 @@ from typing import Any, Iterable, Iterator
 from jixiao.merge.columns import TABLES
 from jixiao.merge.consolidate import Plan, plan as make_plan
 from jixiao.merge.progress import MergeProgress, ProgressCallback
-from jixiao.merge.tables import (CsvTables, ParquetTables, RowStore, Stats, iter_files,
-                                 iter_plan_rows, iter_rows, table_paths)
+from jixiao.merge.tables import CsvTables, ParquetTables, RowSpill, iter_rows, table_paths
 
 FORMATS = ("xlsx", "csv", "parquet")
 
@@ -65,14 +62,14 @@ class MergeResult:
     unreadable_files: int
     errors: int
     outputs: list[Path] = field(default_factory=list)
-    _store: RowStore | None = field(default=None, repr=False)
+    _spill: RowSpill | None = field(default=None, repr=False)
     _plan: Plan | None = field(default=None, repr=False)
 
     @cached_property
     def _frames(self) -> dict[str, Any]:
         from jixiao.merge.tables import frames
 
-        return frames(self._store, self._plan)
+        return frames(self._spill, self._plan)
 
     projects = property(lambda self: self._frames["projects"], doc="项目汇总")
     indicators = property(lambda self: self._frames["indicators"], doc="指标明细")
@@ -82,8 +79,8 @@ class MergeResult:
 
     def close(self) -> None:
         """Drop the spilled rows (also done when the result is garbage-collected)."""
-        if self._store is not None:
-            self._store.close()
+        if self._spill is not None:
+            self._spill.close()
 
 
 def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
@@ -142,41 +139,31 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         raise no_input_error(paths)
     jobs = jobs or os.cpu_count() or 1
 
-    store = RowStore()
+    spill = RowSpill()
     summaries = []
-    sink = None
     try:
-        if output is not None:
-            sink = _open_sink(Path(output), fmt, with_submissions=manifest_rows is not None)
-            early = _EarlyRows(sink, files, store)
         settings = WorkerSettings(profile=profile, secret=secret, manifest_fingerprints=fingerprints,
-                                  limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None),
-                                  sheet_styles=getattr(sink, "styles", None))
+                                  limits=limits, memory_bytes=getattr(limits, "max_memory_bytes", None))
         if min(jobs, len(files)) > 1:  # one worker would import as much itself
             preload()
         with MergeProgress(len(files), quiet=quiet, progress=progress) as bar:
-            for index, (summary, rows, encoded) in run_isolated(
+            for index, (summary, rows) in run_isolated(
                     files, settings, jobs=jobs, time_budget_s=limits.time_budget_s,
                     task=check_one, lost=failed_file_rows, refused=refused):
-                store.put(summary.path, rows, encoded)
+                spill.put(index, rows)  # files is sorted: index order is the summary's order
                 summaries.append(summary)
-                if sink is not None:
-                    early.arrived(index, rows, encoded.indicators if encoded is not None else None)
                 bar.advance(len(summary.forms), summary.errors)
-        the_plan = make_plan(summaries, manifest_rows)
-        result = MergeResult(
-            files=len(files), forms=sum(len(s.forms) for s in summaries),
-            unreadable_files=sum(s.status != "ok" for s in summaries),
-            errors=sum(s.errors for s in summaries), _store=store, _plan=the_plan)
-        if output is not None:
-            opened, sink = sink, None  # write_outputs closes it, or aborts it on failure
-            result.outputs = write_outputs(store, the_plan, Path(output), fmt, profile,
-                                           sink=opened, written=_EARLY_TABLES)
+            the_plan = make_plan(summaries, manifest_rows)
+            result = MergeResult(
+                files=len(files), forms=sum(len(s.forms) for s in summaries),
+                unreadable_files=sum(s.status != "ok" for s in summaries),
+                errors=sum(s.errors for s in summaries), _spill=spill, _plan=the_plan)
+            if output is not None:
+                bar.status(f"正在写入 {output} ……")
+                result.outputs = write_outputs(spill, the_plan, Path(output), fmt, profile)
         return result
     except BaseException:
-        if sink is not None:
-            sink.abort()
-        store.close()
+        spill.close()
         raise
 
 
@@ -204,7 +191,7 @@ def _previous_summary(path: Path, fmt: str) -> bool:
 
     try:
         if fmt == "xlsx":
-            from jixiao.summary_writer import SUMMARY_TITLE
+            from jixiao.merge.workbook import SUMMARY_TITLE
 
             with zipfile.ZipFile(path) as archive:
                 info = archive.getinfo("docProps/core.xml")
@@ -240,128 +227,33 @@ def _output_paths(output: Path, fmt: str, *, with_submissions: bool) -> list[Pat
     return list(table_paths(output, fmt, tables).values())
 
 
-#: Tables whose rows depend on no decision across files: they are written while the
-#: workers still read, the rest once every file is in.
-_EARLY_TABLES = frozenset({"indicators"})
-
-
-class _EarlyRows:
-    """Writes each file's rows of the early tables as soon as that file and every file
-    before it (in path order, the summary's order) are in, so the summary is mostly
-    written while the workers read instead of after them. Memory: the indices of files
-    that came in ahead of their turn, and their encoded rows up to ``IN_MEMORY`` bytes
-    (the next batch of the other workers, ~200 KB); the rest wait in the store."""
-
-    IN_MEMORY = 16 << 20
-
-    def __init__(self, sink: Any, files: list[str], store: RowStore) -> None:
-        self.sink, self.files, self.store = sink, files, store
-        self.next = 0
-        self.ahead: set[int] = set()
-        self.waiting: dict[int, bytes] = {}
-        self.waiting_bytes = 0
-
-    def arrived(self, index: int, rows: Any, encoded: bytes | None) -> None:
-        """``encoded``: the file's indicator rows as the workbook's sheet XML, or None
-        (then they are taken from its ``Pickled`` ``rows``)."""
-        if index != self.next:
-            self.ahead.add(index)
-            if encoded is None:
-                pass
-            elif self.waiting_bytes + len(encoded) <= self.IN_MEMORY:
-                self.waiting[index] = encoded
-                self.waiting_bytes += len(encoded)
-            else:
-                self.store.put_ahead(self.files[index], encoded)
-            return
-        self._write(rows, encoded)
-        self.next += 1
-        while self.next in self.ahead:
-            self.ahead.discard(self.next)
-            path = self.files[self.next]
-            encoded = self.waiting.pop(self.next, None)
-            if encoded is not None:
-                self.waiting_bytes -= len(encoded)
-            else:
-                encoded = self.store.take_ahead(path)
-            self._write(None, encoded, path)
-            self.next += 1
-
-    def _write(self, rows: Any, encoded: bytes | None, path: str | None = None) -> None:
-        if encoded is not None:
-            self.sink.add_encoded("indicators", encoded)
-            return
-        indicators = pickle.loads(rows.indicators) if rows is not None else self.store.get(path)[1]
-        for row in indicators:
-            self.sink.add("indicators", row)
-
-
-def _open_sink(output: Path, fmt: str, *, with_submissions: bool) -> Any:
-    if fmt == "xlsx":
-        from jixiao.summary_writer import SummaryWorkbook
-
-        return SummaryWorkbook(output, with_submissions=with_submissions)
-    tables = [t for t in TABLES if t != "submissions" or with_submissions]
-    paths = table_paths(output, fmt, tables)
-    return CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
-
-
-def write_outputs(store: RowStore, the_plan: Plan, output: Path, fmt: str, profile: Any, *,
-                  sink: Any = None, written: frozenset[str] = frozenset()) -> list[Path]:
-    """Stream every table into the chosen format; each file appears only when complete.
-
-    ``sink``: one already opened by ``_open_sink`` that holds every row of the tables
-    ``written`` (in order); the other tables follow.
-    """
-    from jixiao.profiles import load_profile
-
+def write_outputs(spill: RowSpill, the_plan: Plan, output: Path, fmt: str, profile: Any) -> list[Path]:
+    """Stream every table into the chosen format; each file appears only when complete."""
     with_submissions = the_plan.submissions is not None
     outputs = _output_paths(output, fmt, with_submissions=with_submissions)
-    if sink is None:
-        sink, written = _open_sink(output, fmt, with_submissions=with_submissions), frozenset()
-    stats = Stats()
+    if fmt == "xlsx":
+        from jixiao.merge.stats import Stats
+        from jixiao.merge.workbook import SummaryWorkbook
+        from jixiao.profiles import load_profile
+
+        stats = Stats(the_plan)
+        overview = [
+            ("文件数", len(the_plan.files)),
+            ("汇总的自评表数", sum(len(s.forms) for s in the_plan.files)),
+            ("未读取的文件数", sum(s.status != "ok" for s in the_plan.files)),
+            ("问题数", sum(stats.codes.values())),
+        ]
+        sink: Any = SummaryWorkbook(output, stats, grade_order=[g for g, _ in (profile or load_profile()).grades],
+                                    overview=overview, submissions=the_plan.submissions,
+                                    unit_submissions=the_plan.unit_submissions)
+    else:
+        paths = table_paths(output, fmt, [t for t in TABLES if t != "submissions" or with_submissions])
+        sink = CsvTables(paths) if fmt == "csv" else ParquetTables(paths)
     try:
-        if fmt == "xlsx":
-            _write_file_rows(sink, stats, store, the_plan, written)
-            rows = iter_plan_rows(the_plan)
-        else:
-            rows = iter_rows(store, the_plan, skip=written)
-        for table, row in rows:
+        for table, row in iter_rows(spill, the_plan, submissions=fmt != "xlsx"):
             sink.add(table, row)
-            stats.add(table, row)
-        if fmt == "xlsx":
-            grade_profile = profile or load_profile()
-            overview = [
-                ("文件数", len(the_plan.files)),
-                ("汇总的自评表数", sum(len(s.forms) for s in the_plan.files)),
-                ("未读取的文件数", sum(s.status != "ok" for s in the_plan.files)),
-                ("问题数", sum(stats.codes.values())),
-            ]
-            sink.close(stats, grade_order=[g for g, _ in grade_profile.grades], overview=overview,
-                       unit_submissions=the_plan.unit_submissions)
-        else:
-            sink.close()
+        sink.close()
     except BaseException:
         sink.abort()
         raise
     return outputs
-
-
-def _write_file_rows(sink: Any, stats: Stats, store: RowStore, the_plan: Plan,
-                     written: frozenset[str]) -> None:
-    """Every file's rows into the workbook: as the workers encoded them unless a decision
-    across files changed them (one file in a hundred), then row by row."""
-    for f in iter_files(store, the_plan, indicators="indicators" not in written):
-        later = None if f.changed else store.get_later(f.path)
-        for table, rows in (("projects", f.projects), ("indicators", f.indicators),
-                            ("findings", f.findings), ("unreadable", [f.unreadable] if f.unreadable else [])):
-            if table in written:
-                continue
-            if later is not None and table in later:
-                sink.add_encoded(table, later[table])
-            else:
-                for row in rows:
-                    sink.add(table, row)
-            for row in rows:
-                stats.add(table, row)
-

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from jixiao.manifest import ManifestRow
+from jixiao.merge.columns import FindingRow
 from jixiao.merge.rows import FileSummary, FormKey, finding_row
 from jixiao.model import Finding
 from jixiao.values import normalize_label, parse_year
@@ -29,9 +30,9 @@ class Plan:
     files: list[FileSummary]
     duplicate: dict[FormRef, str] = field(default_factory=dict)
     #: findings about one returned form (M01, M03), written after that file's own
-    form_findings: dict[FormRef, list[tuple]] = field(default_factory=lambda: defaultdict(list))
+    form_findings: dict[FormRef, list[FindingRow]] = field(default_factory=lambda: defaultdict(list))
     #: findings about no returned file (M02), written last
-    tail_findings: list[tuple] = field(default_factory=list)
+    tail_findings: list[FindingRow] = field(default_factory=list)
     submissions: list[tuple] | None = None
     unit_submissions: list[tuple] | None = None
 

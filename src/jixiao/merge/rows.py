@@ -1,9 +1,9 @@
 """One checked file -> plain rows for the summary tables (runs in the worker processes).
 
-Only tuples of str / float / int / None leave a worker (and, for a workbook summary, the
-same rows encoded as its sheet XML, which the parent would otherwise spend most of its
-time making): no workbook, grid or record objects, so what crosses the process boundary
-is small and the parent never holds a form.
+A worker sends back a small summary the parent keeps (:class:`FileSummary`) and the
+file's rows pickled once, as tuples of str / float / int / None: no workbook, grid or
+record objects, so what crosses the process boundary is small and the parent never holds
+a form. The parent spills the rows as they come and reads them back once, to write them.
 """
 
 from __future__ import annotations
@@ -11,21 +11,21 @@ from __future__ import annotations
 import hashlib
 import marshal
 import math
-from operator import attrgetter
 import os
 import pickle
+from collections import Counter
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from jixiao import checking
 from jixiao.checking import FileResult, FormResult
-from jixiao.merge.columns import PROJECT_COLUMNS, SEVERITY_LABELS, TABLES
+from jixiao.checks.indicators import BAND_LABELS
+from jixiao.merge.columns import FindingRow, ProjectRow, UnreadableRow
 from jixiao.model import FUND_FIELDS, Finding
 from jixiao.profiles import load_profile
 from jixiao.scoring import fund_budget_executed, reference_score
 from jixiao.values import Qualitative, Quantity, format_number, normalize_label, parse_measure
 from jixiao.workers import WorkerSettings
-
-BAND_LABELS = {"met": "达成", "partial": "部分达成", "unmet": "未达成"}
 
 _fund_figures = attrgetter(*FUND_FIELDS)
 
@@ -42,6 +42,9 @@ class FormKey(NamedTuple):
     form_id: str | None
     #: digest of the form's figures: equal digests mean an identical resubmission
     figures: str
+    #: the recomputed grade and execution rate (for the 统计 sheet)
+    grade: str | None = None
+    rate: float | None = None
 
     @property
     def identity(self) -> tuple[Any, str, str]:
@@ -58,20 +61,18 @@ class FileSummary(NamedTuple):
     errors: int
     #: "ok", "unreadable" (R01) or "no_form" (R02)
     status: str
+    #: (code, severity, unit, how many) of the file's findings (for the 统计 sheet)
+    finding_counts: tuple[tuple[str, str, str | None, int], ...] = ()
 
 
 def text(value: Any) -> str | None:
     if value is None:
         return None
-    if type(value) is str:  # nearly every call, a dozen per indicator row
-        return value if value.strip() else None
     s = value if isinstance(value, str) else str(value)
     return s if s.strip() else None
 
 
 def number(value: Any) -> float | None:
-    if type(value) is float:  # nearly every call: a finite float is itself
-        return value if value - value == 0 else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) else None
@@ -88,9 +89,9 @@ def display(value: Any) -> str | None:
     return str(value)
 
 
-def finding_row(path: str, f: Finding, unit: str | None, project: str | None) -> tuple:
-    return (path, f.sheet, f.cell, f.code, SEVERITY_LABELS.get(f.severity, f.severity),
-            f.message, display(f.expected), display(f.found), unit, project)
+def finding_row(path: str, f: Finding, unit: str | None, project: str | None) -> FindingRow:
+    return FindingRow(path, f.sheet, f.cell, f.code, f.severity, f.message, display(f.expected),
+                      display(f.found), unit, project)
 
 
 def _figures_digest(form: FormResult) -> str:
@@ -99,8 +100,8 @@ def _figures_digest(form: FormResult) -> str:
     figures = ([_fund_figures(row) for row in (funds.total, funds.current_year, funds.carryover, funds.other)],
                [(i.name, i.target, i.actual, i.weight, i.score) for i in rec.indicators],
                rec.total_weight, rec.total_score, rec.grade)
-    # marshal (version 2 keeps no references, so equal figures give equal bytes whatever
-    # objects hold them) is 3x faster than repr; repr for a type it cannot write.
+    # marshal version 2 keeps no references, so equal figures give equal bytes whatever
+    # objects hold them (and it is faster than repr); repr for a type it cannot write.
     try:
         data = marshal.dumps(figures, 2)
     except ValueError:
@@ -120,7 +121,7 @@ def in_wan(amount: float | None, money_unit: str | None) -> float | None:
     return round(amount * factor, 6)
 
 
-def project_row(path: str, form: FormResult) -> tuple:
+def project_row(path: str, form: FormResult) -> ProjectRow:
     rec, rc = form.record, form.recomputed
     budget, executed = fund_budget_executed(rec)
     total = rec.funds.total
@@ -142,7 +143,7 @@ def project_row(path: str, form: FormResult) -> tuple:
         "profile": form.profile, "form_id": rec.template.form_id if rec.template else None,
         "file": path, "sheet": rec.sheet, "anchor": rec.anchor,
     }
-    return tuple(values[c.key] for c in PROJECT_COLUMNS)
+    return ProjectRow(**values)
 
 
 def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, str | None]:
@@ -155,29 +156,13 @@ def _measure_parts(value: Any) -> tuple[str | None, float | None, str | None, st
     return None, None, None, None  # free text or empty: nothing to compute with
 
 
-#: target / actual text -> its _measure_parts: a few hundred texts recur in every file
-_PARTS: dict[str, tuple] = {}
-_PARTS_SIZE = 8192
-
-
-def _measure_parts_of_text(value: Any) -> tuple[str | None, float | None, str | None, str | None]:
-    if type(value) is not str:
-        return _measure_parts(value)
-    parts = _PARTS.get(value)
-    if parts is None:
-        if len(_PARTS) >= _PARTS_SIZE:
-            _PARTS.clear()
-        parts = _PARTS[value] = _measure_parts(value)
-    return parts
-
-
 def indicator_rows(path: str, form: FormResult, forced: Any = None) -> list[tuple]:
     """``forced``: the profile the user gave (--profile), which checked every form; it
     may be a file of the user's that no profile name finds again."""
     rec = form.record
     profile = forced if forced is not None else load_profile(form.profile)
     year, unit, project, sheet = rec.year, text(rec.unit), text(rec.project), rec.sheet
-    parts = _measure_parts_of_text
+    parts = _measure_parts
     rows = []
     for ind in rec.indicators:
         t_op, t_value, t_unit, _ = parts(ind.target)
@@ -198,100 +183,43 @@ def indicator_rows(path: str, form: FormResult, forced: Any = None) -> list[tupl
     return rows
 
 
-def _file_tables(result: FileResult, mtime: float,
-                 forced: Any = None) -> tuple[FileSummary, tuple[list, list, list, Any]]:
+def file_rows(result: FileResult, mtime: float, forced: Any = None) -> tuple[FileSummary, bytes]:
+    """(what the parent keeps, the file's rows pickled as one tuple: project rows,
+    indicator rows, finding rows, its 未读取文件 row or None). ``forced``: as for
+    :func:`indicator_rows`."""
     path = result.path
     projects, indicators, findings = [], [], []
     keys = []
     for form in result.forms:
-        rec = form.record
+        rec, rc = form.record, form.recomputed
         projects.append(project_row(path, form))
         indicators.extend(indicator_rows(path, form, forced))
         unit, project = text(rec.unit), text(rec.project)
         findings.extend(finding_row(path, f, unit, project) for f in form.findings)
         keys.append(FormKey(rec.sheet, rec.anchor, rec.year, text(rec.department), unit, project,
                             rec.template.form_id if rec.template else None,
-                            _figures_digest(form)))
+                            _figures_digest(form), rc.grade, number(rc.fund_rate_pct)))
     unreadable = None
     status = "ok"
     for f in result.file_findings:
         findings.insert(0, finding_row(path, f, None, None))
         if f.code in ("R01", "R02") and unreadable is None:
-            unreadable = (path, f.code, f.message)
+            unreadable = UnreadableRow(path, f.code, f.message)
             status = "unreadable" if f.code == "R01" else "no_form"
     errors = sum(1 for f in result.all_findings() if f.severity == "error")
-    return FileSummary(path, mtime, tuple(keys), errors, status), (projects, indicators, findings, unreadable)
+    counts = Counter((f.code, f.severity, f.unit) for f in findings)
+    summary = FileSummary(path, mtime, tuple(keys), errors, status,
+                          tuple((*key, n) for key, n in counts.items()))
+    rows = (projects, indicators, findings, unreadable)
+    return summary, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def file_rows(result: FileResult, mtime: float) -> tuple[FileSummary, bytes]:
-    """(what the parent keeps, the file's rows pickled as one tuple)."""
-    summary, tables = _file_tables(result, mtime)
-    return summary, pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL)
+def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> tuple[FileSummary, bytes]:
+    """Rows of a file whose worker crashed or ran out of time (R01)."""
+    return file_rows(checking.lost_file(path, reason), mtime)
 
 
-class Pickled(NamedTuple):
-    """A file's rows pickled in two parts: a workbook's indicator rows are written as they
-    arrive, and its end (statistics, the rows a decision across files changed) needs only
-    the rest, a quarter of the bytes."""
-
-    #: (projects, findings, unreadable)
-    rest: bytes
-    #: the indicator rows
-    indicators: bytes
-
-
-class Encoded(NamedTuple):
-    """A file's rows already encoded as the summary workbook's sheet XML (by the worker:
-    see ``jixiao.summary_writer.RowEncoder``), so the parent only numbers them."""
-
-    #: written while the workers still read
-    indicators: bytes
-    #: spilled with the rows and written at the end unless a decision across files
-    #: changed them
-    projects: bytes
-    findings: bytes
-
-
-#: this worker's encoder of each table per workbook style set (the text cache is what
-#: makes encoding cheap, so it lives as long as the worker)
-_ENCODERS: dict[tuple, Any] = {}
-
-
-def _encoder(table: str, styles: dict[str, int]) -> Any:
-    key = (table, *sorted(styles.items()))
-    encoder = _ENCODERS.get(key)
-    if encoder is None:
-        from jixiao.summary_writer import RowEncoder
-
-        encoder = _ENCODERS[key] = RowEncoder(TABLES[table][1], styles)
-    return encoder
-
-
-#: what merge's task answers: the summary, the pickled rows and, when the summary is a
-#: workbook, the same rows encoded (None otherwise)
-Answer = tuple[FileSummary, Pickled, Encoded | None]
-
-
-def _answer(result: FileResult, mtime: float, settings: WorkerSettings | None) -> Answer:
-    summary, (projects, indicators, findings, unreadable) = _file_tables(
-        result, mtime, settings.profile if settings is not None else None)
-    pickled = Pickled(pickle.dumps((projects, findings, unreadable), protocol=pickle.HIGHEST_PROTOCOL),
-                      pickle.dumps(indicators, protocol=pickle.HIGHEST_PROTOCOL))
-    styles = settings.sheet_styles if settings is not None else None
-    if styles is None:
-        return summary, pickled, None
-    return summary, pickled, Encoded(_encoder("indicators", styles).encode(indicators),
-                                     _encoder("projects", styles).encode(projects),
-                                     _encoder("findings", styles).encode(findings))
-
-
-def failed_file_rows(path: str, reason: str, mtime: float = 0.0) -> Answer:
-    """Rows of a file whose worker crashed or ran out of time (R01); they are not encoded
-    (the parent encodes the few rows of such files itself)."""
-    return _answer(checking.lost_file(path, reason), mtime, None)
-
-
-def check_one(path: str, settings: WorkerSettings) -> Answer:
+def check_one(path: str, settings: WorkerSettings) -> tuple[FileSummary, bytes]:
     """merge's task in a worker: check one file and return its rows; never raises."""
     try:
         mtime = os.stat(path).st_mtime
@@ -299,9 +227,9 @@ def check_one(path: str, settings: WorkerSettings) -> Answer:
         mtime = 0.0
     try:
         result = checking.check_file(path, settings.profile, secret=settings.secret,
-                            manifest_fingerprints=settings.manifest_fingerprints,
-                            limits=settings.limits)
-        return _answer(result, mtime, settings)
+                                     manifest_fingerprints=settings.manifest_fingerprints,
+                                     limits=settings.limits)
+        return file_rows(result, mtime, settings.profile)
     except Exception as exc:  # a bug of ours on one file must not stop the run
         return failed_file_rows(path, f"汇总时出现程序内部错误，请将此文件反馈给维护人员（{type(exc).__name__}）",
                                 mtime)

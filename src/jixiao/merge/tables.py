@@ -16,234 +16,93 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
-from collections import Counter, defaultdict
+import sqlite3
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
+from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.io.textout import field
-from jixiao.merge.columns import (FINDING_COLUMNS, PROJECT_COLUMNS, TABLES,
-                                  Column, index_of)
+from jixiao.merge.columns import TABLES, Column
 from jixiao.merge.consolidate import Plan
-from jixiao.scoring import UNGRADED
 
 TABLE_FILE_NAMES = {"projects": "projects", "indicators": "indicators", "findings": "findings",
                     "unreadable": "unreadable", "submissions": "submissions"}
 
-_DUP = index_of(PROJECT_COLUMNS, "duplicate")
-_WARN = index_of(PROJECT_COLUMNS, "warnings")
 
-
-class RowStore:
-    """Pickled rows of each file in one anonymous temporary file, read back by path; with
-    them, a file's rows encoded for the workbook that are written at the end (``later``),
-    and the encoded indicator rows of files that arrived before their turn.
-
-    Only appended to while the workers read (reads do not move the file position), so
-    a file's rows cost one buffered write, not a seek and a flush."""
+class RowSpill:
+    """Each input file's pickled rows, kept on disk until they are written out, so the
+    parent never holds every row: a temporary SQLite database (deleted when closed), keyed
+    by the file's place in the sorted input list, which is the summary's order."""
 
     def __init__(self) -> None:
-        self._fh = tempfile.TemporaryFile(prefix="jixiao-merge-")
-        #: path -> (offset; sizes of the other rows, the indicator rows, the encoded
-        #: project rows and finding rows after them; whether those were put)
-        self._index: dict[str, tuple[int, int, int, int, int, bool]] = {}
-        self._ahead: dict[str, tuple[int, int]] = {}
-        self._end = 0
-        self._unflushed = False
+        # "" is a private temporary database on disk; nothing of it needs to survive a crash
+        self._db = sqlite3.connect("", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE files (number INTEGER PRIMARY KEY, rows BLOB NOT NULL)")
 
-    def _append(self, *blobs: bytes) -> int:
-        offset = self._end
-        for blob in blobs:
-            self._fh.write(blob)
-            self._end += len(blob)
-        self._unflushed = True
-        return offset
+    def put(self, number: int, rows: bytes) -> None:
+        self._db.execute("INSERT INTO files VALUES (?, ?)", (number, rows))
 
-    def _read(self, offset: int, size: int) -> bytes:
-        if self._unflushed:
-            self._fh.flush()
-            self._unflushed = False
-        if _pread is not None:
-            return _pread(self._fh.fileno(), size, offset)
-        self._fh.seek(offset)
-        data = self._fh.read(size)
-        self._fh.seek(self._end)
-        return data
-
-    def put(self, path: str, rows: Any, later: Any = None) -> None:
-        """``rows``: the file's ``Pickled`` rows; ``later``: its ``Encoded`` rows, of which
-        the project and finding rows are kept."""
-        projects, findings = (later.projects, later.findings) if later is not None else (b"", b"")
-        self._index[path] = (self._append(rows.rest, rows.indicators, projects, findings),
-                             len(rows.rest), len(rows.indicators), len(projects), len(findings),
-                             later is not None)
-
-    def get(self, path: str, indicators: bool = True) -> tuple[list, list, list, tuple | None]:
-        """(projects, indicators, findings, unreadable) of ``path``; no indicator rows
-        (an empty list) with ``indicators=False``."""
-        offset, rest, size, _, _, _ = self._index[path]
-        if not indicators:
-            projects, findings, unreadable = pickle.loads(self._read(offset, rest))
-            return projects, [], findings, unreadable
-        data = memoryview(self._read(offset, rest + size))
-        projects, findings, unreadable = pickle.loads(data[:rest])
-        return projects, pickle.loads(data[rest:]), findings, unreadable
-
-    def get_later(self, path: str) -> dict[str, bytes] | None:
-        """The encoded rows put with ``path``'s rows (table -> bytes), None if none were."""
-        offset, rest, size, projects, findings, later = self._index[path]
-        if not later:
-            return None
-        data = self._read(offset + rest + size, projects + findings)
-        return {"projects": data[:projects], "findings": data[projects:]}
-
-    def put_ahead(self, path: str, encoded: bytes) -> None:
-        self._ahead[path] = (self._append(encoded), len(encoded))
-
-    def take_ahead(self, path: str) -> bytes | None:
-        """The bytes put for ``path`` with ``put_ahead`` (once), None if there were none."""
-        where = self._ahead.pop(path, None)
-        return None if where is None else self._read(*where)
+    def __iter__(self) -> Iterator[tuple[list, list, list, Any]]:
+        """Every file's (projects, indicators, findings, unreadable), in number order."""
+        for (rows,) in self._db.execute("SELECT rows FROM files ORDER BY number"):
+            yield pickle.loads(rows)
 
     def close(self) -> None:
-        self._fh.close()
-
-
-#: positioned read where the system has one (not Windows): the file position stays at
-#: the end, where the next rows are appended
-_pread = getattr(os, "pread", None)
+        self._db.close()
 
 
 class FileRows(NamedTuple):
     """One input file's rows with the decisions across files applied."""
 
     path: str
-    projects: list[tuple]
+    projects: list
     indicators: list[tuple]
     #: the file's own findings, then those decided across files (M01, M03)
-    findings: list[tuple]
-    unreadable: tuple | None
-    #: a decision across files changed its project rows or added findings
-    changed: bool
+    findings: list
+    unreadable: Any
 
 
-def iter_files(store: RowStore, plan: Plan, indicators: bool = True) -> Iterator[FileRows]:
-    """Every input file's rows, in the summary's order (without indicator rows if
-    ``indicators`` is false)."""
-    with_indicators = indicators
-    for summary in plan.files:
-        projects, indicators, findings, unreadable = store.get(summary.path, with_indicators)
-        changed = False
+def iter_files(spill: RowSpill, plan: Plan) -> Iterator[FileRows]:
+    """Every input file's rows, in the summary's order (``plan.files``, sorted by path,
+    is the order of the numbers the rows were spilled under)."""
+    files = iter(plan.files)
+    for projects, indicators, findings, unreadable in spill:
+        path = next(files).path
         for i, row in enumerate(projects):
-            ref = (summary.path, i)
+            ref = (path, i)
             batch = plan.form_findings.get(ref, ())
             if ref in plan.duplicate or batch:
-                changed = True
-                row = list(row)
-                row[_DUP] = plan.duplicate.get(ref)
-                row[_WARN] += sum(1 for f in batch if f[4] == "警告")
-                projects[i] = tuple(row)
+                warnings = sum(1 for f in batch if f.severity == "warning")
+                projects[i] = row._replace(duplicate=plan.duplicate.get(ref),
+                                           warnings=row.warnings + warnings)
                 findings.extend(batch)
-        yield FileRows(summary.path, projects, indicators, findings, unreadable, changed)
+        yield FileRows(path, projects, indicators, findings, unreadable)
 
 
-def iter_rows(store: RowStore, plan: Plan, skip: frozenset[str] = frozenset()) -> Iterator[tuple[str, tuple]]:
-    """(table name, row) for every row of every table but ``skip``, in the summary's order."""
-    for f in iter_files(store, plan):
+def iter_rows(spill: RowSpill, plan: Plan, *, submissions: bool = True) -> Iterator[tuple[str, tuple]]:
+    """(table name, row as written) for every row of every table, in the summary's order;
+    without the 报送情况 rows if ``submissions`` is false."""
+    for f in iter_files(spill, plan):
         for row in f.projects:
             yield "projects", row
-        if "indicators" not in skip:
-            for row in f.indicators:
-                yield "indicators", row
+        for row in f.indicators:
+            yield "indicators", row
         for row in f.findings:
-            yield "findings", row
+            yield "findings", shown(row)
         if f.unreadable is not None:
             yield "unreadable", f.unreadable
-    yield from iter_plan_rows(plan)
-
-
-def iter_plan_rows(plan: Plan) -> Iterator[tuple[str, tuple]]:
-    """The rows about no returned file, after every file's."""
     for row in plan.tail_findings:
-        yield "findings", row
-    for row in plan.submissions or ():
-        yield "submissions", row
+        yield "findings", shown(row)
+    if submissions:
+        for row in plan.submissions or ():
+            yield "submissions", row
 
 
-# ---------------------------------------------------------------- statistics
-
-RATE_BANDS = ("无法计算", "< 60%", "60% – 80%", "80% – 90%", "90% – 100%", "= 100%", "> 100%")
-NO_GRADE = UNGRADED
-NO_UNIT = "（未识别单位）"
-
-
-def rate_band(rate: float | None) -> str:
-    if rate is None:
-        return RATE_BANDS[0]
-    if rate > 100:
-        return RATE_BANDS[6]
-    if rate == 100:
-        return RATE_BANDS[5]
-    for bound, band in ((60, 1), (80, 2), (90, 3)):
-        if rate < bound:
-            return RATE_BANDS[band]
-    return RATE_BANDS[4]
-
-
-class Stats:
-    """Counts for the 统计 sheet, gathered while the rows stream past."""
-
-    _GRADE = index_of(PROJECT_COLUMNS, "grade")
-    _RATE = index_of(PROJECT_COLUMNS, "rate")
-    _PUNIT = index_of(PROJECT_COLUMNS, "unit")
-    _CODE = index_of(FINDING_COLUMNS, "code")
-    _SEV = index_of(FINDING_COLUMNS, "severity")
-    _FUNIT = index_of(FINDING_COLUMNS, "unit")
-
-    def __init__(self) -> None:
-        self.grades: Counter = Counter()
-        self.rates: Counter = Counter()
-        self.codes: Counter = Counter()
-        self.code_severity: dict[str, str] = {}
-        #: unit -> [forms, errors, warnings, infos]
-        self.units: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-
-    def add(self, table: str, row: tuple) -> None:
-        if table == "projects":
-            self.grades[row[self._GRADE] or NO_GRADE] += 1
-            self.rates[rate_band(row[self._RATE])] += 1
-            self.units[row[self._PUNIT] or NO_UNIT][0] += 1
-        elif table == "findings":
-            code, severity = row[self._CODE], row[self._SEV]
-            self.codes[code] += 1
-            self.code_severity[code] = severity
-            slot = {"错误": 1, "警告": 2, "提示": 3}.get(severity)
-            if slot:
-                self.units[row[self._FUNIT] or NO_UNIT][slot] += 1
-
-    def grade_rows(self, grade_order: list[str]) -> list[tuple[str, int, float]]:
-        order = grade_order + sorted(g for g in self.grades if g not in grade_order and g != NO_GRADE)
-        order.append(NO_GRADE)
-        total = sum(self.grades.values()) or 1
-        return [(g, self.grades[g], self.grades[g] / total) for g in order]
-
-    def rate_rows(self) -> list[tuple[str, int, float]]:
-        total = sum(self.rates.values()) or 1
-        return [(b, self.rates[b], self.rates[b] / total) for b in RATE_BANDS]
-
-    def code_rows(self) -> list[tuple[str, str, str, int]]:
-        from jixiao.checks.registry import get_check
-
-        rows = []
-        for code in sorted(self.codes, key=lambda c: ("RFITM".find(c[:1]), c)):
-            chk = get_check(code)
-            rows.append((code, self.code_severity[code], chk.title if chk else "", self.codes[code]))
-        return rows
-
-    def unit_rows(self) -> list[tuple[str, int, int, int, int, int]]:
-        rows = [(u, *c, c[1] + c[2] + c[3]) for u, c in self.units.items()]
-        rows.sort(key=lambda r: (-r[5], r[0]))
-        return rows
+def shown(finding: Any) -> tuple:
+    """A finding row as written: its severity by its Chinese label."""
+    return finding._replace(severity=SEVERITY_LABELS.get(finding.severity, finding.severity))
 
 
 # ---------------------------------------------------------------- csv / parquet
@@ -352,7 +211,7 @@ class ParquetTables(_AtomicTables):
             writer.close()
 
 
-def frames(store: RowStore, plan: Plan) -> dict[str, Any]:
+def frames(spill: RowSpill, plan: Plan) -> dict[str, Any]:
     """Every table as a pandas DataFrame (columns: the Chinese labels)."""
     import pandas as pd
 
@@ -360,7 +219,7 @@ def frames(store: RowStore, plan: Plan) -> dict[str, Any]:
     # give); pandas 2 keeps text as objects, where astype("str") would write "None".
     text_dtype = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
     rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
-    for table, row in iter_rows(store, plan):
+    for table, row in iter_rows(spill, plan):
         rows[table].append(row)
     out = {}
     for table, (_, columns) in TABLES.items():
