@@ -10,6 +10,7 @@ it kept a second time.
 
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 import zipfile
@@ -20,7 +21,7 @@ from pathlib import Path
 from jixiao.errors import ReadError, os_error_text
 from jixiao.io.safety.areas import check_ods_content, check_xls_records, check_xlsx_sheet, xlsx_sheet_members
 from jixiao.io.safety.limits import Limits, human_size, refuse
-from jixiao.io.safety.package import CHUNK_BYTES, KEPT_PARTS, PassedParts, ZipPackage, check_directory
+from jixiao.io.safety.package import CHUNK_BYTES, KEPT_PARTS, PassedParts, ZipPackage, check_directory, is_utf16
 
 #: Text tables are read only under these names; content decides everything else.
 TEXT_EXTENSIONS = {".csv", ".tsv", ".txt"}
@@ -357,4 +358,13 @@ def _is_xml_part(package: ZipPackage, info: zipfile.ZipInfo, sheets: dict[str, s
     if info.file_size == 0:
         return False
     head = package.member_head(info, 64)
-    return head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<")
+    if not head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+        return False
+    # A binary part (vbaProject.bin, an image) may start with "<" by chance; XML is text.
+    # Random bytes almost never decode; anything that does is checked as XML.
+    encoding = "utf-16" if is_utf16(head) else "utf-8"
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
