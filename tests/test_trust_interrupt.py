@@ -92,5 +92,6 @@ def test_ctrl_c_stops_within_a_second_with_yizhongzhi(slow_batch, tmp_path):
     _, err = proc.communicate(timeout=15)
     assert time.monotonic() - pressed < 1.0
     assert "已中止" in err.decode("utf-8") and "Traceback" not in err.decode("utf-8")
+    assert proc.returncode == 130  # not 1: a script must not read "the forms have errors"
     assert not any(map(_alive, workers))
     assert not out.exists() and not list(tmp_path.iterdir())

@@ -29,7 +29,11 @@ from jixiao.errors import JixiaoError, UsageError
 from jixiao.io.textout import for_terminal
 
 EXIT_CODES = ("退出码：0 没有错误级问题；1 输入的表有错误（含无法读取的文件）；"
-              "2 用法错误：选项、路径或名称有误，或给出的路径下没有任何表格文件（多半是路径给错了）。")
+              "2 用法错误：选项、路径或名称有误，或给出的路径下没有任何表格文件（多半是路径给错了）；"
+              "130 被 Ctrl-C 或终止信号中止（不写出任何输出）。")
+
+#: the shell's code for a run stopped by Ctrl-C: a script must not take it for "errors found"
+INTERRUPTED = 130
 
 
 # ------------------------------------------------------------------ help laid out in Chinese
@@ -216,7 +220,7 @@ class Group(_ChineseHelp, click.Group):
             sys.exit(1)
         except click.Abort:
             click.echo("已中止。", err=True)
-            sys.exit(1)
+            sys.exit(INTERRUPTED)
         sys.exit(code if isinstance(code, int) else 0)
 
 
