@@ -1,7 +1,8 @@
 """How fast `jixiao check` reads, recomputes and checks forms, in one process.
 
-    python benchmarks/check.py             # 1,000 generated workbooks of each layout
-    python benchmarks/check.py --n 3000
+    python benchmarks/check.py             # 1,000 workbooks of each layout, old commit and new
+    python benchmarks/check.py --n 3000 --against HEAD~2
+    python benchmarks/check.py --against none   # this checkout only
 
 For each of two corpora of generated, filled workbooks (make_corpus.py): our own template
 as units return it, and a plain Shanghai 9-column form written by another program (read
@@ -26,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 from make_corpus import make_corpus  # noqa: E402
 from merge import _openpyxl_read, _raw_read  # noqa: E402
+from versus import BASELINE, side_by_side  # noqa: E402
 
 GOAL_VS_OPENPYXL = 10.0
 
@@ -51,7 +53,16 @@ def main() -> None:
                         help="openpyxl is slow: its rate is measured on this many files")
     parser.add_argument("--folder", default=None,
                         help="parent folder of the corpora (default: the temp folder)")
+    parser.add_argument("--against", default=BASELINE,
+                        help=f"commit run side by side with this checkout, in a git worktree "
+                             f"(default {BASELINE}: before issue 13); 'none': this checkout only")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds old/new")
     args = parser.parse_args()
+    if args.against != "none":
+        same = ["--n", str(args.n), "--openpyxl-sample", str(args.openpyxl_sample),
+                *(["--folder", args.folder] if args.folder else []), "--against", "none"]
+        side_by_side(args.against, "check.py", same, args.rounds)
+        return
 
     from jixiao.checking import check_file
 
