@@ -1,6 +1,6 @@
 """The final rows of every table, in order, and the CSV / Parquet writers.
 
-Rows come back from the spill file one input file at a time, sorted by path, with the
+Rows come back from merge's store one input file at a time, sorted by path, with the
 decisions across files (M01 marks, M01/M03 findings) applied; so the same inputs give the
 same tables whatever order they were named or finished in.
 
@@ -15,8 +15,6 @@ quote (the OWASP CSV-injection rule) so a spreadsheet shows it as text.
 from __future__ import annotations
 
 import os
-import pickle
-import sqlite3
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -24,33 +22,10 @@ from jixiao.checks.registry import SEVERITY_LABELS
 from jixiao.io.textout import field
 from jixiao.merge.columns import TABLES, Column
 from jixiao.merge.consolidate import Plan
+from jixiao.merge.store import MergeStore
 
 TABLE_FILE_NAMES = {"projects": "projects", "indicators": "indicators", "findings": "findings",
                     "unreadable": "unreadable", "submissions": "submissions"}
-
-
-class RowSpill:
-    """Each input file's pickled rows, kept on disk until they are written out, so the
-    parent never holds every row: a temporary SQLite database (deleted when closed), keyed
-    by the file's place in the sorted input list, which is the summary's order."""
-
-    def __init__(self) -> None:
-        # "" is a private temporary database on disk; nothing of it needs to survive a crash
-        self._db = sqlite3.connect("", check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("CREATE TABLE files (number INTEGER PRIMARY KEY, rows BLOB NOT NULL)")
-
-    def put(self, number: int, rows: bytes) -> None:
-        self._db.execute("INSERT INTO files VALUES (?, ?)", (number, rows))
-
-    def __iter__(self) -> Iterator[tuple[list, list, list, Any]]:
-        """Every file's (projects, indicators, findings, unreadable), in number order."""
-        for (rows,) in self._db.execute("SELECT rows FROM files ORDER BY number"):
-            yield pickle.loads(rows)
-
-    def close(self) -> None:
-        self._db.close()
 
 
 class FileRows(NamedTuple):
@@ -64,27 +39,33 @@ class FileRows(NamedTuple):
     unreadable: Any
 
 
-def iter_files(spill: RowSpill, plan: Plan) -> Iterator[FileRows]:
-    """Every input file's rows, in the summary's order (``plan.files``, sorted by path,
-    is the order of the numbers the rows were spilled under)."""
-    files = iter(plan.files)
-    for projects, indicators, findings, unreadable in spill:
-        path = next(files).path
-        for i, row in enumerate(projects):
-            ref = (path, i)
-            batch = plan.form_findings.get(ref, ())
-            if ref in plan.duplicate or batch:
-                warnings = sum(1 for f in batch if f.severity == "warning")
-                projects[i] = row._replace(duplicate=plan.duplicate.get(ref),
-                                           warnings=row.warnings + warnings)
-                findings.extend(batch)
+def iter_files(store: MergeStore, plan: Plan, on_file: Any = None) -> Iterator[FileRows]:
+    """Every input file's rows, in the summary's order, with the decisions about its forms
+    (both read from the store in file order: nothing per form is held)."""
+    decisions = store.decisions()
+    pending = next(decisions, None)
+    for number, path, (projects, indicators, findings, unreadable) in store:
+        while pending is not None and pending[0] == number:
+            _, i, _, mark, finding = pending
+            row = projects[i]
+            if mark is not None:
+                row = row._replace(duplicate=mark)
+            if finding is not None:
+                if finding.severity == "warning":
+                    row = row._replace(warnings=row.warnings + 1)
+                findings.append(finding)
+            projects[i] = row
+            pending = next(decisions, None)
         yield FileRows(path, projects, indicators, findings, unreadable)
+        if on_file is not None:
+            on_file()
 
 
-def iter_rows(spill: RowSpill, plan: Plan, *, submissions: bool = True) -> Iterator[tuple[str, tuple]]:
+def iter_rows(store: MergeStore, plan: Plan, *, submissions: bool = True,
+              on_file: Any = None) -> Iterator[tuple[str, tuple]]:
     """(table name, row as written) for every row of every table, in the summary's order;
     without the 报送情况 rows if ``submissions`` is false."""
-    for f in iter_files(spill, plan):
+    for f in iter_files(store, plan, on_file):
         for row in f.projects:
             yield "projects", row
         for row in f.indicators:
@@ -174,7 +155,8 @@ def arrow_schema(columns: tuple[Column, ...]):
 
 
 class ParquetTables(_AtomicTables):
-    BATCH_ROWS = 20_000
+    #: rows of a row group: a reader filtering a million forms skips whole groups
+    BATCH_ROWS = 10_000
 
     def __init__(self, paths: dict[str, Path]) -> None:
         try:
@@ -211,7 +193,7 @@ class ParquetTables(_AtomicTables):
             writer.close()
 
 
-def frames(spill: RowSpill, plan: Plan) -> dict[str, Any]:
+def frames(store: MergeStore, plan: Plan) -> dict[str, Any]:
     """Every table as a pandas DataFrame (columns: the Chinese labels)."""
     import pandas as pd
 
@@ -219,7 +201,7 @@ def frames(spill: RowSpill, plan: Plan) -> dict[str, Any]:
     # give); pandas 2 keeps text as objects, where astype("str") would write "None".
     text_dtype = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
     rows: dict[str, list[tuple]] = {t: [] for t in TABLES}
-    for table, row in iter_rows(spill, plan):
+    for table, row in iter_rows(store, plan):
         rows[table].append(row)
     out = {}
     for table, (_, columns) in TABLES.items():
