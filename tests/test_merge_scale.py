@@ -135,3 +135,54 @@ def test_libreoffice_opens_the_split_summary_with_every_row(split, tmp_path):
         assert len(frame) == len(expected[1])
         assert list(frame[headers[0][0]]) == [r[0] for r in expected[1]]
         assert list(frame["文件"]) == [r[list(headers[0]).index("文件")] for r in expected[1]]
+
+
+def test_partitioned_parquet_stays_inside_the_output_folder_and_reads_back_whole(tmp_path):
+    folder = tmp_path / "in"
+    departments = ["../x", "a/b", "某局", "..", None]
+    for k, department in enumerate(departments):
+        record = good_record(f"单位{k}", f"项目{k}", department=department or "")
+        write_form(folder / f"表{k}.xlsx", record)
+    (folder / "坏.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = jixiao.merge_files([folder], output=out / "汇总.parquet", jobs=1, quiet=True, partition=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    root = out.resolve()
+    written = list(out.rglob("*"))
+    assert all(p.resolve().is_relative_to(root) for p in written)
+    assert {p.name for p in out.iterdir()} == {f"汇总_{t}.parquet" for t in
+                                              ("projects", "indicators", "findings", "unreadable")}
+    indicators = pd.read_parquet(out / "汇总_indicators.parquet")
+    assert len(indicators) == len(result.indicators) == len(departments) * 5
+    projects = pd.read_parquet(out / "汇总_projects.parquet")
+    assert len(projects) == len(departments)
+    named = {d for d in departments if d}
+    assert named <= set(projects["主管部门"].astype(str))
+    assert named <= set(indicators["主管部门"].astype(str))
+    # a folder per value, each one level below the table's folder: "a/b" is no subfolder
+    dataset = out / "汇总_projects.parquet"
+    folders = {p.relative_to(dataset).parts[1] for p in dataset.rglob("*")
+               if p.is_dir() and p.parent.name.startswith("年度=")}
+    assert all(f.startswith("主管部门=") for f in folders) and len(folders) == len(departments)
+    assert len(pd.read_parquet(out / "汇总_unreadable.parquet")) == 1
+    assert len(pd.read_parquet(out / "汇总_findings.parquet")) == len(result.findings)
+
+
+def test_partition_is_for_parquet_only(split, tmp_path):
+    with pytest.raises(UsageError, match="Parquet"):
+        jixiao.merge_files([split["folder"]], output=tmp_path / "x.xlsx", jobs=1, quiet=True, partition=True)
+
+
+def test_cli_partition_writes_datasets(split, tmp_path):
+    from click.testing import CliRunner
+
+    from jixiao.cli import cli
+
+    res = CliRunner().invoke(cli, ["merge", str(split["folder"]), "-o", str(tmp_path / "汇总.parquet"),
+                                   "--partition", "-q", "-j", "1"])
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output
+    assert (tmp_path / "汇总_indicators.parquet").is_dir()
+    assert len(pd.read_parquet(tmp_path / "汇总_indicators.parquet")) == len(split["result"].indicators)
+    res = CliRunner().invoke(cli, ["merge", str(split["folder"]), "-o", str(tmp_path / "汇总.xlsx"), "--partition"])
+    assert res.exit_code == 2 and "Parquet" in res.output and "Traceback" not in res.output

@@ -94,7 +94,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
           profile: Any = None, quiet: bool = False,
           progress: bool | ProgressCallback | None = None,
           secret: str | None = None, limits: Any = None,
-          sheet_rows: int = MAX_SHEET_ROWS) -> MergeResult:
+          sheet_rows: int = MAX_SHEET_ROWS, partition: bool = False) -> MergeResult:
     """Check every form in ``paths`` (files, folders, globs) and consolidate them.
 
     ``fmt``: xlsx, csv or parquet; by default the extension of ``output`` decides.
@@ -103,7 +103,9 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     returns the DataFrames. ``jobs``: worker processes (default: every core). One bad file
     never stops the run: it is listed in ``unreadable`` with its reason. ``sheet_rows``:
     rows of one sheet of the xlsx summary, header included (Excel's limit by default); a
-    longer table continues on 指标明细(2) ….
+    longer table continues on 指标明细(2) …. ``partition`` (Parquet only): each table as a
+    dataset folder partitioned by 年度 and 主管部门 (see
+    :func:`jixiao.merge.tables.write_partitioned`).
     """
     from jixiao.checking import iter_input_files, manifest_fingerprints
     from jixiao.errors import UsageError
@@ -131,6 +133,8 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
     limits = limits or Limits.from_env()
     if not 2 <= sheet_rows <= MAX_SHEET_ROWS:
         raise UsageError(f"每张工作表的行数须在 2 到 {MAX_SHEET_ROWS:,} 之间")
+    if partition and fmt != "parquet":
+        raise UsageError("按年度、主管部门分区只适用于 Parquet 输出（--format parquet）")
     from jixiao.io.outputs import refuse_replacing_inputs
 
     store = MergeStore()
@@ -149,7 +153,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
         aside: list[Path] = []
 
         def walk() -> Iterator[str]:
-            for p in iter_input_files(paths, refused):
+            for p in iter_input_files(paths, refused, seen=store.seen()):
                 if p.name in aside_names or os.path.islink(p):
                     aside.append(p)
                 else:
@@ -182,9 +186,12 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
             result = MergeResult(files=stats.files, forms=stats.forms, unreadable_files=stats.unreadable,
                                  errors=stats.errors, _store=store, _plan=the_plan)
             if output is not None:
-                bar.writing(f"正在写入 {output}")
+                passes = len(_output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)) \
+                    if partition else 1
+                bar.writing(f"正在写入 {output}", stats.files * passes)
                 result.outputs = write_outputs(store, the_plan, stats, Path(output), fmt, profile,
-                                               sheet_rows=sheet_rows, on_file=bar.advance_writing)
+                                               sheet_rows=sheet_rows, partition=partition,
+                                               on_file=bar.advance_writing)
         return result
     except BaseException:
         store.close()
@@ -252,7 +259,8 @@ def _output_paths(output: Path, fmt: str, *, with_submissions: bool) -> list[Pat
 
 
 def write_outputs(store: MergeStore, the_plan: Plan, stats: Stats, output: Path, fmt: str, profile: Any, *,
-                  sheet_rows: int = MAX_SHEET_ROWS, on_file: Any = None) -> list[Path]:
+                  sheet_rows: int = MAX_SHEET_ROWS, partition: bool = False,
+                  on_file: Any = None) -> list[Path]:
     """Stream every table into the chosen format; each file appears only when complete.
     ``on_file()`` is called after each input file's rows are written."""
     with_submissions = the_plan.submissions is not None
@@ -270,6 +278,12 @@ def write_outputs(store: MergeStore, the_plan: Plan, stats: Stats, output: Path,
         sink: Any = SummaryWorkbook(output, stats, grade_order=[g for g, _ in (profile or load_profile()).grades],
                                     overview=overview, submissions=the_plan.submissions,
                                     unit_submissions=the_plan.unit_submissions, sheet_rows=sheet_rows)
+    elif partition:
+        from jixiao.merge.tables import write_partitioned
+
+        write_partitioned(store, the_plan, table_paths(
+            output, fmt, [t for t in TABLES if t != "submissions" or with_submissions]), on_file)
+        return outputs
     else:
         paths = table_paths(output, fmt, [t for t in TABLES if t != "submissions" or with_submissions])
         sink = CsvTables(paths) if fmt == "csv" else ParquetTables(paths)

@@ -70,10 +70,11 @@ class MergeProgress:
             self._shown = now
             self._bar.refresh()
 
-    def writing(self, text: str) -> None:
-        """The writing phase: a bar of its own over the files whose rows are written."""
+    def writing(self, text: str, total: int | None = None) -> None:
+        """The writing phase: a bar of its own over the files whose rows are written
+        (``total``: files times the passes over them)."""
         if self._bar is not None:
-            self._task = self._bar.add_task("写入", total=self.total, detail=f"文件 · {text}")
+            self._task = self._bar.add_task("写入", total=total or self.total, detail=f"文件 · {text}")
             self._bar.refresh()
 
     def advance_writing(self) -> None:

@@ -217,3 +217,125 @@ def frames(store: MergeStore, plan: Plan) -> dict[str, Any]:
                 df[c.label] = df[c.label].astype("float64")
         out[table] = df
     return out
+
+
+# ---------------------------------------------------------------- partitioned parquet
+
+#: the columns a partitioned table is split by (folders 年度=2024/主管部门=…)
+PARTITION_COLUMNS = ("年度", "主管部门")
+#: the partition of rows without a year or a department (and of rows of no form)
+NO_VALUE = "未填写"
+
+
+def write_partitioned(store: MergeStore, plan: Plan, paths: dict[str, Path], on_file: Any = None) -> None:
+    """Each table as a Parquet dataset, Hive-partitioned by 年度 and 主管部门, for an
+    analyst to query a million forms (pandas, polars, DuckDB) without loading them all.
+
+    A table without those columns gets them from its form (indicators and findings by
+    their file and sheet); a row without them (an unreadable file's) goes to the folders
+    ``年度=未填写/主管部门=未填写``. pyarrow writes the folder names: each value
+    URI-encoded after its column's name, so a 主管部门 "../x" or "a/b" is one folder
+    inside the dataset, never a path of its own. Each dataset is written into a temporary
+    folder beside it and renamed into place when every table is complete; rows stream in
+    row groups of ``ParquetTables.BATCH_ROWS``, one pass over the store per table.
+    """
+    import shutil
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from jixiao.io.atomic import temporary_prefix
+
+    staged: dict[str, Path] = {}
+    try:
+        for table, final in paths.items():
+            _refuse_foreign(final)
+            tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(final), dir=final.parent))
+            staged[table] = tmp
+            # the partition columns are text (the folder names), a missing value a word:
+            # readers cannot yet unify a partition of nulls with the others
+            schema = arrow_schema(TABLES[table][1])
+            for name in PARTITION_COLUMNS:
+                if name in schema.names:
+                    schema = schema.set(schema.get_field_index(name), pa.field(name, pa.string()))
+                else:
+                    schema = schema.append(pa.field(name, pa.string()))
+            partitioning = ds.partitioning(pa.schema([(name, pa.string()) for name in PARTITION_COLUMNS]),
+                                           flavor="hive")
+            ds.write_dataset(
+                _batches(store, plan, table, schema, on_file),
+                tmp, schema=schema, format="parquet", partitioning=partitioning,
+                max_rows_per_group=ParquetTables.BATCH_ROWS, min_rows_per_group=0,
+                basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
+        for table, final in paths.items():
+            if final.exists():
+                old = Path(tempfile.mkdtemp(prefix=temporary_prefix(final), dir=final.parent))
+                os.replace(final, old / final.name)
+                os.replace(staged.pop(table), final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(staged.pop(table), final)
+    finally:
+        for tmp in staged.values():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _refuse_foreign(path: Path) -> None:
+    """A dataset replaces only what a dataset or table of ours left there (Parquet files)."""
+    from jixiao.errors import UsageError
+
+    if not path.exists() and not path.is_symlink():
+        return
+    if path.is_symlink() or (path.is_file() and path.suffix != ".parquet") or (
+            path.is_dir() and any(f.is_file() and f.suffix != ".parquet" or f.is_symlink()
+                                  for f in path.rglob("*"))):
+        raise UsageError(f"输出位置“{path}”已有不是 Parquet 数据的内容，不能替换；请换个输出名称")
+
+
+def _batches(store: MergeStore, plan: Plan, table: str, schema: Any, on_file: Any) -> Iterator[Any]:
+    import pyarrow as pa
+
+    columns = TABLES[table][1]
+    labels = [c.label for c in columns]
+    #: where each partition column's value is: the row's own column, else its form's
+    own = [labels.index(name) if name in labels else None for name in PARTITION_COLUMNS]
+    sheet_at = next((i for i, c in enumerate(columns) if c.key == "sheet"), None)
+    buf: list[tuple] = []
+
+    def batch() -> Any:
+        arrays = [pa.array(list(col), type=f.type) for col, f in zip(zip(*buf), schema)]
+        buf.clear()
+        return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    def rows() -> Iterator[tuple]:
+        for f in iter_files(store, plan, on_file):
+            forms = {}
+            for p in f.projects:
+                forms.setdefault(p.sheet, (p.year, p.department))
+            for row in (f.projects if table == "projects" else f.indicators if table == "indicators"
+                        else [shown(r) for r in f.findings] if table == "findings"
+                        else [f.unreadable] if table == "unreadable" and f.unreadable is not None else ()):
+                form = forms.get(row[sheet_at]) if sheet_at is not None else None
+                yield row, form
+        if table == "findings":
+            for row in plan.tail_findings:
+                yield shown(row), None
+        if table == "submissions":
+            for row in plan.submissions or ():
+                yield row, None
+
+    for row, form in rows():
+        values = [field(v) for v in row]
+        keys = [row[at] if at is not None else None if form is None else form[k] for k, at in enumerate(own)]
+        keys = [NO_VALUE if v is None or v == "" else str(v) for v in keys]
+        for k, at in enumerate(own):
+            if at is None:
+                values.append(keys[k])
+            else:
+                values[at] = keys[k]
+        buf.append(tuple(values))
+        if len(buf) >= ParquetTables.BATCH_ROWS:
+            yield batch()
+    if buf:
+        yield batch()
