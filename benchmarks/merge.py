@@ -115,7 +115,7 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
             "worker_cpu_s": children.ru_utime + children.ru_stime}
 
 
-def _measure_scale(folder: str, jobs: int, fmt: str, out: str) -> dict:
+def _measure_scale(folder: str, jobs: int, fmt: str, out: str, partition: bool = False) -> dict:
     """jixiao merge of a whole folder (as a user names it: no list of paths is held by
     this process), the output kept in ``out`` for the caller to verify."""
     from jixiao.merge import merge
@@ -128,7 +128,8 @@ def _measure_scale(folder: str, jobs: int, fmt: str, out: str) -> dict:
 
     start = time.perf_counter()
     name = "汇总.xlsx" if fmt == "xlsx" else "汇总.parquet"
-    result = merge([folder], output=Path(out) / name, fmt=fmt, jobs=jobs, quiet=True, progress=progress)
+    result = merge([folder], output=Path(out) / name, fmt=fmt, jobs=jobs, quiet=True, progress=progress,
+                   partition=partition)
     files, forms, unreadable = result.files, result.forms, result.unreadable_files
     result.close()
     seconds = time.perf_counter() - start
@@ -192,7 +193,7 @@ def scale(args: argparse.Namespace) -> None:
     for folder in (root / "copy00", root):
         with tempfile.TemporaryDirectory() as out:
             cmd = [sys.executable, __file__, "--_scale", str(folder), "--jobs", str(args.jobs),
-                   "--format", args.format, "--out", out]
+                   "--format", args.format, "--out", out, *(["--partition"] if args.partition else [])]
             m = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True)
                            .stdout.strip().splitlines()[-1])
             if args.format == "parquet":
@@ -203,12 +204,12 @@ def scale(args: argparse.Namespace) -> None:
                 label = pd.read_parquet(Path(out) / "汇总_projects.parquet", columns=["文件"])
                 # one column is enough to count rows; the whole table of a million forms
                 # would not fit this shared machine's memory
-                got = len(pd.read_parquet(Path(out) / "汇总_indicators.parquet", columns=["指标名称"]))
+                got = len(pd.read_parquet(Path(out) / "汇总_indicators.parquet", columns=["三级指标"]))
                 m["parquet"] = {"projects": len(label), "indicators": got, "expected": expected}
             rows.append(m)
         print(f"  {m['files']:,} files done in {m['seconds']:.1f} s", flush=True)
 
-    print(f"\njixiao merge --format {args.format}, {args.jobs} jobs, load {os.getloadavg()[0]:.1f} at the end")
+    print(f"\njixiao merge --format {args.format}{' --partition' if args.partition else ''}, {args.jobs} jobs, load {os.getloadavg()[0]:.1f} at the end")
     print(f"{'files':>8}{'forms':>9}{'seconds':>9}{'files/s':>9}{'ms/form':>9}{'reading s':>11}"
           f"{'writing s':>11}{'parent MB':>11}{'worker MB':>11}{'CPU ms/form':>13}")
     for m in rows:
@@ -280,6 +281,8 @@ def main() -> None:
                     help="files the openpyxl baseline reads (it is ~25x slower)")
     ap.add_argument("--format", choices=("xlsx", "parquet"), default="xlsx",
                     help="summary format of the scaling run (--n above 10,000)")
+    ap.add_argument("--partition", action="store_true",
+                    help="with --format parquet: datasets partitioned by 年度 and 主管部门")
     ap.add_argument("--_measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--_scale", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -290,7 +293,7 @@ def main() -> None:
         print(json.dumps(_measure(args._measure, args.folder, args.jobs, args.limit)))
         return
     if args._scale:
-        print(json.dumps(_measure_scale(args._scale, args.jobs, args.format, args.out)))
+        print(json.dumps(_measure_scale(args._scale, args.jobs, args.format, args.out, args.partition)))
         return
     if args.n > 10_000:
         scale(args)

@@ -186,3 +186,10 @@ def test_cli_partition_writes_datasets(split, tmp_path):
     assert len(pd.read_parquet(tmp_path / "汇总_indicators.parquet")) == len(split["result"].indicators)
     res = CliRunner().invoke(cli, ["merge", str(split["folder"]), "-o", str(tmp_path / "汇总.xlsx"), "--partition"])
     assert res.exit_code == 2 and "Parquet" in res.output and "Traceback" not in res.output
+
+
+def test_progress_bar_shows_the_rate_and_a_writing_phase(split, tmp_path, capsys):
+    jixiao.merge_files([split["folder"]], output=tmp_path / "汇总.xlsx", jobs=1, progress=True)
+    err = capsys.readouterr().err
+    assert "读取" in err and "个/秒" in err and "剩余" in err
+    assert "写入" in err and "汇总.xlsx" in err

@@ -188,7 +188,7 @@ def merge(paths: Iterable[str | os.PathLike] | str | os.PathLike, *,
             if output is not None:
                 passes = len(_output_paths(Path(output), fmt, with_submissions=manifest_rows is not None)) \
                     if partition else 1
-                bar.writing(f"正在写入 {output}", stats.files * passes)
+                bar.writing(f"正在写入 {Path(output).name}", stats.files * passes)
                 result.outputs = write_outputs(store, the_plan, stats, Path(output), fmt, profile,
                                                sheet_rows=sheet_rows, partition=partition,
                                                on_file=bar.advance_writing)
