@@ -266,7 +266,11 @@ def write_partitioned(store: MergeStore, plan: Plan, paths: dict[str, Path], on_
             ds.write_dataset(
                 _batches(store, plan, table, schema, on_file),
                 tmp, schema=schema, format="parquet", partitioning=partitioning,
-                max_rows_per_group=ParquetTables.BATCH_ROWS, min_rows_per_group=0,
+                # Row groups of up to 10,000 rows in each partition: smaller ones (a batch
+                # cut into its departments) left ~1 KB of metadata per column and group in
+                # memory until the file closed, which grew with N. What is buffered is then
+                # bounded by the number of partitions, not of forms.
+                max_rows_per_group=ParquetTables.BATCH_ROWS, min_rows_per_group=ParquetTables.BATCH_ROWS,
                 basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
         for table, final in paths.items():
             if final.exists():
