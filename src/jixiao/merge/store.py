@@ -65,6 +65,7 @@ class MergeStore:
                                 department, unit, project, form_id, figures, uk, pk);
             CREATE TABLE decided (number INTEGER NOT NULL, idx INTEGER NOT NULL, duplicate TEXT,
                                   finding BLOB);
+            CREATE INDEX decided_form ON decided (number, idx);
             CREATE TABLE seen (path BLOB PRIMARY KEY) WITHOUT ROWID;
             CREATE TABLE used (number INTEGER NOT NULL, idx INTEGER NOT NULL,
                                PRIMARY KEY (number, idx)) WITHOUT ROWID;
@@ -164,6 +165,13 @@ class MergeStore:
                 "JOIN inputs i ON i.number = d.number ORDER BY d.number, d.idx, d.rowid"):
             yield number, idx, _path(path), duplicate, None if finding is None else pickle.loads(finding)
 
+    def decisions_of(self, number: int) -> list[tuple[int, str | None, Any]]:
+        """(form index, duplicate mark or None, finding or None) about one file's forms."""
+        return [(idx, duplicate, None if finding is None else pickle.loads(finding))
+                for idx, duplicate, finding in self._db.execute(
+                    "SELECT idx, duplicate, finding FROM decided WHERE number = ? ORDER BY idx, rowid",
+                    (number,))]
+
     # ------------------------------------------------------------ reading back
 
     def path(self, number: int) -> str:
@@ -189,6 +197,20 @@ class MergeStore:
         for number, path, rows in self._db.execute(
                 "SELECT i.number, i.path, f.rows FROM inputs i JOIN files f ON f.number = i.number "
                 "ORDER BY i.number"):
+            yield number, _path(path), pickle.loads(rows)
+
+    def by_partition(self) -> Iterator[tuple[int, str, tuple[list, list, list, Any]]]:
+        """As iterating the store, but the files grouped by their first form's year and
+        department (path order within a group): a partitioned dataset then has one or two
+        partitions in the making at a time, whatever the number of departments."""
+        self._db.commit()
+        numbers = self._db.execute(
+            "SELECT i.number FROM inputs i LEFT JOIN forms k ON k.number = i.number AND k.idx = 0 "
+            "ORDER BY k.year, k.department, i.number")
+        for (number,) in numbers:
+            path, rows = self._db.execute(
+                "SELECT i.path, f.rows FROM inputs i JOIN files f ON f.number = i.number "
+                "WHERE i.number = ?", (number,)).fetchone()
             yield number, _path(path), pickle.loads(rows)
 
     def close(self) -> None:

@@ -39,26 +39,42 @@ class FileRows(NamedTuple):
     unreadable: Any
 
 
-def iter_files(store: MergeStore, plan: Plan, on_file: Any = None) -> Iterator[FileRows]:
+def iter_files(store: MergeStore, plan: Plan, on_file: Any = None, *,
+               by_partition: bool = False) -> Iterator[FileRows]:
     """Every input file's rows, in the summary's order, with the decisions about its forms
-    (both read from the store in file order: nothing per form is held)."""
+    (both read from the store in file order: nothing per form is held). ``by_partition``:
+    the files grouped by year and department instead (see ``MergeStore.by_partition``)."""
+    if by_partition:
+        for number, path, rows in store.by_partition():
+            yield _decided(path, rows, store.decisions_of(number))
+            if on_file is not None:
+                on_file()
+        return
     decisions = store.decisions()
     pending = next(decisions, None)
-    for number, path, (projects, indicators, findings, unreadable) in store:
+    for number, path, rows in store:
+        mine = []
         while pending is not None and pending[0] == number:
-            _, i, _, mark, finding = pending
-            row = projects[i]
-            if mark is not None:
-                row = row._replace(duplicate=mark)
-            if finding is not None:
-                if finding.severity == "warning":
-                    row = row._replace(warnings=row.warnings + 1)
-                findings.append(finding)
-            projects[i] = row
+            mine.append((pending[1], pending[3], pending[4]))
             pending = next(decisions, None)
-        yield FileRows(path, projects, indicators, findings, unreadable)
+        yield _decided(path, rows, mine)
         if on_file is not None:
             on_file()
+
+
+def _decided(path: str, rows: tuple, decisions: list[tuple[int, str | None, Any]]) -> FileRows:
+    """A file's rows with the decisions (form index, M01 mark, finding) applied."""
+    projects, indicators, findings, unreadable = rows
+    for i, mark, finding in decisions:
+        row = projects[i]
+        if mark is not None:
+            row = row._replace(duplicate=mark)
+        if finding is not None:
+            if finding.severity == "warning":
+                row = row._replace(warnings=row.warnings + 1)
+            findings.append(finding)
+        projects[i] = row
+    return FileRows(path, projects, indicators, findings, unreadable)
 
 
 def iter_rows(store: MergeStore, plan: Plan, *, submissions: bool = True,
@@ -223,6 +239,8 @@ def frames(store: MergeStore, plan: Plan) -> dict[str, Any]:
 
 #: the columns a partitioned table is split by (folders 年度=2024/主管部门=…)
 PARTITION_COLUMNS = ("年度", "主管部门")
+#: partition files a dataset write keeps open (the rows come grouped by partition)
+_OPEN_PARTITIONS = 8
 #: the partition of rows without a year or a department (and of rows of no form)
 NO_VALUE = "未填写"
 
@@ -266,11 +284,14 @@ def write_partitioned(store: MergeStore, plan: Plan, paths: dict[str, Path], on_
             ds.write_dataset(
                 _batches(store, plan, table, schema, on_file),
                 tmp, schema=schema, format="parquet", partitioning=partitioning,
-                # Row groups of up to 10,000 rows in each partition: smaller ones (a batch
-                # cut into its departments) left ~1 KB of metadata per column and group in
-                # memory until the file closed, which grew with N. What is buffered is then
-                # bounded by the number of partitions, not of forms.
+                # Row groups of up to 10,000 rows in each partition (smaller ones, a batch
+                # cut into its departments, left ~1 KB of metadata per column and group in
+                # memory until the file closed, growing with N). The files come grouped by
+                # partition and few partition files stay open, the least recently used
+                # closed (its rows written): what is buffered does not grow with the
+                # number of forms nor of departments.
                 max_rows_per_group=ParquetTables.BATCH_ROWS, min_rows_per_group=ParquetTables.BATCH_ROWS,
+                max_open_files=_OPEN_PARTITIONS,
                 basename_template="part-{i}.parquet", existing_data_behavior="overwrite_or_ignore")
         for table, final in paths.items():
             if final.exists():
@@ -313,7 +334,7 @@ def _batches(store: MergeStore, plan: Plan, table: str, schema: Any, on_file: An
         return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def rows() -> Iterator[tuple]:
-        for f in iter_files(store, plan, on_file):
+        for f in iter_files(store, plan, on_file, by_partition=True):
             forms = {}
             for p in f.projects:
                 forms.setdefault(p.sheet, (p.year, p.department))
