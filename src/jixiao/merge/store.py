@@ -86,9 +86,8 @@ class MergeStore:
     def sort_listed(self) -> Inputs:
         """Number the listed paths in path order, each once; returns them as a sequence."""
         db = self._db
-        # rowids are given in insertion order, which ORDER BY sets: number = rowid - 1
-        db.execute("INSERT INTO inputs (path) SELECT DISTINCT path FROM listed ORDER BY path")
-        db.execute("UPDATE inputs SET number = number - 1")
+        db.execute("INSERT INTO inputs (number, path) SELECT row_number() OVER (ORDER BY path) - 1, path "
+                   "FROM (SELECT DISTINCT path FROM listed)")
         db.execute("DELETE FROM listed")
         db.execute("DELETE FROM seen")
         db.commit()
