@@ -2,6 +2,15 @@
 
     python benchmarks/merge.py                # N = 2,000
     python benchmarks/merge.py --n 10000      # the deadline-week size
+    python benchmarks/merge.py --n 100000 [--format parquet]   # a province (issue 15)
+
+Above 10,000 the run is a scaling measurement (issue 15): the 10,000-file corpus is
+linked (hard links, else copied) N / 10,000 times into one folder; jixiao merge runs on
+one copy (10,000 files) and on all of them, each in a fresh process, with every core, and
+prints time, files/s, time per form and the peak RSS of the parent and of the largest
+worker at both N, and their ratios. With ``--format parquet`` the indicator table is read
+back with ``pandas.read_parquet`` and its rows compared with the forms x indicators the
+corpus was generated with.
 
 Prints, in one run and on the same files: files/s and peak RSS of jixiao merge with
 --jobs 1 and with every core; the same for an openpyxl-only baseline (read_only=True,
@@ -106,6 +115,136 @@ def _measure(kind: str, folder: str, jobs: int, limit: int | None) -> dict:
             "worker_cpu_s": children.ru_utime + children.ru_stime}
 
 
+def _measure_scale(folder: str, jobs: int, fmt: str, out: str, partition: bool = False) -> dict:
+    """jixiao merge of a whole folder (as a user names it: no list of paths is held by
+    this process), the output kept in ``out`` for the caller to verify."""
+    from jixiao.merge import merge
+
+    answered: list[float] = []
+
+    def progress(done: int, total: int, forms: int, errors: int) -> None:
+        if done == 1 or done == total:
+            answered.append(time.perf_counter())
+
+    start = time.perf_counter()
+    name = "汇总.xlsx" if fmt == "xlsx" else "汇总.parquet"
+    result = merge([folder], output=Path(out) / name, fmt=fmt, jobs=jobs, quiet=True, progress=progress,
+                   partition=partition)
+    files, forms, unreadable = result.files, result.forms, result.unreadable_files
+    result.close()
+    seconds = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"files": files, "forms": forms, "unreadable": unreadable, "seconds": seconds,
+            "phases": {"first": answered[0] - start, "reading": answered[-1] - answered[0],
+                       "after": time.perf_counter() - answered[-1]},
+            "parent_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "worker_mb": children.ru_maxrss / 1024,
+            "parent_cpu_s": time.process_time(), "worker_cpu_s": children.ru_utime + children.ru_stime}
+
+
+def _link_copies(base: list[Path], base_folder: Path, n: int) -> Path:
+    """``n`` workbooks as n / 10,000 copies of the base corpus (hard links where the file
+    system allows), in copy00/, copy01/ … of one folder; reused when complete."""
+    import shutil
+
+    per = len(base)
+    copies = -(-n // per)
+    root = Path(tempfile.gettempdir()) / f"jixiao-bench-copies-{per}x{copies}"
+    for k in range(copies):
+        folder = root / f"copy{k:02d}"
+        done = root / f"copy{k:02d}.done"
+        if done.is_file():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        for f in base:
+            target = folder / f.relative_to(base_folder)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(f, target)
+            except OSError:
+                shutil.copy2(f, target)
+        done.write_text("")
+    return root
+
+
+def _expected_indicator_rows(n: int) -> int:
+    """Indicator rows of the base corpus's n forms, as make_corpus generated them."""
+    from make_corpus import form_record
+
+    return sum(len(form_record(i)["indicators"]) for i in range(n))
+
+
+def scale(args: argparse.Namespace) -> None:
+    """10,000 files against N (issue 15): memory flat in N, time per form not growing."""
+    from make_corpus import make_corpus
+
+    base_n = 10_000
+    if args.n % base_n:
+        raise SystemExit(f"--n above {base_n:,} must be a multiple of it")
+    base_folder = Path(tempfile.gettempdir()) / f"jixiao-bench-corpus-{base_n}"
+    t = time.perf_counter()
+    base = make_corpus(base_folder, base_n)
+    root = _link_copies(base, base_folder, args.n)
+    print(f"corpus: {args.n:,} workbooks = {args.n // base_n} copies of {base_folder} in {root} "
+          f"(ready in {time.perf_counter() - t:.1f} s); {os.cpu_count()} cores, "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+    _compile_jixiao()
+    rows = []
+    for folder in (root / "copy00", root):
+        with tempfile.TemporaryDirectory() as out:
+            load = os.getloadavg()[0]
+            cmd = [sys.executable, __file__, "--_scale", str(folder), "--jobs", str(args.jobs),
+                   "--format", args.format, "--out", out, *(["--partition"] if args.partition else [])]
+            m = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True)
+                           .stdout.strip().splitlines()[-1])
+            m["load"] = (load, os.getloadavg()[0])
+            if args.format == "parquet":
+                import pandas as pd
+
+                copies = m["files"] // base_n
+                expected = copies * _expected_indicator_rows(base_n)
+                label = pd.read_parquet(Path(out) / "汇总_projects.parquet", columns=["文件"])
+                # one column is enough to count rows; the whole table of a million forms
+                # would not fit this shared machine's memory
+                got = len(pd.read_parquet(Path(out) / "汇总_indicators.parquet", columns=["三级指标"]))
+                m["parquet"] = {"projects": len(label), "indicators": got, "expected": expected}
+            rows.append(m)
+        print(f"  {m['files']:,} files done in {m['seconds']:.1f} s", flush=True)
+
+    print(f"\njixiao merge --format {args.format}{' --partition' if args.partition else ''}, {args.jobs} jobs "
+          "(load: 1-minute load average before and after each run)")
+    print(f"{'files':>8}{'forms':>9}{'seconds':>9}{'files/s':>9}{'ms/form':>9}{'reading s':>11}"
+          f"{'writing s':>11}{'parent MB':>11}{'worker MB':>11}{'CPU ms/form':>13}{'load':>11}")
+    for m in rows:
+        cpu = (m["parent_cpu_s"] + m["worker_cpu_s"]) * 1000 / m["forms"]
+        print(f"{m['files']:>8,}{m['forms']:>9,}{m['seconds']:>9.1f}{m['files'] / m['seconds']:>9.0f}"
+              f"{m['seconds'] * 1000 / m['forms']:>9.3f}{m['phases']['reading']:>11.1f}"
+              f"{m['phases']['after']:>11.1f}{m['parent_mb']:>11.0f}{m['worker_mb']:>11.0f}{cpu:>13.3f}"
+              f"{m['load'][0]:>6.1f}-{m['load'][1]:.1f}")
+    small, big = rows
+
+    def cpu_per_form(m: dict) -> float:
+        return (m["parent_cpu_s"] + m["worker_cpu_s"]) / m["forms"]
+
+    per_form = (big["seconds"] / big["forms"]) / (small["seconds"] / small["forms"])
+    cpu = cpu_per_form(big) / cpu_per_form(small)
+    parent = big["parent_mb"] / small["parent_mb"]
+    worker = big["worker_mb"] / small["worker_mb"]
+    print(f"\nratios {big['files']:,} / {small['files']:,} files: parent peak {parent:.2f} "
+          f"({'within' if parent <= 1.2 else 'NOT within'} 20 %), worker peak {worker:.2f}; time per form: "
+          f"CPU (parent + workers) {cpu:.2f} ({'not growing' if cpu <= 1.1 else 'GROWING'}), "
+          f"wall {per_form:.2f}")
+    print("  (wall time on a shared machine follows the other users' load, which moves it by "
+          "+-25 % between two runs; the CPU per form is the work done)")
+    for m in rows:
+        if "parquet" in m:
+            q = m["parquet"]
+            ok = q["indicators"] == q["expected"] and q["projects"] == m["forms"]
+            print(f"  parquet at {m['files']:,} files: pandas.read_parquet gives {q['projects']:,} projects "
+                  f"(forms merged {m['forms']:,}) and {q['indicators']:,} indicator rows "
+                  f"(forms x indicators generated: {q['expected']:,}): {'same' if ok else 'DIFFERENT'}")
+
+
 def _compile_jixiao() -> None:
     """Compile jixiao's bytecode, as pip does when it installs a package.
 
@@ -152,12 +291,24 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="'all cores' (default: every core)")
     ap.add_argument("--openpyxl-sample", type=int, default=300,
                     help="files the openpyxl baseline reads (it is ~25x slower)")
+    ap.add_argument("--format", choices=("xlsx", "parquet"), default="xlsx",
+                    help="summary format of the scaling run (--n above 10,000)")
+    ap.add_argument("--partition", action="store_true",
+                    help="with --format parquet: datasets partitioned by 年度 and 主管部门")
     ap.add_argument("--_measure", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--_scale", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
 
     if args._measure:
         print(json.dumps(_measure(args._measure, args.folder, args.jobs, args.limit)))
+        return
+    if args._scale:
+        print(json.dumps(_measure_scale(args._scale, args.jobs, args.format, args.out, args.partition)))
+        return
+    if args.n > 10_000:
+        scale(args)
         return
 
     from make_corpus import make_corpus

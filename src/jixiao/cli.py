@@ -518,6 +518,9 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
 @option("--format", "fmt", type=Choice(["xlsx", "csv", "parquet"]), default=None,
         help="输出格式（默认取 -o 的扩展名，没有扩展名时为 xlsx）。"
              "CSV/Parquet 输出 projects、indicators、findings 等多个文件。")
+@option("--partition", is_flag=True,
+        help="Parquet 输出时，每张表写成按年度、主管部门分区的数据集文件夹（年度=…/主管部门=…），"
+             "便于用 pandas、polars、DuckDB 只读取需要的部分。")
 @option("--manifest", type=PathParam(must_exist=True, dir_okay=False), default=None,
         help="分发清单 manifest.csv：标出未提交（M02）和清单外（M03）的表。")
 @option("-j", "--jobs", type=Count(), default=None, help="并行进程数（默认为 CPU 核数）。")
@@ -527,7 +530,7 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
 @option("-q", "--quiet", is_flag=True, help="不显示进度条。")
 @limit_option
 @click.pass_context
-def merge_command(ctx, paths, output, fmt, manifest, jobs, profile, secret, quiet, limits):
+def merge_command(ctx, paths, output, fmt, partition, manifest, jobs, profile, secret, quiet, limits):
     """汇总退回的自评表：并行读取、审核，写出一个汇总工作簿（或 CSV、Parquet）。
 
     路径可以是文件、文件夹（递归）或通配符。读不了的文件列入“未读取文件”，不会中断汇总。
@@ -538,7 +541,7 @@ def merge_command(ctx, paths, output, fmt, manifest, jobs, profile, secret, quie
     if output is None:
         output = "汇总.xlsx" if fmt == "xlsx" else "汇总"
     result = merge(paths, output=output, fmt=fmt, manifest=manifest, jobs=jobs, profile=profile,
-                   quiet=quiet, secret=secret, limits=limits_from(limits))
+                   quiet=quiet, secret=secret, limits=limits_from(limits), partition=partition)
     click.echo(for_terminal(f"已汇总 {result.files} 个文件中的 {result.forms} 张自评表，"
                             f"未读取 {result.unreadable_files} 个文件；输出："
                             + "、".join(str(p) for p in result.outputs)), err=True)

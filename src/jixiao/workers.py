@@ -21,7 +21,7 @@ import selectors
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -143,7 +143,7 @@ def _is_macos() -> bool:
     return sys.platform == "darwin"
 
 
-def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_budget_s: float,
+def run_isolated(paths: Sequence[str], settings: WorkerSettings, *, jobs: int, time_budget_s: float,
                  task: Callable[[str, WorkerSettings], T], lost: Callable[[str, str], T],
                  on_start: Callable[[], None] | None = None,
                  refused: dict[str, str] | None = None) -> Iterator[tuple[int, T]]:
@@ -155,23 +155,18 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
     ``refused`` (path -> reason: a folder the walk could not open, a link out of it) is
     answered by ``lost`` at once, never read.
     """
+    refused = refused or {}
+    skipped = 0
     if refused:
-        kept = []
         for index, path in enumerate(paths):
             if path in refused:
+                skipped += 1
                 yield index, lost(path, refused[path])
-            else:
-                kept.append(index)
-        for at, answer in run_isolated([paths[i] for i in kept], settings, jobs=jobs,
-                                       time_budget_s=time_budget_s, task=task, lost=lost,
-                                       on_start=on_start):
-            yield kept[at], answer
-        return
-    if not paths:
+    if len(paths) == skipped:
         return
     ctx = _context()
-    jobs = max(1, min(jobs, len(paths)))
-    todo: deque = deque(enumerate(paths))
+    jobs = max(1, min(jobs, len(paths) - skipped))
+    todo = _Todo(paths, refused, len(paths) - skipped)
     workers: list[_Worker] = []
     hard_limit = time_budget_s + KILL_GRACE_S
 
@@ -290,6 +285,30 @@ def run_isolated(paths: list[str], settings: WorkerSettings, *, jobs: int, time_
                 w.process.kill()
                 w.process.join()
             w.conn.close()
+
+
+class _Todo:
+    """(index, path) of the files not yet sent, drawn from ``paths`` as they are needed
+    (a run of 100,000 files keeps no pair per file; ``paths`` may be a sequence on disk),
+    with the files of a lost worker's batch put back in front."""
+
+    def __init__(self, paths: Sequence[str], refused: dict[str, str], left: int) -> None:
+        # a refused path was answered already: skipped, its index kept for the others
+        self._next = ((i, p) for i, p in enumerate(paths) if p not in refused) if refused else enumerate(paths)
+        self._left = left
+        self._back: deque = deque()
+
+    def __len__(self) -> int:
+        return self._left + len(self._back)
+
+    def popleft(self) -> tuple[int, str]:
+        if self._back:
+            return self._back.popleft()
+        self._left -= 1
+        return next(self._next)
+
+    def extendleft(self, items: Iterable[tuple[int, str]]) -> None:
+        self._back.extendleft(items)
 
 
 def _crash_reason(exitcode: int | None) -> str:

@@ -32,12 +32,11 @@ class MergeProgress:
                                        TimeElapsedColumn, TimeRemainingColumn)
 
             self._bar = Progress(
-                TextColumn("汇总"), BarColumn(), MofNCompleteColumn(), TextColumn("文件"),
-                TextColumn("· {task.fields[forms]} 张表 · 错误 {task.fields[errors]}"),
-                TextColumn("· {task.fields[rate]} 个/秒"), TimeElapsedColumn(), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=False,
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), TextColumn("剩余"),
+                TimeRemainingColumn(), console=Console(stderr=True), transient=False,
                 auto_refresh=False)  # no refresh thread: workers are forked
-            self._task = self._bar.add_task("merge", total=total, forms=0, errors=0, rate="-")
+            self._task = self._bar.add_task("读取", total=total, detail="文件")
 
     def __enter__(self) -> MergeProgress:
         if self._bar is not None:
@@ -55,14 +54,33 @@ class MergeProgress:
         if self.callback is not None:
             self.callback(self.done, self.total, self.forms, self.errors)
         elif self._bar is not None:
-            elapsed = self._bar.tasks[0].elapsed or 0
-            rate = f"{self.done / elapsed:,.0f}" if elapsed > 0.5 else "-"
-            self._bar.update(self._task, completed=self.done, forms=self.forms, errors=self.errors,
-                             rate=rate)
-            now = time.monotonic()
-            if now - self._shown >= 0.1 or self.done == self.total:
-                self._shown = now
-                self._bar.refresh()
+            task = self._bar.tasks[self._task]
+            # rich's speed is over the last seconds: honest when files of a province's
+            # run get slower or faster, where the mean since the start lags
+            speed = task.speed
+            rate = f"{speed:,.0f}" if speed else "-"
+            self._bar.update(self._task, completed=self.done,
+                             detail=f"文件 · {self.forms:,} 张表 · 错误 {self.errors:,} · {rate} 个/秒")
+            self._tick()
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        task = self._bar.tasks[self._task]
+        if now - self._shown >= 0.1 or task.completed >= (task.total or 0):
+            self._shown = now
+            self._bar.refresh()
+
+    def writing(self, text: str, total: int | None = None) -> None:
+        """The writing phase: a bar of its own over the files whose rows are written
+        (``total``: files times the passes over them)."""
+        if self._bar is not None:
+            self._task = self._bar.add_task("写入", total=total or self.total, detail=f"文件 · {text}")
+            self._bar.refresh()
+
+    def advance_writing(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+            self._tick()
 
     def status(self, text: str) -> None:
         """A phase after reading (writing the summary) shown on the bar's line."""

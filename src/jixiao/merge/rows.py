@@ -63,6 +63,8 @@ class FileSummary(NamedTuple):
     status: str
     #: (code, severity, unit, how many) of the file's findings (for the 统计 sheet)
     finding_counts: tuple[tuple[str, str, str | None, int], ...] = ()
+    #: rows of the file in 指标明细 (the summary splits a sheet before it overflows)
+    indicator_rows: int = 0
 
 
 def text(value: Any) -> str | None:
@@ -209,7 +211,7 @@ def file_rows(result: FileResult, mtime: float, forced: Any = None) -> tuple[Fil
     errors = sum(1 for f in result.all_findings() if f.severity == "error")
     counts = Counter((f.code, f.severity, f.unit) for f in findings)
     summary = FileSummary(path, mtime, tuple(keys), errors, status,
-                          tuple((*key, n) for key, n in counts.items()))
+                          tuple((*key, n) for key, n in counts.items()), len(indicators))
     rows = (projects, indicators, findings, unreadable)
     return summary, pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)
 

@@ -1,4 +1,4 @@
-"""The counts of the summary's 统计 sheet, from what the parent keeps of each file.
+"""The counts of the summary's 统计 sheet, taken from each file's summary as it arrives.
 
 They are known before a row is written, so the workbook's frame (its 统计 sheet
 included) is complete before the rows stream into it.
@@ -7,9 +7,9 @@ included) is complete before the rows stream into it.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from jixiao.checks.registry import SEVERITY_LABELS, get_check
-from jixiao.merge.consolidate import Plan
 from jixiao.scoring import UNGRADED
 
 RATE_BANDS = ("无法计算", "< 60%", "60% – 80%", "80% – 90%", "90% – 100%", "= 100%", "> 100%")
@@ -33,25 +33,43 @@ def rate_band(rate: float | None) -> str:
 
 
 class Stats:
-    """Forms by grade and by execution rate, findings by code and by unit."""
+    """Forms by grade and by execution rate, findings by code and by unit: counted as the
+    answers arrive (``add_file``) and the decisions are made (``add_finding``), so nothing
+    per form is kept for them."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self) -> None:
         self.grades: Counter = Counter()
         self.rates: Counter = Counter()
         self.codes: Counter = Counter()
         self.code_severity: dict[str, str] = {}
         #: unit -> [forms, then findings of each of SEVERITIES]
         self.units: dict[str, list[int]] = defaultdict(lambda: [0] * (1 + len(SEVERITIES)))
-        for summary in plan.files:
-            for form in summary.forms:
-                self.grades[form.grade or NO_GRADE] += 1
-                self.rates[rate_band(form.rate)] += 1
-                self.units[form.unit or NO_UNIT][0] += 1
-            for code, severity, unit, count in summary.finding_counts:
-                self._finding(code, severity, unit, count)
-        decided = [f for batch in plan.form_findings.values() for f in batch] + plan.tail_findings
-        for f in decided:
-            self._finding(f.code, f.severity, f.unit, 1)
+        #: the overview's counts
+        self.files = self.forms = self.unreadable = self.errors = 0
+        #: rows of each streamed table (the workbook splits a sheet that would overflow)
+        self.rows: Counter = Counter()
+
+    def add_file(self, summary: Any) -> None:
+        """One checked file's summary."""
+        self.files += 1
+        self.forms += len(summary.forms)
+        self.unreadable += summary.status != "ok"
+        self.errors += summary.errors
+        self.rows["projects"] += len(summary.forms)
+        self.rows["indicators"] += summary.indicator_rows
+        self.rows["findings"] += sum(c[-1] for c in summary.finding_counts)
+        self.rows["unreadable"] += summary.status != "ok"
+        for form in summary.forms:
+            self.grades[form.grade or NO_GRADE] += 1
+            self.rates[rate_band(form.rate)] += 1
+            self.units[form.unit or NO_UNIT][0] += 1
+        for code, severity, unit, count in summary.finding_counts:
+            self._finding(code, severity, unit, count)
+
+    def add_finding(self, f: Any) -> None:
+        """A finding decided across files (M01–M03)."""
+        self.rows["findings"] += 1
+        self._finding(f.code, f.severity, f.unit, 1)
 
     def _finding(self, code: str, severity: str, unit: str | None, count: int) -> None:
         self.codes[code] += count

@@ -34,8 +34,11 @@ from jixiao.io.textout import bounded, encodable
 from jixiao.merge.columns import TABLES, UNIT_SUBMISSION_COLUMNS, Column, index_of
 from jixiao.merge.stats import Stats
 
-#: Excel refuses longer cells
+#: Excel refuses longer cells (counted in UTF-16 units: a character outside the BMP is two)
 MAX_CELL_CHARS = 32767
+#: rows of an Excel sheet, its header included: a longer table continues on another sheet
+MAX_SHEET_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
 #: a fixed creation date: two runs over the same inputs give identical files
 FIXED_CREATED = dt.datetime(2000, 1, 1)
 STATS_SHEET = "统计"
@@ -63,10 +66,25 @@ _ESCAPE_LOOKALIKE = re.compile("_(?=x[0-9A-Fa-f]{4}_)")
 _PROBE_CELL = re.compile(rb'<c r="([A-Z]+)2" s="([0-9]+)"')
 
 
+def excel_bounded(value: str, limit: int = MAX_CELL_CHARS) -> str:
+    """``value`` cut, saying so at its end, to ``limit`` characters as Excel counts them
+    (UTF-16 units)."""
+    if len(value) * 2 <= limit:
+        return value
+    units = len(value.encode("utf-16-le", "surrogatepass")) // 2
+    if units <= limit:
+        return value
+    mark = f"…（内容过长，已截断，原文共 {len(value):,} 字）"
+    head = value.encode("utf-16-le", "surrogatepass")[:2 * (limit - len(mark))]
+    if len(head) >= 2 and 0xD800 <= int.from_bytes(head[-2:], "little") <= 0xDBFF:
+        head = head[:-2]  # never half a character
+    return head.decode("utf-16-le", "surrogatepass") + mark
+
+
 def xml_text(value: str) -> str:
     """A string as the content of <t>: encodable, escaped, illegal characters as _xHHHH_,
-    cut (saying so) to 32,767 characters."""
-    s = bounded(encodable(value), MAX_CELL_CHARS)
+    cut (saying so) to 32,767 characters as Excel counts them."""
+    s = excel_bounded(bounded(encodable(value), MAX_CELL_CHARS))
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = s.replace("\r", "&#13;")  # a raw CR would be read back as LF
     s = _ESCAPE_LOOKALIKE.sub("_x005F_", s)
@@ -75,7 +93,7 @@ def xml_text(value: str) -> str:
 
 def text_element(value: str) -> str:
     """The <t> of an inline string (a non-empty text)."""
-    if value.isprintable() and value[0] != " " and value[-1] != " " and len(value) <= MAX_CELL_CHARS \
+    if value.isprintable() and value[0] != " " and value[-1] != " " and len(value) * 2 <= MAX_CELL_CHARS \
             and "&" not in value and "<" not in value and ">" not in value and "_x" not in value:
         return f"<t>{value}</t>"  # nearly every text: nothing to escape
     space = ' xml:space="preserve"' if value[0].isspace() or value[-1].isspace() else ""
@@ -108,35 +126,67 @@ class SheetRows:
         self.file.close()
 
 
+def part_titles(title: str, parts: int) -> list[str]:
+    """The sheets of a table cut into ``parts``: 指标明细, 指标明细(2), 指标明细(3) …"""
+    return [title] + [f"{title}({k})" for k in range(2, parts + 1)]
+
+
 class SummaryWorkbook:
     """``SummaryWorkbook(path, stats, ...)`` writes the frame; then ``add(table, row)`` for
     every row of the streamed sheets, in order; ``close()`` writes the output (or
-    ``abort()`` leaves nothing)."""
+    ``abort()`` leaves nothing).
+
+    A table with more rows than a sheet holds (``sheet_rows``, header included; Excel's
+    1,048,576 by default) continues on sheets 指标明细(2), 指标明细(3) …, each with the
+    header row and an Excel table of its own; a note on the first sheet's header cell (and
+    a line on the 统计 sheet) says where it continues. The row counts come from ``stats``,
+    known before any row is written.
+    """
 
     def __init__(self, path: str | os.PathLike, stats: Stats, *, grade_order: list[str],
                  overview: list[tuple[str, Any]], submissions: list[tuple] | None = None,
-                 unit_submissions: list[tuple] | None = None) -> None:
+                 unit_submissions: list[tuple] | None = None, sheet_rows: int = MAX_SHEET_ROWS) -> None:
+        if not 2 <= sheet_rows <= MAX_SHEET_ROWS:
+            raise ValueError(f"sheet_rows must be 2 … {MAX_SHEET_ROWS}")
         self.path = Path(path)
-        self.sheets: dict[str, SheetRows] = {}
+        self.sheet_rows = sheet_rows
+        #: table -> its sheets' rows, in order
+        self.sheets: dict[str, list[SheetRows]] = {}
+        self._current: dict[str, int] = {}
+        per_sheet = sheet_rows - 1
+        self.parts = {t: max(1, -(-stats.rows[t] // per_sheet)) for t in STREAMED}
         # in the system's temporary folder, not beside the summary: a run killed before it
         # is removed must not leave a workbook that the next merge of the folder reads
         fd, self._frame = tempfile.mkstemp(prefix="jixiao-", suffix=".frame.xlsx")
         os.close(fd)
         try:
             parts = self._write_frame(stats, grade_order, overview, submissions, unit_submissions)
+            #: package part -> the rows of its sheet; Excel table name -> the same
+            self._parts: dict[str, SheetRows] = {}
+            self._tables: dict[bytes, SheetRows] = {}
             with zipfile.ZipFile(self._frame) as frame:
-                for table, part in parts.items():
+                for table, part, name in parts:
                     styles = {m.group(1).decode(): m.group(2).decode()
                               for m in _PROBE_CELL.finditer(frame.read(part))}
-                    self.sheets[table] = SheetRows(TABLES[table][1], styles)
+                    rows = SheetRows(TABLES[table][1], styles)
+                    self.sheets.setdefault(table, []).append(rows)
+                    self._parts[part] = rows
+                    self._tables[name.encode()] = rows
+            self._current = {t: 0 for t in self.sheets}
         except BaseException:
             self.abort()
             raise
-        #: package part -> the rows of its sheet
-        self._parts = {part: self.sheets[table] for table, part in parts.items()}
 
     def add(self, table: str, row: tuple) -> None:
-        self.sheets[table].add(row)
+        sheets = self.sheets[table]
+        at = self._current[table]
+        sheet = sheets[at]
+        if sheet.last_row >= self.sheet_rows:
+            if at + 1 == len(sheets):  # more rows than counted: never past Excel's limit
+                raise RuntimeError(f"{table}: more rows than the statistics counted")
+            self._current[table] = at = at + 1
+            sheet = sheets[at]
+        sheet.add(row)
 
     def close(self) -> None:
         try:
@@ -147,15 +197,18 @@ class SummaryWorkbook:
 
     def abort(self) -> None:
         """Drop the temporary files (after ``close``, or instead of it)."""
-        for sheet in self.sheets.values():
-            sheet.close()
+        for sheets in self.sheets.values():
+            for sheet in sheets:
+                sheet.close()
         Path(self._frame).unlink(missing_ok=True)
 
     def _write_frame(self, stats: Stats, grade_order: list[str], overview: list[tuple[str, Any]],
-                     submissions: list[tuple] | None, unit_submissions: list[tuple] | None) -> dict[str, str]:
-        """The workbook without the streamed rows; returns the package part of each streamed
-        sheet. Row 2 of those holds a blank cell in each number column, formatted as that
-        column is: the styles the streamed cells take from it."""
+                     submissions: list[tuple] | None, unit_submissions: list[tuple] | None
+                     ) -> list[tuple[str, str, str]]:
+        """The workbook without the streamed rows; returns (table, package part, Excel
+        table name) of each streamed sheet. Row 2 of those holds a blank cell in each
+        number column, formatted as that column is: the styles the streamed cells take
+        from it."""
         import xlsxwriter
 
         self.wb = xlsxwriter.Workbook(self._frame, {
@@ -172,22 +225,39 @@ class SummaryWorkbook:
         self.formats = {kind: self.wb.add_format({"num_format": f}) for kind, f in _NUMBER_FORMATS.items()}
         self._page_breaks: list[int] = []
         self._blocks = 0
-        parts = {}
+        split = []
+        for table in STREAMED:
+            if self.parts[table] > 1:
+                titles = part_titles(TABLES[table][0], self.parts[table])
+                split.append((titles[0], f"共 {stats.rows[table]:,} 行，超过 Excel 每张工作表 "
+                              f"{self.sheet_rows - 1:,} 行数据的上限，依次分在工作表 {'、'.join(titles)}"))
+        parts = []
         for table, (title, columns) in TABLES.items():
             if table == "unreadable":
                 self.stats_ws = self.wb.add_worksheet(STATS_SHEET)
-                self._write_stats(stats, grade_order, overview)
+                self._write_stats(stats, grade_order, [*overview, *split])
             if table == "submissions":
                 if submissions is not None:
                     self._write_submissions(self.wb.add_worksheet(title), submissions, unit_submissions or [])
                 continue
-            ws = self.wb.add_worksheet(title)
-            parts[table] = f"xl/worksheets/sheet{ws.index + 1}.xml"
-            # Declared over the header and row 2; stretched to the rows when assembled.
-            self._table(ws, table, columns, 1)
-            for c, column in enumerate(columns):
-                if column.kind in self.formats:
-                    ws.write_blank(1, c, None, self.formats[column.kind])
+            titles = part_titles(title, self.parts[table])
+            for k, sheet_title in enumerate(titles, start=1):
+                ws = self.wb.add_worksheet(sheet_title)
+                name = TABLE_NAMES[table] + (str(k) if k > 1 else "")
+                parts.append((table, f"xl/worksheets/sheet{ws.index + 1}.xml", name))
+                # Declared over the header and row 2; stretched to the rows when assembled.
+                self._table(ws, table, columns, 1, name=name)
+                for c, column in enumerate(columns):
+                    if column.kind in self.formats:
+                        ws.write_blank(1, c, None, self.formats[column.kind])
+                if len(titles) > 1:
+                    # a note (comment) on the header cell: the header row itself stays as
+                    # every other sheet's, for a reader that takes row 1 as the labels
+                    note = (f"本表共 {stats.rows[table]:,} 行，超过 Excel 每张工作表的行数上限，"
+                            f"续见工作表：{'、'.join(titles[1:])}" if k == 1 else
+                            f"接续工作表“{titles[k - 2]}”（第 {k} 部分，共 {len(titles)} 部分）"
+                            + (f"，续见工作表“{titles[k]}”" if k < len(titles) else ""))
+                    ws.write_comment(0, 0, note, {"x_scale": 2.5, "y_scale": 1.5})
         self.wb.close()
         return parts
 
@@ -202,6 +272,8 @@ class SummaryWorkbook:
         }
         if data is not None:
             options["data"] = [list(r) for r in data]
+        if first_col + len(columns) > MAX_COLUMNS:
+            raise ValueError(f"{table}: more than {MAX_COLUMNS} columns")
         ws.add_table(0, first_col, data_rows, first_col + len(columns) - 1, options)
         for c, col in enumerate(columns, start=first_col):
             ws.set_column(c, c, column_width(col))
@@ -216,7 +288,7 @@ class SummaryWorkbook:
     def _assemble(self, target: str) -> None:
         """Copy the frame, putting each streamed sheet's rows in place of its row 2 and
         stretching the sheet's dimension and its table to the rows written."""
-        tables = {TABLE_NAMES[t].encode(): sheet for t, sheet in self.sheets.items()}
+        tables = self._tables
         with zipfile.ZipFile(self._frame) as src, \
                 zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
             for info in src.infolist():
@@ -275,7 +347,10 @@ class SummaryWorkbook:
         for label, value in overview:
             row += 1
             ws.write_string(row, 0, label)
-            ws.write_number(row, 1, value, self.formats["int"])
+            if isinstance(value, str):
+                ws.write_string(row, 1, value)
+            else:
+                ws.write_number(row, 1, value, self.formats["int"])
         row += 2
         share = ("share", "占比")
         row = self._stats_block(row, "评分等级分布（按复核总分）", ("等级", "项目数", share),
