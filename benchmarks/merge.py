@@ -3,6 +3,11 @@
     python benchmarks/merge.py                # N = 2,000
     python benchmarks/merge.py --n 10000      # the deadline-week size
     python benchmarks/merge.py --n 100000 [--format parquet]   # a province (issue 15)
+    python benchmarks/merge.py --n 10000 --against none         # this checkout only
+
+By default the run is made twice, side by side (versus.py): with the commit before issue
+13 (1dff2a4, ``--against REV`` names another) and with this checkout, so that every
+figure below reads old | new.
 
 Above 10,000 the run is a scaling measurement (issue 15): the 10,000-file corpus is
 linked (hard links, else copied) N / 10,000 times into one folder; jixiao merge runs on
@@ -39,6 +44,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from versus import BASELINE, side_by_side  # noqa: E402
 
 GOAL_VS_OPENPYXL = 10.0
 GOAL_VS_RAW = 0.5
@@ -128,8 +135,10 @@ def _measure_scale(folder: str, jobs: int, fmt: str, out: str, partition: bool =
 
     start = time.perf_counter()
     name = "汇总.xlsx" if fmt == "xlsx" else "汇总.parquet"
+    # older commits (run side by side) have no partition parameter
+    extra = {"partition": True} if partition else {}
     result = merge([folder], output=Path(out) / name, fmt=fmt, jobs=jobs, quiet=True, progress=progress,
-                   partition=partition)
+                   **extra)
     files, forms, unreadable = result.files, result.forms, result.unreadable_files
     result.close()
     seconds = time.perf_counter() - start
@@ -295,6 +304,10 @@ def main() -> None:
                     help="summary format of the scaling run (--n above 10,000)")
     ap.add_argument("--partition", action="store_true",
                     help="with --format parquet: datasets partitioned by 年度 and 主管部门")
+    ap.add_argument("--against", default=BASELINE,
+                    help=f"commit run side by side with this checkout, in a git worktree "
+                         f"(default {BASELINE}: before issue 13); 'none': this checkout only")
+    ap.add_argument("--rounds", type=int, default=1, help="alternating rounds old/new")
     ap.add_argument("--_measure", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--_scale", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -306,6 +319,12 @@ def main() -> None:
         return
     if args._scale:
         print(json.dumps(_measure_scale(args._scale, args.jobs, args.format, args.out, args.partition)))
+        return
+    if args.against != "none":
+        same = ["--n", str(args.n), "--jobs", str(args.jobs), "--openpyxl-sample", str(args.openpyxl_sample),
+                "--format", args.format, *(["--partition"] if args.partition else []),
+                *(["--folder", args.folder] if args.folder else []), "--against", "none"]
+        side_by_side(args.against, "merge.py", same, args.rounds)
         return
     if args.n > 10_000:
         scale(args)

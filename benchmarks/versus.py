@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,8 +30,12 @@ BASELINE = "1dff2a4"
 
 def run(src: Path, script: str, args: list[str]) -> list[str]:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, str(HERE / script), *args], env=env, check=True,
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, str(HERE / script), *args], env=env,
                          capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{script} with {src} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    print(f"  ({script} with {src}: {time.perf_counter() - started:.0f} s)", flush=True)
     return out.stdout.splitlines()
 
 
