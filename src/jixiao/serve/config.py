@@ -48,8 +48,15 @@ def database_settings(url: str) -> dict:
     if engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
         raise UsageError(f"不支持的数据库：{url}（只支持 SQLite 和 PostgreSQL）")
     if engine.endswith("sqlite3"):
-        # several waitress threads write: wait for the lock instead of failing at once
-        config.setdefault("OPTIONS", {})["timeout"] = 30
+        # several waitress threads write at once. A deferred transaction that reads and
+        # then writes cannot wait for the lock (SQLite answers "database is locked" at
+        # once): IMMEDIATE takes the write lock at BEGIN, and waits for it up to the
+        # timeout. WAL lets readers go on while one thread writes.
+        config.setdefault("OPTIONS", {}).update({
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        })
     return config
 
 

@@ -90,10 +90,13 @@ def staged_copy(blob: Path, ext: str, folder: Path, stem: str = "upload") -> Pat
 
 
 def check_upload(data: Path, blob: Path, ext: str, manifest: Path | None, sha: str,
-                 round_id: int, display_name: str) -> tuple[dict[str, Any], Any, bool]:
+                 round_id: int, display_name: str, *,
+                 annotate: bool = False) -> tuple[dict[str, Any], Any, bool]:
     """Check one stored upload through the library's isolated workers with the CLI's
-    limits, and write its annotated copy in the same worker. Returns (one entry of
-    ``jixiao check --format json``'s "files", the FileResult, whether a copy was written)."""
+    limits; with ``annotate``, write its annotated copy in the same worker (openpyxl's
+    load and save cost ~15x the check: done when the copy is first asked for). Returns
+    (one entry of ``jixiao check --format json``'s "files", the FileResult, whether a
+    copy was written)."""
     from jixiao.checking import CheckReport, check_paths
     from jixiao.io.safety import Limits
     from jixiao.report import render
@@ -101,7 +104,7 @@ def check_upload(data: Path, blob: Path, ext: str, manifest: Path | None, sha: s
     work = Path(tempfile.mkdtemp(prefix="check-", dir=data / "tmp"))
     try:
         staged = staged_copy(blob, ext, work)
-        copies = work / "annotated"
+        copies = work / "annotated" if annotate else None
         report = check_paths([staged], manifest=manifest, limits=Limits.from_env(), jobs=1,
                              annotate_dir=copies)
         result = report.files[0]

@@ -91,10 +91,17 @@ class Upload(models.Model):
     grade = models.CharField(max_length=20, blank=True, default="")
     #: why the upload matched no form (Chinese, shown on the page)
     note = models.TextField(blank=True, default="")
+    #: the annotated copy: "" not made yet (made on first download), "yes", "no" (cannot be)
     annotated = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
+
+    @property
+    def can_annotate(self) -> bool:
+        """A copy can be offered: the file was read (an unreadable one has no cells to
+        mark) and writing it has not failed before."""
+        return self.result.get("status") == "ok" and self.annotated != "no"
 
 
 class Explanation(models.Model):

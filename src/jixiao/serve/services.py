@@ -129,7 +129,7 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
                   size=size, result=entry, errors=counts["error"], warnings=counts["warning"],
                   infos=counts["info"], grade=library.grade(entry), note=note,
-                  annotated="yes" if written else "")
+                  annotated="")
     uploads = []
     with transaction.atomic():
         if not matched:
@@ -147,6 +147,26 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
                 change_status(form, NOT_SUBMITTED, reason="重新上传的表没有错误，待上报", unit=unit)
             uploads.append(upload)
     return uploads
+
+
+def annotated_copy(upload: Upload) -> Path | None:
+    """The annotated copy of an upload, made on first request (checked again in a worker,
+    the copy written there) and kept under DATA/annotated by hash; None when the file
+    cannot be annotated (unreadable, or openpyxl cannot write it)."""
+    data = data_folder()
+    path = library.annotated_path(data, upload.sha256, upload.round_id)
+    if path.is_file():
+        return path
+    if upload.annotated == "no" or upload.result.get("status") != "ok":
+        return None
+    manifest = manifest_path(upload.round)
+    _, _, written = library.check_upload(
+        data, library.blob_path(data, upload.sha256), upload.ext,
+        manifest if manifest.exists() else None, upload.sha256, upload.round_id,
+        upload.original_name, annotate=True)
+    Upload.objects.filter(sha256=upload.sha256, round_id=upload.round_id).update(
+        annotated="yes" if written else "no")
+    return path if written else None
 
 
 def can_submit(form: Form) -> bool:

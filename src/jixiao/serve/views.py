@@ -276,10 +276,11 @@ def _upload_response(upload: Upload) -> FileResponse:
                         content_type="application/octet-stream")
 
 
-def _annotated_response(upload: Upload) -> FileResponse:
-    path = library.annotated_path(data_folder(), upload.sha256, upload.round_id)
-    if not upload.annotated or not path.is_file():
-        raise Http404
+def _annotated_response(request, upload: Upload) -> HttpResponse:
+    path = services.annotated_copy(upload)
+    if path is None:
+        return message_page(request, "无法生成标注副本",
+                            "这个文件无法读取或无法写出标注副本，请根据页面上列出的问题修改原文件。", 404)
     stem = os.path.splitext(upload.original_name)[0] or "upload"
     return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{stem}_标注.xlsx",
                         content_type=XLSX)
@@ -300,7 +301,7 @@ def admin_upload_file(request, upload_id: int):
 @staff_required
 @require_GET
 def admin_annotated(request, upload_id: int):
-    return _annotated_response(get_object_or_404(Upload, pk=upload_id))
+    return _annotated_response(request, get_object_or_404(Upload, pk=upload_id))
 
 
 @staff_required
@@ -467,7 +468,7 @@ def unit_upload_file(request, token: str, upload_id: int):
 @require_GET
 def unit_annotated(request, token: str, upload_id: int):
     unit = unit_of(token)
-    return _annotated_response(_unit_upload(unit, upload_id))
+    return _annotated_response(request, _unit_upload(unit, upload_id))
 
 
 @require_POST
