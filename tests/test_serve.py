@@ -290,3 +290,37 @@ def test_pages_send_the_security_headers(round_links):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_several_files_at_once_and_a_file_that_is_no_form(round_links, tmp_path):
+    link = round_links["上海市人民政府办公厅"]
+    notes = tmp_path / "会议\n纪要.xlsx"
+    notes.write_bytes(b"PK\x03\x04 not really a workbook")
+    text = tmp_path / "说明.csv"
+    text.write_text("项目,说明\n甲,乙\n", encoding="utf-8")
+    client = unit_client()
+    with open(CLEAN, "rb") as a, open(notes, "rb") as b, open(text, "rb") as c:
+        response = client.post(f"{link}/upload", {"file": [a, b, c]})
+    assert response.status_code == 201
+    page = response.content.decode()
+    assert page.count('<section class="result"') == 3
+    assert re.search(r'data-code="R01"', page) and re.search(r'data-code="R02"', page)
+    with open(text, "rb") as fh:
+        answer = client.post(f"{link}/upload", {"file": fh}, HTTP_ACCEPT="application/json").json()
+    assert [f["code"] for f in answer["result"]["findings"]] == ["R02"]
+    # the unreadable upload is kept, and downloads under a name without the newline
+    from jixiao.serve.models import Upload
+
+    kept = Upload.objects.filter(original_name__startswith="会议").first()
+    download = client.get(f"{link}/uploads/{kept.pk}/file")
+    assert download.status_code == 200 and "\n" not in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == notes.read_bytes()
+
+
+def test_an_upload_of_another_units_form_is_kept_and_said(round_links):
+    link = round_links["上海市人民政府办公厅"]
+    response = upload(unit_client(), link, OVERSPENT, json_answer=False)
+    assert response.status_code == 201
+    assert "对不上" in response.content.decode()
+    assert form_of(round_links["上海市闵行区行政服务中心"],
+                   "上海市闵行区“一网通办”配套系统(2022运维)").uploads.filter(unit__token=link[3:]).count() == 0

@@ -91,5 +91,10 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     shown = f"[{host}]" if ":" in host else host
     echo(f"门户已启动：http://{shown}:{port}/ （按 Ctrl-C 停止）")
     waitress_serve(application, host=host, port=port, threads=threads,
-                   max_request_body_size=settings.JIXIAO_MAX_UPLOAD + 64 * 1024,
+                   # waitress reads a whole body before the application sees it, and
+                   # refuses one whose Content-Length is over this without reading it
+                   # (in English, closing the connection). Up to twice the limit the body
+                   # is buffered by waitress and refused by our middleware with the
+                   # Chinese 413; nothing is stored in the data folder either way.
+                   max_request_body_size=2 * settings.JIXIAO_MAX_UPLOAD + 1024 * 1024,
                    ident="jixiao")

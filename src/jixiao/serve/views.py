@@ -267,11 +267,19 @@ def _workbook_response(form: Form) -> FileResponse:
     return FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
 
 
+def download_name(name: str) -> str:
+    """A name for Content-Disposition from a name a unit sent: no control characters (a
+    newline in a header is refused), no quotes or separators."""
+    import re
+
+    return re.sub(r'[\x00-\x1f\x7f"\\/]', "_", name).strip() or "upload"
+
+
 def _upload_response(upload: Upload) -> FileResponse:
     path = library.blob_path(data_folder(), upload.sha256)
     if not path.is_file():
         raise Http404
-    name = upload.original_name or f"upload{upload.ext}"
+    name = download_name(upload.original_name or f"upload{upload.ext}")
     return FileResponse(open(path, "rb"), as_attachment=True, filename=name,
                         content_type="application/octet-stream")
 
@@ -281,7 +289,7 @@ def _annotated_response(request, upload: Upload) -> HttpResponse:
     if path is None:
         return message_page(request, "无法生成标注副本",
                             "这个文件无法读取或无法写出标注副本，请根据页面上列出的问题修改原文件。", 404)
-    stem = os.path.splitext(upload.original_name)[0] or "upload"
+    stem = os.path.splitext(download_name(upload.original_name))[0] or "upload"
     return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{stem}_标注.xlsx",
                         content_type=XLSX)
 
