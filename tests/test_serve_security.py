@@ -774,12 +774,17 @@ def raw_post(portal: Portal, session: requests.Session, path: str, body_size: in
         conn.close()
 
 
-def test_an_upload_over_the_limit_is_refused_in_chinese_before_it_is_stored(portal):
+# just past the limit, and a file far past it (a scanned PDF, a video chosen by mistake)
+OVERSIZED = {"just-over": DEFAULT_LIMIT + 2 * 1024 * 1024, "far-over": 3 * DEFAULT_LIMIT}
+
+
+@pytest.mark.parametrize("size", OVERSIZED.values(), ids=OVERSIZED.keys())
+def test_an_upload_over_the_limit_is_refused_in_chinese_before_it_is_stored(portal, size):
     """Over real HTTP through waitress: a Content-Length past 20 MB gets 413 and a Chinese line."""
     a = portal.unit(UNIT_A)
     files, rows = portal.stored_files(), portal.upload_rows()
     tmp_before = {p for p in (portal.data / "tmp").rglob("*") if p.is_file()} if (portal.data / "tmp").exists() else set()
-    status, text = raw_post(portal, a, f"/u/{portal.tokens[UNIT_A]}/upload", DEFAULT_LIMIT + 2 * 1024 * 1024)
+    status, text = raw_post(portal, a, f"/u/{portal.tokens[UNIT_A]}/upload", size)
     assert status == 413, (status, text[:500])
     assert has_chinese(text), text[:500]
     assert "Traceback" not in text
