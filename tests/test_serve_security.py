@@ -1082,3 +1082,101 @@ def test_the_postgres_harness_leaves_nothing_running():
     assert not root.exists()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+# --------------------------------------------------------------- more ways in, closed
+
+
+XSS = '<img src=x onerror="alert(1)">'
+
+
+def test_markup_inside_a_workbook_or_a_file_name_stays_text_on_every_page(portal, tmp_path):
+    """A form whose names hold HTML: the unit's result page and the bureau's pages escape it."""
+    from hostile_corpus import FORM_ROWS, form_xlsx
+    rows = [list(r) for r in FORM_ROWS]
+    rows[2][1] = XSS + "专项经费"
+    rows[3][1] = XSS + "主管部门"
+    rows[3][6] = XSS + "实施单位"
+    rows[12][3] = XSS + "指标"
+    path = form_xlsx(tmp_path / "xss.xlsx", rows)
+    a = portal.unit(UNIT_A)
+    r = upload(portal, a, UNIT_A, XSS + ".xlsx", path.read_bytes())
+    assert r.status_code in (200, 201)
+    pages = {"result": r.text, "unit page": a.get(portal.url(f"/u/{portal.tokens[UNIT_A]}"), timeout=60).text}
+    admin = portal.admin()
+    pages["dashboard"] = admin.get(portal.url(round_paths(portal, admin)[0]), timeout=60).text
+    pages["findings.csv"] = admin.get(portal.url(round_paths(portal, admin)[0] + "findings.csv"), timeout=120).text
+    for what, text in pages.items():
+        if what.endswith(".csv"):
+            continue
+        assert XSS not in text, what
+        assert "<img" not in text.lower(), what
+    assert "&lt;img" in pages["result"]  # shown, as text
+
+
+def test_login_never_redirects_off_the_site(portal):
+    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example/", "http:evil.example"]:
+        s = requests.Session()
+        page = s.get(portal.url("/login/"), params={"next": target}, timeout=60)
+        r = s.post(page.url, data={"username": ADMIN, "password": ADMIN_PASSWORD,
+                                   "csrfmiddlewaretoken": csrf_input(page)},
+                   headers={"Referer": page.url}, allow_redirects=False, timeout=60)
+        assert r.status_code == 302, (target, r.status_code)
+        location = urlsplit(r.headers["Location"])
+        assert not location.netloc and not location.path.startswith(("//", "/\\")), (target, r.headers["Location"])
+
+
+def test_logout_is_a_post_and_really_logs_out(portal):
+    admin = portal.admin()
+    r = admin.get(portal.url("/logout/"), allow_redirects=False, timeout=60)
+    assert r.status_code == 405  # a link or an <img> elsewhere cannot log the bureau out
+    assert admin.get(portal.url("/rounds/"), allow_redirects=False, timeout=60).status_code == 200
+    old_session = admin.cookies.get("sessionid")
+    r = post(admin, portal.url("/logout/"), allow_redirects=False)
+    assert r.status_code == 302
+    assert admin.get(portal.url("/rounds/"), allow_redirects=False, timeout=60).status_code == 302
+    # the old session cookie is dead on the server, not only forgotten by this client
+    replay = requests.Session()
+    replay.cookies.set("sessionid", old_session)
+    assert replay.get(portal.url("/rounds/"), allow_redirects=False, timeout=60).status_code == 302
+
+
+def test_a_foreign_host_header_is_refused(portal):
+    r = requests.get(portal.url("/login/"), headers={"Host": "evil.example"}, timeout=60)
+    assert r.status_code == 400
+    assert "evil.example" not in r.headers.get("Location", "")
+
+
+def raw_get(portal: Portal, path: str) -> tuple[int, bytes]:
+    """GET a path exactly as written (requests would normalise the dots away)."""
+    conn = http.client.HTTPConnection("127.0.0.1", portal.server.port, timeout=60)
+    try:
+        conn.putrequest("GET", path, skip_accept_encoding=True)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/static/../secret_key", "/static/../../%E6%95%B0%E6%8D%AE/secret_key", "/static/%2e%2e/secret_key",
+    "/static/..%2fsecret_key", "/static/portal/../../../secret_key", "/u/..%2f..%2fsecret_key",
+    "/static/../jixiao.sqlite3", "/static/%2e%2e%2f%2e%2e%2fetc/passwd",
+], ids=range(8))
+def test_no_path_reaches_the_data_folder(portal, path):
+    secret = (portal.data / "secret_key").read_bytes().strip()
+    status, body = raw_get(portal, path)
+    assert status in (400, 404), (path, status)
+    assert secret not in body and b"root:x:0:0" not in body and b"SQLite format" not in body
+
+
+def test_too_many_files_in_one_request_are_refused_and_none_is_stored(portal):
+    a = portal.unit(UNIT_A)
+    files, rows = portal.stored_files(), portal.upload_rows()
+    r = post(a, portal.url(f"/u/{portal.tokens[UNIT_A]}/upload"),
+             files=[("file", (f"{i}.xlsx", unique_workbook(str(i)), XLSX)) for i in range(60)])
+    assert r.status_code in (400, 413), r.status_code
+    assert has_chinese(r.text)
+    assert portal.stored_files() == files
+    assert portal.upload_rows() == rows
