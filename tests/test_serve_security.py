@@ -895,6 +895,12 @@ def test_a_revoked_link_is_404_and_the_renewed_one_works(portal):
     assert page.status_code == 200
     assert PROJECT_C in {tr["data-project"] for tr in soup(page).select("table#projects tbody tr[data-project]")}
     assert_404_chinese(requests.get(portal.url(f"/u/{old}"), timeout=60), "the old link after renewal")
+    # both actions are in the audit log, with who did them
+    log = admin.get(portal.url("/audit/"), timeout=60)
+    assert log.status_code == 200
+    entries = [[td.get_text(strip=True) for td in tr.select("td")] for tr in soup(log).select("table#audit tbody tr")]
+    about_c = [e for e in entries if any(UNIT_C in cell for cell in e)]
+    assert len(about_c) >= 2 and all(ADMIN in e for e in about_c), entries[:10]
 
 
 # ------------------------------------------------------------------------- headers, cookies
