@@ -452,6 +452,12 @@ def test_a_unit_page_lists_only_its_own_projects(portal):
     b_forms = {tr["data-form-id"] for tr in b_page.select("table#projects tbody tr[data-form-id]")}
     assert not a_forms & b_forms
     assert portal.tokens[UNIT_B] not in a_page.decode()
+    # the upload history: B's uploads are listed on B's page and on no other
+    def upload_ids(page: BeautifulSoup) -> set[str]:
+        return {m.group(1) for a in page.select("a[href]")
+                if (m := re.search(r"/uploads/(\d+)/", a["href"]))}
+    assert upload_ids(b_page), "B's page lists none of B's uploads"
+    assert not upload_ids(a_page) & upload_ids(b_page)
 
 
 def test_another_units_links_give_404_under_my_token(portal):
@@ -502,6 +508,10 @@ def test_another_units_ids_give_404_on_every_unit_url(portal):
                 path = route.fill(fill)
                 answers = {"GET": a.get(portal.url(path), timeout=60),
                            "POST": post(a, portal.url(path), {"text": "越权", "code": "W01", "cell": "A1"})}
+                as_json = a.get(portal.url(path), headers={"Accept": "application/json"}, timeout=60)
+                assert as_json.status_code in (404, 405), (path, as_json.status_code)
+                if as_json.status_code == 404:
+                    assert has_chinese(as_json.json()["error"])
                 # the method the view takes says 404; the other one may say 405 (it touches nothing)
                 assert {r.status_code for r in answers.values()} <= {404, 405}, (
                     path, route.name, {m: r.status_code for m, r in answers.items()})
