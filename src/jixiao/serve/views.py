@@ -359,6 +359,7 @@ def findings_csv(request, round_id: int):
                 f.get("sheet") or "", f.get("cell") or "", f.get("message") or "",
                 explanation.text if explanation else "",
                 explanation.decision_label if explanation else "")])
+    services.audit(request.user, "下载问题清单", f"轮次 {round_.pk}", "", address(request))
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _attachment(f"问题清单_{services.clean_name(round_.name)}.csv")
     return response
