@@ -148,17 +148,12 @@ def rounds(request):
                   status=400 if error else 200)
 
 
-def _form_row(form: Form) -> dict:
-    latest = form.latest_upload()
-    return {"form": form, "latest": latest}
-
-
 @staff_required
 @require_GET
 def dashboard(request, round_id: int):
     round_ = get_object_or_404(Round, pk=round_id)
-    forms = list(round_.forms.select_related("unit").order_by("unit_id", "id"))
-    rows = [_form_row(f) for f in forms]
+    rows = [{"form": form, "latest": latest} for form, latest in
+            services.with_latest(round_.forms.select_related("unit").order_by("unit_id", "id"))]
     counts = services.status_counts(round_)
     if wants_json(request):
         return json_response({
