@@ -324,3 +324,27 @@ def test_an_upload_of_another_units_form_is_kept_and_said(round_links):
     assert "对不上" in response.content.decode()
     assert form_of(round_links["上海市闵行区行政服务中心"],
                    "上海市闵行区“一网通办”配套系统(2022运维)").uploads.filter(unit__token=link[3:]).count() == 0
+
+
+def test_login_attempts_are_throttled_in_chinese(data):
+    client = unit_client()
+    for _ in range(4):
+        assert client.post("/login/", {"username": "admin", "password": "wrong"}).status_code == 200
+    assert client.post("/login/", {"username": "admin", "password": "wrong"}).status_code == 429
+    locked = client.post("/login/", {"username": "admin", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "登录已锁定" in locked.content.decode()
+    # another user name from the same address is not locked out
+    assert can_log_in("second", "") is False
+    from axes.utils import reset
+
+    reset(username="admin")
+    assert can_log_in("admin", PASSWORD)
+
+
+def test_audit_log_records_admin_actions(admin):
+    from jixiao.serve.models import AuditEntry
+
+    page = admin.get("/audit/").content.decode()
+    assert "登录" in page
+    assert AuditEntry.objects.filter(action="创建收集轮次").exists()

@@ -68,6 +68,11 @@ def create_round(data: str, db: str | None, projects: str, year: int | None,
     return [(unit.name, f"/u/{unit.token}") for unit in round_.units.all()]
 
 
+def waitress_body_bound(limit: int) -> int:
+    """What waitress buffers at most: five times the upload limit, at least 100 MB."""
+    return max(5 * limit, 100 * 1024 * 1024)
+
+
 def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str], None],
           threads: int = 8) -> None:
     """The portal under waitress (a production WSGI server) until Ctrl-C."""
@@ -93,8 +98,10 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     waitress_serve(application, host=host, port=port, threads=threads,
                    # waitress reads a whole body before the application sees it, and
                    # refuses one whose Content-Length is over this without reading it
-                   # (in English, closing the connection). Up to twice the limit the body
-                   # is buffered by waitress and refused by our middleware with the
-                   # Chinese 413; nothing is stored in the data folder either way.
-                   max_request_body_size=2 * settings.JIXIAO_MAX_UPLOAD + 1024 * 1024,
+                   # (in English, closing the connection). Up to this bound the body is
+                   # buffered in waitress's temporary file and refused by our middleware
+                   # with the Chinese 413 (a 60 MB scan picked by mistake); nothing is
+                   # stored in the data folder either way. Beyond it, the English refusal
+                   # keeps a client from making us buffer any amount.
+                   max_request_body_size=waitress_body_bound(settings.JIXIAO_MAX_UPLOAD),
                    ident="jixiao")

@@ -160,7 +160,7 @@ def merge_summary(data: Path, manifest: Path, uploads: list[tuple[str, Path, str
             result = merge([inputs], output=output, manifest=manifest, quiet=True, jobs=1)
         else:
             # nothing submitted yet: the summary still lists every form as missing
-            placeholder = inputs / "empty.csv"
+            placeholder = inputs / "尚无已上报的自评表.csv"
             placeholder.write_text("", encoding="utf-8")
             result = merge([placeholder], output=output, manifest=manifest, quiet=True, jobs=1)
         result.close()

@@ -148,17 +148,12 @@ def rounds(request):
                   status=400 if error else 200)
 
 
-def _form_row(form: Form) -> dict:
-    latest = form.latest_upload()
-    return {"form": form, "latest": latest}
-
-
 @staff_required
 @require_GET
 def dashboard(request, round_id: int):
     round_ = get_object_or_404(Round, pk=round_id)
-    forms = list(round_.forms.select_related("unit").order_by("unit_id", "id"))
-    rows = [_form_row(f) for f in forms]
+    rows = [{"form": form, "latest": latest} for form, latest in
+            services.with_latest(round_.forms.select_related("unit").order_by("unit_id", "id"))]
     counts = services.status_counts(round_)
     if wants_json(request):
         return json_response({
@@ -359,6 +354,7 @@ def findings_csv(request, round_id: int):
                 f.get("sheet") or "", f.get("cell") or "", f.get("message") or "",
                 explanation.text if explanation else "",
                 explanation.decision_label if explanation else "")])
+    services.audit(request.user, "下载问题清单", f"轮次 {round_.pk}", "", address(request))
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = _attachment(f"问题清单_{services.clean_name(round_.name)}.csv")
     return response
