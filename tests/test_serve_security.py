@@ -809,6 +809,33 @@ def test_an_upload_over_the_limit_is_refused_in_chinese_before_it_is_stored(port
     assert r.status_code == 201, r.text[:500]
 
 
+def test_an_absurd_content_length_is_refused_without_reading_the_body(portal):
+    """A declared 2 GB body: refused from the header alone (413), the body is never awaited.
+
+    Past waitress's buffer bound (max(5 x limit, 100 MB)) waitress itself answers, in English
+    (docs/portal.md says so): wording it would need waitress's private classes. What matters
+    here is that nobody can make the server read or buffer an unbounded body."""
+    a = portal.unit(UNIT_A)
+    files, rows = portal.stored_files(), portal.upload_rows()
+    conn = http.client.HTTPConnection("127.0.0.1", portal.server.port, timeout=60)
+    try:
+        conn.putrequest("POST", f"/u/{portal.tokens[UNIT_A]}/upload")
+        conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+        conn.putheader("Content-Length", str(2 * 1024 ** 3))
+        conn.putheader("Cookie", f"csrftoken={csrf_cookie(a)}")
+        conn.putheader("X-CSRFToken", csrf_cookie(a))
+        conn.endheaders()
+        conn.send(b"--x\r\n")  # a few bytes of the 2 GB: the answer must not wait for the rest
+        resp = conn.getresponse()
+        assert resp.status == 413, resp.status
+    finally:
+        conn.close()
+    assert portal.stored_files() == files
+    assert portal.upload_rows() == rows
+    assert portal.server.alive()
+    assert a.get(portal.url(f"/u/{portal.tokens[UNIT_A]}"), timeout=60).status_code == 200
+
+
 def test_a_chunked_upload_over_the_limit_is_refused_and_not_stored(portal):
     """No Content-Length to look at: the body is cut at the limit, nothing is stored."""
     a = portal.unit(UNIT_A)
