@@ -1223,3 +1223,36 @@ def test_too_many_files_in_one_request_are_refused_and_none_is_stored(portal):
     assert has_chinese(r.text)
     assert portal.stored_files() == files
     assert portal.upload_rows() == rows
+
+
+DOWNLOAD_NAMES = ['页面.html', 'x"; filename="evil.html.xlsx', "a;b\tc.xlsx", "..%2f..%2fx.svg"]
+
+
+@pytest.mark.parametrize("name", DOWNLOAD_NAMES, ids=range(len(DOWNLOAD_NAMES)))
+def test_an_uploaded_file_comes_back_as_an_attachment_never_as_a_page(portal, name):
+    """A unit's file (HTML with a script here) downloaded by the unit or the bureau is an
+    attachment of a non-HTML type with one file name: it never runs in the portal's origin."""
+    a = portal.unit(UNIT_A)
+    content = b"<html><script>alert(document.cookie)</script>" + secrets.token_hex(8).encode() + b"</html>"
+    r = upload(portal, a, UNIT_A, name, content, json_=True)
+    assert r.status_code == 201
+    sid = r.json()["submission_id"]
+    admin = portal.admin()
+    for who, session, path in [("unit", a, f"/u/{portal.tokens[UNIT_A]}/uploads/{sid}/file"),
+                               ("admin", admin, f"/uploads/{sid}/file")]:
+        got = session.get(portal.url(path), timeout=60)
+        assert got.status_code == 200, (who, got.status_code)
+        assert got.content == content, who
+        disposition = got.headers.get("Content-Disposition", "")
+        assert disposition.startswith("attachment"), (who, disposition)
+        # parsed as a mail header parses it: one disposition, one file name of each kind
+        from email.message import EmailMessage
+        header = EmailMessage()
+        header["Content-Disposition"] = disposition
+        params = [k for k, _ in header.get_params(header="content-disposition")[1:]]
+        assert header.get_content_disposition() == "attachment", (who, disposition)
+        assert params.count("filename") <= 1 and params.count("filename*") <= 1, (who, disposition)
+        assert not set(params) - {"filename", "filename*"}, (who, disposition)
+        kind = got.headers.get("Content-Type", "")
+        assert "html" not in kind and "svg" not in kind and "javascript" not in kind, (who, kind)
+        assert got.headers.get("X-Content-Type-Options") == "nosniff", who
