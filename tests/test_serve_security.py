@@ -1253,3 +1253,21 @@ def test_an_uploaded_file_comes_back_as_an_attachment_never_as_a_page(portal, na
         kind = got.headers.get("Content-Type", "")
         assert "html" not in kind and "svg" not in kind and "javascript" not in kind, (who, kind)
         assert got.headers.get("X-Content-Type-Options") == "nosniff", who
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@"])
+def test_a_file_name_like_a_formula_stays_text_in_the_findings_csv(portal, lead):
+    """The upload's name reaches the bureau's findings.csv: Excel must not take it for a formula."""
+    marker = f"SUM({secrets.randbelow(10 ** 6)},1)"
+    b = portal.unit(UNIT_B)
+    r = upload(portal, b, UNIT_B, f"{lead}{marker}.xlsx", FORM_B.read_bytes(), json_=True)
+    assert r.status_code == 201 and r.json()["result"]["forms"]
+    admin = portal.admin()
+    got = admin.get(portal.url(round_paths(portal, admin)[0] + "findings.csv"), timeout=120)
+    assert got.status_code == 200
+    text = got.content.decode("utf-8-sig")
+    rows = list(csv.reader(text.splitlines()))
+    cells = [cell for row in rows[1:] for cell in row]
+    assert any(marker in cell for cell in cells), "the upload's name is not in findings.csv"
+    dangerous = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not dangerous, dangerous[:5]
