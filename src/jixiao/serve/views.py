@@ -315,7 +315,15 @@ def summary(request, round_id: int):
     # what the units reported (上报): 报送情况 says 已提交 for exactly the forms the
     # dashboard shows as 已提交 or 已通过
     pairs = services.latest_uploads(round_, (SUBMITTED, PASSED))
-    uploads = [(f"form{form.pk}", library.blob_path(data, up.sha256), up.ext) for form, up in pairs]
+    # each return under the name of the workbook sent out (what 报送情况's 提交文件 shows
+    # the officer), never under the name a unit gave its file
+    uploads, taken = [], set()
+    for form, up in pairs:
+        stem = services.clean_name(Path(str(form.manifest_row.get("file") or "")).stem or f"form{form.pk}", 120)
+        if stem in taken:
+            stem = f"{stem}-{form.pk}"
+        taken.add(stem)
+        uploads.append((stem, library.blob_path(data, up.sha256), up.ext))
     fd, name = tempfile.mkstemp(prefix="summary-", suffix=".xlsx", dir=data / "tmp")
     os.close(fd)
     os.unlink(name)  # merge writes the file itself, atomically
