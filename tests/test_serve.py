@@ -198,6 +198,8 @@ def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
     assert upload(unit, link, CLEAN).status_code == 201
     form.refresh_from_db()
     assert form.status == "未提交"  # checked, no error, not yet reported
+    listed = {f["project"]: f for f in unit.get(link, HTTP_ACCEPT="application/json").json()["forms"]}
+    assert listed["市政府办公厅专项工作业务经费"]["can_submit"] is True
     assert unit.post(f"{link}/forms/{form.pk}/submit").status_code == 302
     form.refresh_from_db()
     assert form.status == "已提交"

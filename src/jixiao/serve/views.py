@@ -418,6 +418,15 @@ def unit_page(request, token: str):
         rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form),
                      "return_reason": form.status_changes.filter(new="已退回").values_list("reason", flat=True).first()
                      if form.status == "已退回" else ""})
+    if wants_json(request):
+        return json_response({"unit": unit.name, "round": unit.round.name, "forms": [
+            {"id": r["form"].pk, "project": r["form"].project, "form_id": r["form"].form_id,
+             "status": r["form"].status, "can_submit": r["can_submit"],
+             "latest": None if r["latest"] is None else {
+                 "submission_id": r["latest"].pk, "errors": r["latest"].errors,
+                 "warnings": r["latest"].warnings, "grade": r["latest"].grade,
+                 "uploaded": r["latest"].uploaded_at.isoformat()}}
+            for r in rows]})
     return render(request, "portal/unit.html", {
         "unit": unit, "rows": rows, "uploads": unit.uploads.select_related("form")[:30],
         "max_upload": settings.JIXIAO_MAX_UPLOAD // (1024 * 1024),
