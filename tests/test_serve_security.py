@@ -1271,3 +1271,38 @@ def test_a_file_name_like_a_formula_stays_text_in_the_findings_csv(portal, lead)
     assert any(marker in cell for cell in cells), "the upload's name is not in findings.csv"
     dangerous = [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
     assert not dangerous, dangerous[:5]
+
+
+# A user who is not staff (made straight through Django's auth API: the CLI makes only
+# admins) must get 403 on every admin URL, not the bureau's pages.
+_CLERK_SCRIPT = r"""
+import sys
+from jixiao.serve import setup
+setup(sys.argv[1], sys.argv[2] or None)
+from django.contrib.auth import get_user_model
+get_user_model().objects.create_user("clerk", password=sys.argv[3], is_staff=False)
+"""
+
+
+def test_a_logged_in_user_who_is_not_staff_gets_403_everywhere(portal):
+    password = secrets.token_urlsafe(16)
+    proc = subprocess.run([sys.executable, "-c", _CLERK_SCRIPT, str(portal.data), portal.db or "", password],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    clerk = requests.Session()
+    login(clerk, portal.base, "clerk", password)
+    assert clerk.cookies.get("sessionid"), "the clerk could not log in at all"
+    checked = 0
+    for route in admin_routes(portal):
+        path = route.fill({})
+        r = clerk.get(portal.url(path), allow_redirects=False, timeout=60)
+        assert r.status_code == 403, f"GET {path} ({route.name}) as a non-staff user: {r.status_code}"
+        assert has_chinese(r.text)
+        r = clerk.get(portal.url(path), headers={"Accept": "application/json"}, allow_redirects=False, timeout=60)
+        assert r.status_code == 403, f"GET {path} as JSON, non-staff: {r.status_code}"
+        r = post(clerk, portal.url(path), {"name": "x", "reason": "x", "decision": "accept"}, allow_redirects=False)
+        assert r.status_code in (403, 405), f"POST {path} non-staff: {r.status_code}"
+        checked += 1
+    assert checked >= 6
+    admin = portal.admin()
+    assert len(round_paths(portal, admin)) == 1
