@@ -1306,3 +1306,73 @@ def test_a_logged_in_user_who_is_not_staff_gets_403_everywhere(portal):
     assert checked >= 6
     admin = portal.admin()
     assert len(round_paths(portal, admin)) == 1
+
+
+def raw_request(portal: Portal, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", portal.server.port, timeout=120)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders()
+        conn.send(body)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", errors="replace")
+    finally:
+        conn.close()
+
+
+def test_malformed_requests_get_a_chinese_4xx_never_a_traceback(portal):
+    a = portal.unit(UNIT_A)
+    token = csrf_cookie(a)
+    path = f"/u/{portal.tokens[UNIT_A]}/upload"
+    base = {"Cookie": f"csrftoken={token}", "X-CSRFToken": token}
+    files, rows = portal.stored_files(), portal.upload_rows()
+    cases = {
+        "no boundary": ({"Content-Type": "multipart/form-data"}, b"--x\r\n"),
+        "truncated multipart": ({"Content-Type": "multipart/form-data; boundary=x"},
+                                b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\nPK\x03'),
+        "binary file name": ({"Content-Type": "multipart/form-data; boundary=x"},
+                             b'--x\r\nContent-Disposition: form-data; name="file"; filename="\xff\xfe\x00.xlsx"\r\n\r\n'
+                             b"abc\r\n--x--\r\n"),
+        "no file field": ({"Content-Type": "multipart/form-data; boundary=x"},
+                          b'--x\r\nContent-Disposition: form-data; name="other"\r\n\r\nabc\r\n--x--\r\n'),
+        "urlencoded": ({"Content-Type": "application/x-www-form-urlencoded"}, b"file=%ZZ&a=" + b"b" * 100),
+    }
+    for what, (headers, body) in cases.items():
+        status, text = raw_request(portal, "POST", path, {**base, **headers}, body)
+        assert 400 <= status < 500 or status in (200, 201), (what, status)
+        assert "Traceback" not in text and "File \"/" not in text, what
+        if status >= 400:
+            assert has_chinese(text), (what, text[:300])
+    for bad in ["/u/" + "a" * 10000, "/u/%ff%fe", "/rounds/99999999999999999999/", "/forms/-1/", "/u/%00"]:
+        status, text = raw_request(portal, "GET", bad, {}, b"")
+        assert status in (302, 400, 404, 414), (bad, status)
+        assert "Traceback" not in text, bad
+    assert portal.server.alive()
+    assert portal.upload_rows() - rows <= 1  # at most the one well-formed odd-name file
+    assert len(portal.stored_files() - files) <= 1
+    assert a.get(portal.url(f"/u/{portal.tokens[UNIT_A]}"), timeout=60).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["专项_x0000_经费", "专项_x0001_经费", "专项\x01经费\x1f"], ids=["x0000", "x0001", "raw"])
+def test_a_nul_character_in_a_workbook_is_checked_and_recorded_on_every_backend(portal, tmp_path, value):
+    """Control characters (NUL through Excel's _x0000_ escape) in text cells: PostgreSQL text
+    cannot hold NUL, SQLite can; the portal must answer the same on both."""
+    from hostile_corpus import FORM_ROWS, form_xlsx
+    rows = [list(r) for r in FORM_ROWS]
+    rows[2][1] = value
+    rows[12][3] = value
+    rows[17][8] = value
+    content = form_xlsx(tmp_path / "控制字符.xlsx", rows).read_bytes()
+    a = portal.unit(UNIT_A)
+    before = portal.upload_rows()
+    r = upload(portal, a, UNIT_A, "控制字符.xlsx", content, json_=True)
+    assert r.status_code == 201, (r.status_code, r.text[:300])
+    assert r.json()["result"]["forms"], r.json()
+    assert portal.upload_rows() == before + 1
+    page = a.get(portal.url(f"/u/{portal.tokens[UNIT_A]}/uploads/{r.json()['submission_id']}/"), timeout=60)
+    assert page.status_code == 200
+    admin = portal.admin()
+    assert admin.get(portal.url(round_paths(portal, admin)[0] + "findings.csv"), timeout=120).status_code == 200
