@@ -570,6 +570,10 @@ def round_paths(portal: Portal, admin: requests.Session) -> list[str]:
     return paths
 
 
+def count_rounds(portal: Portal) -> int:
+    return len(round_paths(portal, portal.admin()))
+
+
 def dashboard(portal: Portal, admin: requests.Session) -> BeautifulSoup:
     r = admin.get(portal.url(round_paths(portal, admin)[0]), timeout=60)
     assert r.status_code == 200
@@ -597,6 +601,7 @@ def admin_routes(portal: Portal) -> list[Route]:
 
 
 def test_every_admin_url_needs_a_login(portal):
+    rounds_before = count_rounds(portal)
     stranger = requests.Session()
     stranger.get(portal.url("/login/"), timeout=60)  # a CSRF cookie, so POSTs reach the login check
     checked = []
@@ -618,7 +623,7 @@ def test_every_admin_url_needs_a_login(portal):
     assert len(checked) >= 6, checked
     # nothing a stranger did created a round
     admin = portal.admin()
-    assert len(round_paths(portal, admin)) == 1
+    assert len(round_paths(portal, admin)) == rounds_before
 
 
 def test_a_logged_in_admin_reaches_every_admin_page(portal):
@@ -661,6 +666,7 @@ def test_login_without_csrf_token_is_refused(portal):
 
 def test_every_post_without_csrf_token_is_refused(portal):
     """A logged-in admin (and a unit) POSTing to each URL of the resolver without the token: 403."""
+    rounds_before = count_rounds(portal)
     admin = portal.admin()
     rid = round_paths(portal, admin)[0].strip("/").split("/")[1]
     token = portal.tokens[UNIT_A]
@@ -678,11 +684,12 @@ def test_every_post_without_csrf_token_is_refused(portal):
         tried += 1
     assert tried >= 10
     # still logged in, nothing created
-    assert len(round_paths(portal, admin)) == 1
+    assert len(round_paths(portal, admin)) == rounds_before
 
 
 def test_admin_forms_without_csrf_token_change_nothing(portal):
     """The real forms of the dashboard (退回, 通过, revoke, renew, new round) posted without a token."""
+    rounds_before = count_rounds(portal)
     admin = portal.admin()
     board = dashboard(portal, admin)
     before = dashboard_forms(portal, admin)
@@ -705,7 +712,7 @@ def test_admin_forms_without_csrf_token_change_nothing(portal):
                  csrf=False, allow_redirects=False)
         assert_csrf_refused(r, f"POST {action}")
     assert dashboard_forms(portal, admin) == before
-    assert len(round_paths(portal, admin)) == 1
+    assert len(round_paths(portal, admin)) == rounds_before
     for unit, token in portal.tokens.items():
         assert requests.get(portal.url(f"/u/{token}"), timeout=60).status_code == 200, unit
 
@@ -1285,6 +1292,7 @@ get_user_model().objects.create_user("clerk", password=sys.argv[3], is_staff=Fal
 
 
 def test_a_logged_in_user_who_is_not_staff_gets_403_everywhere(portal):
+    rounds_before = count_rounds(portal)
     password = secrets.token_urlsafe(16)
     proc = subprocess.run([sys.executable, "-c", _CLERK_SCRIPT, str(portal.data), portal.db or "", password],
                           capture_output=True, text=True, timeout=120)
@@ -1305,7 +1313,7 @@ def test_a_logged_in_user_who_is_not_staff_gets_403_everywhere(portal):
         checked += 1
     assert checked >= 6
     admin = portal.admin()
-    assert len(round_paths(portal, admin)) == 1
+    assert len(round_paths(portal, admin)) == rounds_before
 
 
 def raw_request(portal: Portal, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
@@ -1376,3 +1384,28 @@ def test_a_nul_character_in_a_workbook_is_checked_and_recorded_on_every_backend(
     assert page.status_code == 200
     admin = portal.admin()
     assert admin.get(portal.url(round_paths(portal, admin)[0] + "findings.csv"), timeout=120).status_code == 200
+
+
+def test_nul_in_any_posted_text_never_breaks_the_server(portal):
+    """A NUL in a text a unit or the bureau types (explanation, 退回 reason, round name): a Chinese
+    4xx or saved, never a 500 (PostgreSQL text cannot hold NUL; SQLite can)."""
+    b = portal.unit(UNIT_B)
+    r = upload(portal, b, UNIT_B, FORM_B.name, FORM_B.read_bytes(), json_=True)
+    sid = r.json()["submission_id"]
+    warning = next(f for form in r.json()["result"]["forms"] for f in form["findings"] if f["severity"] == "warning")
+    answers = {"explain": post(b, portal.url(f"/u/{portal.tokens[UNIT_B]}/uploads/{sid}/explain"),
+                               {"code": warning["code"], "cell": warning.get("cell") or "", "text": "说明\x00文字"},
+                               allow_redirects=False)}
+    admin = portal.admin()
+    form_id = next(k for k, v in dashboard_forms(portal, admin).items() if v["unit"] == UNIT_B and v["uploaded"])
+    answers["return"] = post(admin, portal.url(f"/forms/{form_id}/return"), {"reason": "退回\x00原因"},
+                             allow_redirects=False)
+    answers["new round"] = post(admin, portal.url("/rounds/"), {"name": "轮次\x00名", "year": "2024"},
+                                files=[("projects", ("项目清单.csv", (SAMPLES / "项目清单.csv").read_bytes(), "text/csv"))],
+                                allow_redirects=False)
+    for what, r in answers.items():
+        assert r.status_code in (302, 400), (what, r.status_code)
+        if r.status_code == 400:
+            assert has_chinese(r.text), what
+    assert portal.server.alive()
+    assert admin.get(portal.url("/rounds/"), timeout=60).status_code == 200
