@@ -357,3 +357,10 @@ def test_audit_log_records_admin_actions(admin):
     page = admin.get("/audit/").content.decode()
     assert "登录" in page
     assert AuditEntry.objects.filter(action="创建收集轮次").exists()
+
+
+def test_init_refuses_a_short_password(data):
+    result = CliRunner().invoke(cli, ["serve", "init", "--data", str(data), "--admin", "third",
+                                      "--admin-password-stdin"], input="short\n")
+    assert result.exit_code == 2
+    assert "至少 8 个字符" in result.output

@@ -10,6 +10,10 @@ from typing import Callable
 from jixiao.errors import InputError, UsageError
 
 
+#: the shortest admin password init accepts (a portal on the office network)
+MIN_PASSWORD = 8
+
+
 def migrate() -> None:
     from django.core.management import call_command
 
@@ -22,8 +26,8 @@ def init(data: str, admin: str, password: str | None, db: str | None,
     existing admin keeps its password."""
     from jixiao.serve.config import setup
 
-    if password is not None and not password:
-        raise UsageError("从标准输入读到的密码为空")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise UsageError(f"管理员密码至少 {MIN_PASSWORD} 个字符（从标准输入读到 {len(password)} 个）")
     folder = setup(data, db, create=True)
     try:
         migrate()
