@@ -172,6 +172,17 @@ def test_result_page_shows_findings_and_the_annotated_copy(round_links):
     assert workbook.sheetnames  # a workbook, with the findings marked in it
 
 
+def test_a_workbook_sent_without_its_extension_is_read_and_summarised_as_one(round_links, tmp_path):
+    from jixiao.serve.models import Upload
+
+    link = round_links["上海市人民政府办公厅"]
+    bare = tmp_path / "自评表"
+    bare.write_bytes(CLEAN.read_bytes())
+    answer = upload(unit_client(), link, bare).json()
+    assert answer["result"]["status"] == "ok" and answer["result"]["forms"]
+    assert Upload.objects.get(pk=answer["submission_id"]).ext == ".xlsx"
+
+
 def test_another_units_things_and_revoked_links_are_404(admin, round_links):
     from jixiao.serve.models import Unit, Upload
 

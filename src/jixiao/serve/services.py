@@ -124,6 +124,15 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
     manifest = manifest_path(round_)
     entry, result, written = library.check_upload(
         data, blob, ext, manifest if manifest.exists() else None, sha, round_.pk, name)
+    if not ext and entry.get("status") == "ok":
+        # a workbook sent without its extension (自评表 , "表.xlsx "): read fine by content;
+        # its copies (summary, zip) need the extension the walk of a folder takes
+        from jixiao.io.safety import sniff
+
+        try:
+            ext = {"xlsx": ".xlsx", "ods": ".ods", "xls": ".xls"}.get(sniff(blob), "")
+        except JixiaoError:
+            pass
     counts = library.counts(entry)
     matched, note = _match(unit, result)
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
