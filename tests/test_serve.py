@@ -180,7 +180,11 @@ def test_a_workbook_sent_without_its_extension_is_read_and_summarised_as_one(rou
     bare.write_bytes(CLEAN.read_bytes())
     answer = upload(unit_client(), link, bare).json()
     assert answer["result"]["status"] == "ok" and answer["result"]["forms"]
-    assert Upload.objects.get(pk=answer["submission_id"]).ext == ".xlsx"
+    kept = Upload.objects.get(pk=answer["submission_id"])
+    assert kept.ext == ".xlsx"
+    # that form was passed already: the upload is kept, the status stays, the page says so
+    assert kept.form.status == "已通过"
+    assert "状态是“已通过”" in kept.note
 
 
 def test_another_units_things_and_revoked_links_are_404(admin, round_links):

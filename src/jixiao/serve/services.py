@@ -147,8 +147,8 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
             form = Form.objects.select_for_update().get(pk=form.pk)
             upload = Upload.objects.create(form=form, **common)
             if form.status in (SUBMITTED, PASSED):
-                upload.note = (upload.note + f"该项目已{form.status}，本次上传已保存但不改变状态；"
-                               "如需修改，请联系主管部门退回。").strip()
+                upload.note = (upload.note + f"该项目的状态是“{form.status}”，本次上传已保存，"
+                               "但不改变状态；如需修改，请联系主管部门退回。").strip()
                 upload.save(update_fields=["note"])
             elif upload.errors:
                 change_status(form, HAS_ERRORS, reason="上传的表有错误", unit=unit)
