@@ -380,3 +380,26 @@ def test_init_refuses_a_short_password(data):
                                       "--admin-password-stdin"], input="short\n")
     assert result.exit_code == 2
     assert "至少 8 个字符" in result.output
+
+
+def test_migrations_match_the_models(data):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("makemigrations", "portal", "--check", "--dry-run", stdout=out)  # exits 1 if not
+    assert "No changes detected" in out.getvalue()
+
+
+def test_every_template_and_static_file_is_package_data():
+    import fnmatch
+    import tomllib
+
+    import jixiao
+
+    package = Path(jixiao.__file__).parent
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["jixiao"]
+    files = [p.relative_to(package).as_posix() for folder in ("templates", "static")
+             for p in (package / "serve" / folder).rglob("*") if p.is_file()]
+    assert files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
