@@ -248,6 +248,9 @@ def test_accepted_explanation_stays_with_its_finding_on_later_uploads(admin, rou
     explanation = re.search(r'<li class="explanation" data-code="I05" data-cell="H14".*?'
                             r'action="(/explanations/\d+/decide)"', page, re.S).group(1)
     assert admin.post(explanation, {"decision": "accept"}).status_code == 302
+    # every earlier upload opens with its own findings
+    earlier = admin.get(f"/uploads/{first}/").content.decode()
+    assert 'data-code="F01" data-cell="E6"' in earlier
     later = upload(unit, link, OVERSPENT, json_answer=False).content.decode()
     finding = re.search(r'<li class="finding sev-warning" data-code="I05" data-cell="H14".*?</li>', later, re.S).group(0)
     assert "出错说明（已接受）：第三方测评推迟到次年" in finding

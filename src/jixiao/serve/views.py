@@ -171,7 +171,8 @@ def dashboard(request, round_id: int):
         })
     return render(request, "portal/dashboard.html", {
         "round": round_, "rows": rows, "counts": [(k, counts[k]) for k in ("应提交", *STATUSES)],
-        "units": round_.units.all(), "unmatched": round_.uploads.filter(form__isnull=True)[:50],
+        "units": [(u, request.build_absolute_uri(f"/u/{u.token}")) for u in round_.units.all()],
+        "unmatched": round_.uploads.filter(form__isnull=True)[:50],
     })
 
 
@@ -293,6 +294,16 @@ def _annotated_response(request, upload: Upload) -> HttpResponse:
 @require_GET
 def admin_workbook(request, form_id: int):
     return _workbook_response(get_object_or_404(Form, pk=form_id))
+
+
+@staff_required
+@require_GET
+def admin_upload(request, upload_id: int):
+    upload = get_object_or_404(Upload.objects.select_related("form", "unit", "round"), pk=upload_id)
+    if wants_json(request):
+        return json_response({"submission_id": upload.pk, "result": upload.result})
+    return render(request, "portal/upload.html", {
+        "upload": upload, "findings": _findings_view(upload, upload.form)})
 
 
 @staff_required
