@@ -406,3 +406,18 @@ def test_every_template_and_static_file_is_package_data():
              for p in (package / "serve" / folder).rglob("*") if p.is_file()]
     assert files
     assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+def test_what_a_killed_server_left_in_tmp_is_swept_but_fresh_work_is_not(tmp_path):
+    from jixiao.serve.library import sweep_tmp
+
+    tmp = tmp_path / "tmp"
+    (tmp / "check-old").mkdir(parents=True)
+    (tmp / "check-old" / "upload.xlsx").write_bytes(b"x")
+    (tmp / ".upload-old").write_bytes(b"x")
+    (tmp / "check-new").mkdir()
+    (tmp / "static").mkdir()
+    for old in (tmp / "check-old", tmp / ".upload-old", tmp / "static"):
+        os.utime(old, (0, 0))
+    assert sweep_tmp(tmp_path) == 2
+    assert sorted(p.name for p in tmp.iterdir()) == ["check-new", "static"]

@@ -72,6 +72,10 @@ def create_round(data: str, db: str | None, projects: str, year: int | None,
     return [(unit.name, f"/u/{unit.token}") for unit in round_.units.all()]
 
 
+def folder_of(settings) -> Path:
+    return Path(settings.JIXIAO_DATA)
+
+
 def waitress_body_bound(limit: int) -> int:
     """What waitress buffers at most: five times the upload limit, at least 100 MB."""
     return max(5 * limit, 100 * 1024 * 1024)
@@ -96,6 +100,9 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     from jixiao.checking import preload
 
     preload()  # every check worker forked from here starts with the checks loaded
+    from jixiao.serve.library import sweep_tmp
+
+    sweep_tmp(folder_of(settings))
     application = get_wsgi_application()
     # waitress reads a whole body before the application sees it, and refuses one whose
     # Content-Length is over its bound without reading it (in English, closing the
