@@ -299,6 +299,3 @@ def clean_name(text: str, limit: int = 60) -> str:
 
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip().lstrip(".") or "_"
     return cleaned[:limit]
-
-
-__all__ = ["JixiaoError"]

@@ -20,6 +20,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_http_methods
 
 from jixiao.errors import JixiaoError
@@ -376,14 +377,9 @@ def findings_csv(request, round_id: int):
                 explanation.decision_label if explanation else "")])
     services.audit(request.user, "下载问题清单", f"轮次 {round_.pk}", "", address(request))
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _attachment(f"问题清单_{services.clean_name(round_.name)}.csv")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"问题清单_{services.clean_name(round_.name)}.csv")
     return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"findings.csv\"; filename*=UTF-8''{quote(filename)}"
 
 
 @staff_required
