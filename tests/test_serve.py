@@ -128,7 +128,7 @@ def test_admin_pages_need_a_login(data, round_links):
     assert client.get("/rounds/1/", HTTP_ACCEPT="application/json").status_code == 401
 
 
-def test_round_created_on_the_page_lists_every_form(admin):
+def test_round_created_on_the_page_lists_every_form(admin, data):
     with open(PROJECTS, "rb") as fh:
         response = admin.post("/rounds/", {"name": "网页轮次", "year": "", "projects": fh})
     assert response.status_code == 302
@@ -138,6 +138,18 @@ def test_round_created_on_the_page_lists_every_form(admin):
     with open(ROOT / "README.md", "rb") as fh:
         bad = admin.post("/rounds/", {"name": "x", "projects": fh})
     assert bad.status_code == 400 and "项目清单" in bad.content.decode()
+    # a list the library cannot use: its Chinese line, and no round or folder left behind
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from jixiao.serve.models import Round
+
+    rounds = Round.objects.count()
+    folders = sorted((data / "rounds").iterdir())
+    not_a_list = SimpleUploadedFile("清单.csv", "甲,乙\n1,2\n".encode("utf-8"))
+    refused = admin.post("/rounds/", {"name": "坏清单", "projects": not_a_list})
+    assert refused.status_code == 400
+    message = re.search(r'<p class="error" id="round-error">([^<]*)</p>', refused.content.decode()).group(1)
+    assert "项目清单有误" in message and "清单.csv" in message and str(data) not in message
+    assert Round.objects.count() == rounds and sorted((data / "rounds").iterdir()) == folders
 
 
 def test_unit_upload_answers_what_jixiao_check_says(data, round_links):

@@ -39,20 +39,26 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
     if not ext:
         raise InputError("项目清单应为 .xlsx、.xls 或 .csv 文件（与 jixiao template --projects 相同）")
     data = data_folder()
-    with transaction.atomic():
-        round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
-                                      created_by=user if getattr(user, "pk", None) else None)
-        folder = library.round_folder(data, round_.pk)
+    # the workbooks are written outside any transaction: on SQLite a transaction holds the
+    # write lock, and a list of a thousand projects takes many seconds to write
+    round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
+                                  created_by=user if getattr(user, "pk", None) else None)
+    folder = library.round_folder(data, round_.pk)
+    try:
+        source = folder / "source"
+        source.mkdir(parents=True, exist_ok=True)
+        projects = source / f"projects{ext}"
+        with open(projects, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
         try:
-            source = folder / "source"
-            source.mkdir(parents=True, exist_ok=True)
-            projects = source / f"projects{ext}"
-            with open(projects, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
             rows = library.generate_round(data, round_.pk, projects, year)
-            if not rows:
-                raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        except JixiaoError as exc:
+            # the library names the file it read: the admin knows it by the name it sent
+            raise InputError(f"项目清单有误：{str(exc).replace(str(projects), projects_name)}") from None
+        if not rows:
+            raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        with transaction.atomic():
             units: dict[str, Unit] = {}
             for row in rows:
                 unit = units.get(row.unit)
@@ -67,9 +73,10 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
                 if len(years) == 1:
                     round_.year = int(next(iter(years)))
                     round_.save(update_fields=["year"])
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        round_.delete()
+        raise
     audit(user, "创建收集轮次", f"轮次 {round_.pk}", f"{round_.name}：{len(units)} 个单位、{len(rows)} 张表")
     return round_
 
