@@ -39,20 +39,26 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
     if not ext:
         raise InputError("项目清单应为 .xlsx、.xls 或 .csv 文件（与 jixiao template --projects 相同）")
     data = data_folder()
-    with transaction.atomic():
-        round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
-                                      created_by=user if getattr(user, "pk", None) else None)
-        folder = library.round_folder(data, round_.pk)
+    # the workbooks are written outside any transaction: on SQLite a transaction holds the
+    # write lock, and a list of a thousand projects takes many seconds to write
+    round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
+                                  created_by=user if getattr(user, "pk", None) else None)
+    folder = library.round_folder(data, round_.pk)
+    try:
+        source = folder / "source"
+        source.mkdir(parents=True, exist_ok=True)
+        projects = source / f"projects{ext}"
+        with open(projects, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
         try:
-            source = folder / "source"
-            source.mkdir(parents=True, exist_ok=True)
-            projects = source / f"projects{ext}"
-            with open(projects, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
             rows = library.generate_round(data, round_.pk, projects, year)
-            if not rows:
-                raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        except JixiaoError as exc:
+            # the library names the file it read: the admin knows it by the name it sent
+            raise InputError(f"项目清单有误：{str(exc).replace(str(projects), projects_name)}") from None
+        if not rows:
+            raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        with transaction.atomic():
             units: dict[str, Unit] = {}
             for row in rows:
                 unit = units.get(row.unit)
@@ -67,9 +73,10 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
                 if len(years) == 1:
                     round_.year = int(next(iter(years)))
                     round_.save(update_fields=["year"])
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        round_.delete()
+        raise
     audit(user, "创建收集轮次", f"轮次 {round_.pk}", f"{round_.name}：{len(units)} 个单位、{len(rows)} 张表")
     return round_
 
@@ -124,6 +131,15 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
     manifest = manifest_path(round_)
     entry, result, written = library.check_upload(
         data, blob, ext, manifest if manifest.exists() else None, sha, round_.pk, name)
+    if not ext and entry.get("status") == "ok":
+        # a workbook sent without its extension (自评表 , "表.xlsx "): read fine by content;
+        # its copies (summary, zip) need the extension the walk of a folder takes
+        from jixiao.io.safety import sniff
+
+        try:
+            ext = {"xlsx": ".xlsx", "ods": ".ods", "xls": ".xls"}.get(sniff(blob), "")
+        except JixiaoError:
+            pass
     counts = library.counts(entry)
     matched, note = _match(unit, result)
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
@@ -138,8 +154,8 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
             form = Form.objects.select_for_update().get(pk=form.pk)
             upload = Upload.objects.create(form=form, **common)
             if form.status in (SUBMITTED, PASSED):
-                upload.note = (upload.note + f"该项目已{form.status}，本次上传已保存但不改变状态；"
-                               "如需修改，请联系主管部门退回。").strip()
+                upload.note = (upload.note + f"该项目的状态是“{form.status}”，本次上传已保存，"
+                               "但不改变状态；如需修改，请联系主管部门退回。").strip()
                 upload.save(update_fields=["note"])
             elif upload.errors:
                 change_status(form, HAS_ERRORS, reason="上传的表有错误", unit=unit)
@@ -290,6 +306,3 @@ def clean_name(text: str, limit: int = 60) -> str:
 
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip().lstrip(".") or "_"
     return cleaned[:limit]
-
-
-__all__ = ["JixiaoError"]
