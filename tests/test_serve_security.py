@@ -1409,3 +1409,34 @@ def test_nul_in_any_posted_text_never_breaks_the_server(portal):
             assert has_chinese(r.text), what
     assert portal.server.alive()
     assert admin.get(portal.url("/rounds/"), timeout=60).status_code == 200
+
+
+def test_hostile_uploads_at_the_same_time_cost_no_one_else_their_answer(portal, hostile):
+    """Bombs from several units at once beside good forms: each gets its own verdict."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(UNIT_A, "zip_bomb.xlsx", hostile["zip_bomb.xlsx"].path.read_bytes(), "R01"),
+            (UNIT_B, "lying_directory.xlsx", hostile["lying_directory.xlsx"].path.read_bytes(), "R01"),
+            (UNIT_C, "many_members.xlsx", hostile["many_members.xlsx"].path.read_bytes(), "R01"),
+            (UNIT_A, "xxe_workbook.xlsx", hostile["xxe_workbook.xlsx"].path.read_bytes(), "R01"),
+            (UNIT_A, FORM_A.name, FORM_A.read_bytes(), None),
+            (UNIT_B, FORM_B.name, FORM_B.read_bytes(), None)]
+    sessions = {unit: portal.unit(unit) for unit in (UNIT_A, UNIT_B, UNIT_C)}
+
+    def send(job):
+        unit, name, content, _ = job
+        # one session per request: requests.Session is not shared between threads
+        s = requests.Session()
+        s.cookies.update(sessions[unit].cookies)
+        return upload(portal, s, unit, name, content, json_=True)
+
+    with ThreadPoolExecutor(len(jobs)) as pool:
+        answers = list(pool.map(send, jobs))
+    for (unit, name, _, code), r in zip(jobs, answers):
+        assert r.status_code == 201, (name, r.status_code, r.text[:300])
+        result = r.json()["result"]
+        if code:
+            assert [f["code"] for f in result["findings"]] == [code], (name, result["findings"])
+        else:
+            assert result["forms"] and result["status"] == "ok", (name, result["status"])
+    assert portal.server.alive()
