@@ -390,11 +390,14 @@ def test_audit_log_records_admin_actions(admin):
     assert AuditEntry.objects.filter(action="创建收集轮次").exists()
 
 
-def test_init_refuses_a_short_password(data):
+@pytest.mark.parametrize("weak, why", [("short", "至少需要 8 个字符"), ("12345678", "只包含数字"),
+                                       ("password", "太常见")])
+def test_init_refuses_a_weak_password_in_chinese(data, weak, why):
     result = CliRunner().invoke(cli, ["serve", "init", "--data", str(data), "--admin", "third",
-                                      "--admin-password-stdin"], input="short\n")
+                                      "--admin-password-stdin"], input=weak + "\n")
     assert result.exit_code == 2
-    assert "至少 8 个字符" in result.output
+    assert why in result.output and "未创建管理员" in result.output
+    assert not can_log_in("third", weak)
 
 
 def test_migrations_match_the_models(data):
@@ -433,3 +436,13 @@ def test_what_a_killed_server_left_in_tmp_is_swept_but_fresh_work_is_not(tmp_pat
         os.utime(old, (0, 0))
     assert sweep_tmp(tmp_path) == 2
     assert sorted(p.name for p in tmp.iterdir()) == ["check-new", "static"]
+
+
+def test_a_nul_character_in_a_posted_text_or_a_link_is_a_chinese_4xx(admin, round_links):
+    from jixiao.serve.models import Form
+
+    form = Form.objects.filter(uploads__isnull=False).exclude(status="已退回").first()
+    refused = admin.post(f"/forms/{form.pk}/return", {"reason": "退回\x00原因"})
+    assert refused.status_code == 400 and "退回原因" in refused.content.decode()
+    assert Form.objects.get(pk=form.pk).status == form.status
+    assert unit_client().get("/u/%00").status_code == 404

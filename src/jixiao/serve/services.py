@@ -17,6 +17,19 @@ from jixiao.serve.models import (HAS_ERRORS, NOT_SUBMITTED, PASSED, RETURNED, SU
                                  AuditEntry, Explanation, Form, Round, StatusChange, Unit, Upload)
 
 
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL character removed from its texts, however deep: a cell
+    holding Excel's ``_x0000_`` reads as NUL, which PostgreSQL cannot store in text or
+    JSON (a workbook must not choose whether the server works)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def manifest_path(round_: Round) -> Path:
     return library.round_folder(data_folder(), round_.pk) / "forms" / "manifest.csv"
 
@@ -61,13 +74,15 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
         with transaction.atomic():
             units: dict[str, Unit] = {}
             for row in rows:
-                unit = units.get(row.unit)
+                fields = without_nul(library.manifest_dict(row))
+                unit = units.get(fields["unit"])
                 if unit is None:
-                    unit = units[row.unit] = Unit.objects.create(round=round_, name=row.unit or "（未填单位）")
-                Form.objects.create(round=round_, unit=unit, form_id=row.form_id,
-                                    project=row.project, department=row.department,
-                                    year=row.year, manifest_row=library.manifest_dict(row),
-                                    fingerprint=row.fingerprint)
+                    unit = units[fields["unit"]] = Unit.objects.create(
+                        round=round_, name=fields["unit"] or "（未填单位）")
+                Form.objects.create(round=round_, unit=unit, form_id=fields["form_id"],
+                                    project=fields["project"], department=fields["department"],
+                                    year=fields["year"], manifest_row=fields,
+                                    fingerprint=fields["fingerprint"])
             if year is None:
                 years = {row.year for row in rows if row.year}
                 if len(years) == 1:
@@ -107,7 +122,8 @@ def _match(unit: Unit, file_result: Any) -> tuple[list[Form], str]:
         form_id = record.template.form_id if record.template is not None else None
         found = by_id.get(form_id) if form_id else None
         if found is None:
-            found = by_identity.get(identity_key(record.year, record.unit, record.project))
+            found = by_identity.get(identity_key(record.year, without_nul(record.unit),
+                                                 without_nul(record.project)))
         if found is None:
             foreign += 1
         elif found not in matched:
@@ -140,6 +156,7 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
             ext = {"xlsx": ".xlsx", "ods": ".ods", "xls": ".xls"}.get(sniff(blob), "")
         except JixiaoError:
             pass
+    entry, name = without_nul(entry), without_nul(name)
     counts = library.counts(entry)
     matched, note = _match(unit, result)
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
