@@ -1440,3 +1440,28 @@ def test_hostile_uploads_at_the_same_time_cost_no_one_else_their_answer(portal, 
         else:
             assert result["forms"] and result["status"] == "ok", (name, result["status"])
     assert portal.server.alive()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_init_refuses_a_weak_admin_password(backend, request, tmp_path):
+    """The admin chooses the password, but not one on Django's common list, all digits or short."""
+    db = _db_url(backend, request)
+    data = tmp_path / "数据"
+    for weak in ["123456", "admin", "password", "12345678", "jixiao", "admin123"]:
+        proc = jixiao("init", "--data", str(data), "--admin", ADMIN, "--admin-password-stdin", db=db, stdin=weak + "\n")
+        assert proc.returncode == 2, (weak, proc.returncode, proc.stdout, proc.stderr)
+        message = proc.stdout + proc.stderr
+        assert has_chinese(message) and "Traceback" not in message, message
+    assert admin_users(data, db) == []
+    init_data(data, db)  # a good one is taken
+    assert admin_users(data, db) == [ADMIN]
+
+
+def admin_users(data: Path, db: str | None) -> list[str]:
+    query = "SELECT username FROM auth_user ORDER BY username"
+    if db is None:
+        with sqlite3.connect(f"file:{data / 'jixiao.sqlite3'}?mode=ro", uri=True) as conn:
+            return [r[0] for r in conn.execute(query)]
+    import psycopg
+    with psycopg.connect(db) as conn:
+        return [r[0] for r in conn.execute(query)]
