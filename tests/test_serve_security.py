@@ -1465,3 +1465,40 @@ def admin_users(data: Path, db: str | None) -> list[str]:
     import psycopg
     with psycopg.connect(db) as conn:
         return [r[0] for r in conn.execute(query)]
+
+
+def test_pages_keep_to_their_own_content_security_policy(portal):
+    """No inline script, handler or style attribute: the CSP (script/style 'self') would block
+    them, so a page relying on one would silently break; every script and sheet loads."""
+    admin = portal.admin()
+    a = portal.unit(UNIT_A)
+    board_path = round_paths(portal, admin)[0]
+    form_id = next(k for k, v in dashboard_forms(portal, admin).items() if v["uploaded"])
+    r = upload(portal, a, UNIT_A, FORM_A.name, FORM_A.read_bytes())
+    pages = {"/login/": requests.get(portal.url("/login/"), timeout=60),
+             "/rounds/": admin.get(portal.url("/rounds/"), timeout=60),
+             "dashboard": admin.get(portal.url(board_path), timeout=60),
+             "form": admin.get(portal.url(f"/forms/{form_id}/"), timeout=60),
+             "audit": admin.get(portal.url("/audit/"), timeout=60),
+             "unit": a.get(portal.url(f"/u/{portal.tokens[UNIT_A]}"), timeout=60),
+             "result": r}
+    assets = set()
+    for what, page in pages.items():
+        assert page.status_code in (200, 201), what
+        html = soup(page)
+        for script in html.select("script"):
+            assert script.get("src") and not script.get_text(strip=True), (what, str(script)[:200])
+            assets.add(script["src"])
+        assert not html.select("style"), what
+        for tag in html.find_all(True):
+            bad = [k for k in tag.attrs if k.lower().startswith("on") or k.lower() == "style"]
+            assert not bad, (what, tag.name, bad)
+            href = tag.get("href") or tag.get("src") or tag.get("action") or ""
+            assert not str(href).lower().startswith("javascript:"), (what, href)
+        assets |= {link["href"] for link in html.select("link[rel=stylesheet]")}
+    assert assets
+    for asset in assets:
+        assert urlsplit(asset).netloc in ("", f"127.0.0.1:{portal.server.port}"), asset  # 'self' only
+        got = requests.get(portal.url(urlsplit(asset).path), timeout=60)
+        assert got.status_code == 200, asset
+        assert got.headers.get("X-Content-Type-Options") == "nosniff"
