@@ -2,8 +2,9 @@
 
 Everything goes over real HTTP against ``jixiao serve`` (the waitress production server) in a
 subprocess, once on SQLite and once on a real PostgreSQL server that the tests start
-(tests/pg_server.py): the same suite, parametrized by ``backend``. The data folder, the
-database and the round are made with the CLI, as a bureau would make them.
+(tests/pg_server.py): the same suite, the ``portal`` and ``fresh`` fixtures parametrized by
+backend. The data folder, the database and the round are made with the CLI, as a bureau
+would make them; what was stored is read from DATA/uploads and straight from the database.
 
 What must hold (the issue's Done-when line, and the contract in docs/portal.md):
 - unit A's link cannot list, read, download or change anything of unit B's: 404;
@@ -15,6 +16,11 @@ What must hold (the issue's Done-when line, and the contract in docs/portal.md):
   the server keeps serving;
 - a revoked link gives 404, the renewed one works; secure headers; login throttling; no
   default admin password; a file name like ../../x.xlsx chooses no path.
+
+And what an attacker tries next: markup and formulas in workbooks and file names, an open
+redirect after login, logout by GET, a foreign Host, paths into the data folder, downloads
+rendered as pages, a non-staff account, malformed multipart, NUL characters (which
+PostgreSQL cannot store and SQLite can), weak admin passwords, bombs sent at the same time.
 """
 
 from __future__ import annotations
