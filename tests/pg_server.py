@@ -141,9 +141,11 @@ class PostgresServer:
 
     def start(self) -> "PostgresServer":
         # Not under pytest's tmp_path: its parents are mode 700 and root's, which the
-        # postgres user cannot traverse.
-        self.root = Path(tempfile.mkdtemp(prefix="jixiao-pg-"))
-        if os.geteuid() == 0:
+        # postgres user cannot traverse; as root, not under a TMPDIR of root's either. A
+        # short path also keeps the unix socket's name under its 107-byte limit.
+        as_root = os.geteuid() == 0
+        self.root = Path(tempfile.mkdtemp(prefix="jixiao-pg-", dir="/tmp" if as_root and os.path.isdir("/tmp") else None))
+        if as_root:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError as exc:
