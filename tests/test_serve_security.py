@@ -1508,3 +1508,14 @@ def test_pages_keep_to_their_own_content_security_policy(portal):
         got = requests.get(portal.url(urlsplit(asset).path), timeout=60)
         assert got.status_code == 200, asset
         assert got.headers.get("X-Content-Type-Options") == "nosniff"
+
+
+def test_without_postgresql_binaries_the_harness_fails_and_says_what_to_install(monkeypatch):
+    """No binaries: the PostgreSQL half errors with the package to install; it is never skipped."""
+    import pg_server
+    monkeypatch.setattr(pg_server.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pg_server.glob, "glob", lambda pattern: [])
+    monkeypatch.delenv("JIXIAO_PG_BINDIR", raising=False)
+    with pytest.raises(pg_server.PostgresMissing, match="apt-get install postgresql"):
+        PostgresServer()
+    assert not issubclass(pg_server.PostgresMissing, pytest.skip.Exception)
