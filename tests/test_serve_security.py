@@ -270,7 +270,7 @@ def csrf_cookie(session: requests.Session) -> str:
     return token
 
 
-def post(session: requests.Session, url: str, data: dict | None = None, files=None, *, csrf: bool = True,
+def post(session: requests.Session, url: str, data: dict | list | None = None, files=None, *, csrf: bool = True,
          json_: bool = False, allow_redirects: bool = True) -> requests.Response:
     headers = {"Referer": url}
     if csrf:
@@ -1519,3 +1519,35 @@ def test_without_postgresql_binaries_the_harness_fails_and_says_what_to_install(
     with pytest.raises(pg_server.PostgresMissing, match="apt-get install postgresql"):
         PostgresServer()
     assert not issubclass(pg_server.PostgresMissing, pytest.skip.Exception)
+
+
+def test_the_same_new_file_uploaded_five_times_at_once_is_one_intact_blob(portal):
+    """Content-addressed storage under a race: every upload is recorded, the blob is whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    content = unique_workbook("并发")
+    digest = hashlib.sha256(content).hexdigest()
+    cookies = portal.unit(UNIT_A).cookies
+    rows = portal.upload_rows()
+
+    def send(_):
+        s = requests.Session()
+        s.cookies.update(cookies)
+        return upload(portal, s, UNIT_A, "并发.xlsx", content, json_=True)
+
+    with ThreadPoolExecutor(5) as pool:
+        answers = list(pool.map(send, range(5)))
+    assert [r.status_code for r in answers] == [201] * 5
+    assert len({r.json()["submission_id"] for r in answers}) == 5
+    assert portal.upload_rows() == rows + 5
+    blobs = [p for p in portal.stored_files() if digest in p.relative_to(portal.data / "uploads").as_posix().replace("/", "")]
+    assert len(blobs) == 1 and blobs[0].read_bytes() == content
+    assert not [p for p in (portal.data / "tmp").glob(".upload-*")]
+
+
+def test_too_many_form_fields_are_refused_in_chinese(portal):
+    a = portal.unit(UNIT_A)
+    r = post(a, portal.url(f"/u/{portal.tokens[UNIT_A]}/upload"), [(f"f{i}", "x") for i in range(3000)])
+    assert r.status_code == 400, r.status_code
+    assert has_chinese(r.text) and "Traceback" not in r.text
+    assert portal.server.alive()
