@@ -202,8 +202,8 @@ def annotated_copy(upload: Upload) -> Path | None:
     return path if written else None
 
 
-def can_submit(form: Form) -> bool:
-    latest = form.latest_upload()
+def can_submit(form: Form, latest: Upload | None = None) -> bool:
+    latest = latest or form.latest_upload()
     return latest is not None and latest.errors == 0 and form.status in (NOT_SUBMITTED, RETURNED)
 
 
@@ -308,12 +308,15 @@ def latest_uploads(round_: Round, statuses: tuple[str, ...] | None = None) -> li
 
 
 def status_counts(round_: Round) -> dict[str, int]:
+    """应提交 (every form of the round) and the number of forms in each status, in one query."""
+    from django.db.models import Count, Q
+
     from jixiao.serve.models import STATUSES
 
-    counts = {"应提交": round_.forms.count()}
-    for status in STATUSES:
-        counts[status] = round_.forms.filter(status=status).count()
-    return counts
+    keys = {f"s{i}": status for i, status in enumerate(STATUSES)}
+    found = round_.forms.aggregate(total=Count("id"), **{
+        key: Count("id", filter=Q(status=status)) for key, status in keys.items()})
+    return {"应提交": found["total"], **{status: found[key] for key, status in keys.items()}}
 
 
 def clean_name(text: str, limit: int = 60) -> str:

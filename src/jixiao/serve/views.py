@@ -421,9 +421,8 @@ def unit_of(token: str) -> Unit:
 def unit_page(request, token: str):
     unit = unit_of(token)
     rows = []
-    for form in unit.forms.all():
-        latest = form.latest_upload()
-        rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form),
+    for form, latest in services.with_latest(unit.forms.all()):
+        rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form, latest),
                      "return_reason": form.status_changes.filter(new="已退回").values_list("reason", flat=True).first()
                      if form.status == "已退回" else ""})
     if wants_json(request):
