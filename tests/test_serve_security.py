@@ -1551,3 +1551,41 @@ def test_too_many_form_fields_are_refused_in_chinese(portal):
     assert r.status_code == 400, r.status_code
     assert has_chinese(r.text) and "Traceback" not in r.text
     assert portal.server.alive()
+
+
+def test_names_in_a_projects_list_choose_no_path(portal, tmp_path):
+    """A projects list whose unit and project names look like paths: the round's workbooks stay
+    inside the data folder's rounds/, and the names reach the pages as text."""
+    with (SAMPLES / "项目清单.csv").open(encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["项目名称"] == "停车费"]
+    for row in rows:
+        row["实施单位"] = "../../../逃逸单位"
+        row["项目名称"] = "..\\..\\/etc/逃逸项目"
+    listing = tmp_path / "路径清单.csv"
+    with listing.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    admin = portal.admin()
+    outside = {p for p in portal.data.parent.parent.rglob("*")}
+    rounds_before = set(round_paths(portal, admin))
+    r = post(admin, portal.url("/rounds/"), {"name": "../路径轮次", "year": "2022"},
+             files=[("projects", ("../../清单.csv", listing.read_bytes(), "text/csv"))])
+    assert r.status_code == 200, r.status_code
+    new_round = set(round_paths(portal, admin)) - rounds_before
+    assert len(new_round) == 1
+    appeared = {p for p in portal.data.parent.parent.rglob("*")} - outside
+    allowed = [portal.data / "rounds", portal.data / "tmp", portal.data / "uploads", portal.data / "annotated"]
+    assert appeared and not [p for p in appeared if not any(p.is_relative_to(d) for d in allowed)
+                             and p != portal.data / "jixiao.sqlite3-wal" and p != portal.data / "jixiao.sqlite3-shm"
+                             and not p.name.startswith("server-")], sorted(appeared)
+    for p in appeared:
+        if p.is_relative_to(portal.data / "rounds"):
+            assert ".." not in p.relative_to(portal.data / "rounds").parts, p
+    board = admin.get(portal.url(new_round.pop()), timeout=60)
+    link = soup(board).select_one("table#units a.unit-link")["href"]
+    page = requests.get(portal.url(urlsplit(link).path), timeout=60)
+    assert page.status_code == 200 and "逃逸项目" in page.text
+    workbook = soup(page).select_one("a.download-workbook")["href"]
+    got = requests.get(portal.url(urlsplit(workbook).path), timeout=60)
+    assert got.status_code == 200 and got.content[:2] == b"PK"
