@@ -249,13 +249,20 @@ def _upload_table(tables: list[str]) -> str:
     return found[0]
 
 
-def login(session: requests.Session, base: str, username: str, password: str) -> requests.Response:
+def login(session: requests.Session, base: str, username: str, password: str,
+          headers: dict[str, str] | None = None) -> requests.Response:
     page = session.get(base + "/login/", timeout=60)
     assert page.status_code == 200
     token = csrf_input(page)
     return session.post(base + "/login/", data={"username": username, "password": password,
                                                "csrfmiddlewaretoken": token},
-                        headers={"Referer": base + "/login/"}, timeout=60)
+                        headers={"Referer": base + "/login/", **(headers or {})}, timeout=60)
+
+
+def spoofed_address(i: int) -> dict[str, str]:
+    """Headers a client sets to pass for another address: they must not reset the count."""
+    ip = f"203.0.113.{i % 250 + 1}"
+    return {"X-Forwarded-For": ip, "X-Real-IP": ip, "Forwarded": f"for={ip}", "Client-IP": ip}
 
 
 def csrf_input(page: requests.Response) -> str:
@@ -1103,17 +1110,19 @@ def test_password_is_stored_hashed(fresh):
 
 
 def test_login_is_throttled_after_failed_attempts(fresh):
-    """After repeated failures even the right password is refused, with a Chinese page."""
+    """After repeated failures even the right password is refused, with a Chinese page, and
+    claiming another address in X-Forwarded-For and the like does not get round it."""
     s = requests.Session()
     refused = None
     for i in range(30):
-        r = login(s, fresh.base, ADMIN, f"错误密码{i}")
+        # each try claims another address: only the real one may count
+        r = login(s, fresh.base, ADMIN, f"错误密码{i}", spoofed_address(i))
         assert urlsplit(r.url).path != "/rounds/"
         if r.status_code in (403, 429):
             refused = i
             break
     assert refused is not None, "30 wrong passwords in a row and the login form still answers as before"
-    r = login(s, fresh.base, ADMIN, fresh.password)
+    r = login(s, fresh.base, ADMIN, fresh.password, spoofed_address(99))
     assert r.status_code in (403, 429), r.status_code
     assert urlsplit(r.url).path != "/rounds/"
     assert has_chinese(r.text)
