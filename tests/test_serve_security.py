@@ -1180,7 +1180,8 @@ def test_markup_inside_a_workbook_or_a_file_name_stays_text_on_every_page(portal
 
 
 def test_login_never_redirects_off_the_site(portal):
-    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example/", "http:evil.example"]:
+    for target in ["https://evil.example/", "//evil.example/", "/\\evil.example/", "http:evil.example",
+                   "javascript:alert(1)", "/%2F%2Fevil.example/"]:
         s = requests.Session()
         page = s.get(portal.url("/login/"), params={"next": target}, timeout=60)
         r = s.post(page.url, data={"username": ADMIN, "password": ADMIN_PASSWORD,
@@ -1188,7 +1189,8 @@ def test_login_never_redirects_off_the_site(portal):
                    headers={"Referer": page.url}, allow_redirects=False, timeout=60)
         assert r.status_code == 302, (target, r.status_code)
         location = urlsplit(r.headers["Location"])
-        assert not location.netloc and not location.path.startswith(("//", "/\\")), (target, r.headers["Location"])
+        assert not location.netloc and not location.scheme, (target, r.headers["Location"])
+        assert not location.path.startswith(("//", "/\\")), (target, r.headers["Location"])
 
 
 def test_logout_is_a_post_and_really_logs_out(portal):
