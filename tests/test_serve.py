@@ -229,6 +229,8 @@ def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
     dashboard = admin.get(f"/rounds/{form.round_id}/").content.decode()
     assert re.search(rf'<tr data-form-id="{form.pk}"[^>]*>.*?<td class="status[^"]*">已提交</td>',
                      dashboard, re.S)
+    only = admin.get(f"/rounds/{form.round_id}/?status=已提交").content.decode()
+    assert re.findall(r'<tr data-form-id="(\d+)"', only) == [str(form.pk)]
     assert admin.post(f"/forms/{form.pk}/pass").status_code == 302
     form.refresh_from_db()
     assert form.status == "已通过"
