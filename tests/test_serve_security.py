@@ -996,6 +996,11 @@ def test_secure_headers_on_every_kind_of_page(portal):
     for what, r in answers.items():
         assert r.status_code in (200, 201, 302, 404), (what, r.status_code)
         assert_secure_headers(r, what)
+    # a shared cache (a bureau's proxy) never hands one admin's pages to another client
+    for what in ("/rounds/", "dashboard", "summary.xlsx"):
+        h = answers[what].headers
+        assert "cookie" in h.get("Vary", "").lower() or re.search(
+            r"private|no-store", h.get("Cache-Control", "")), (what, h.get("Vary"), h.get("Cache-Control"))
     # downloads are attachments: a browser never renders them in the portal's origin
     for what in ("summary.xlsx", "workbook"):
         assert answers[what].headers.get("Content-Disposition", "").startswith("attachment"), what
