@@ -30,6 +30,8 @@ PROJECTS = ROOT / "samples" / "项目清单.xlsx"
 ADMIN = "admin"
 #: first indicator row of the template's form (jixiao template's layout)
 FIRST_INDICATOR_ROW = 13
+#: how long a download may take at most: a bound for a loaded CI machine, never asserted
+DOWNLOAD_TIMEOUT = 60
 #: how long a cold start (migrations, first import of Django) may take on a loaded machine
 START_TIMEOUT = 120
 
@@ -184,3 +186,89 @@ def chrome(download_dir: Path, *, width: int = 1366, height: int = 768):
     session.execute_cdp_cmd("Browser.setDownloadBehavior",
                             {"behavior": "allow", "downloadPath": str(download_dir)})
     return session
+
+
+# --- the browser's small waits and actions, by the contract's markup (docs/portal.md) -----
+
+def css(browser, selector: str):
+    from selenium.webdriver.common.by import By
+    return browser.find_elements(By.CSS_SELECTOR, selector)
+
+
+def one(root, selector: str):
+    from selenium.webdriver.common.by import By
+    found = root.find_elements(By.CSS_SELECTOR, selector)
+    assert found, f"no {selector!r} on {getattr(root, 'current_url', 'the element')}"
+    return found[0]
+
+
+def wait_for(browser, selector: str, timeout: float = 30):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        return WebDriverWait(browser, timeout).until(
+            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, selector)))
+    except Exception:
+        raise AssertionError(f"no {selector!r} on {browser.current_url}:\n"
+                             f"{browser.find_element('tag name', 'body').text[:2000]}") from None
+
+
+def submit(form) -> None:
+    """Press the form's own button, as a user does (falls back to the form's submit)."""
+    buttons = [b for b in form.find_elements("css selector",
+                                             "button[type=submit], button:not([type]), "
+                                             "input[type=submit]")
+               if b.get_attribute("name") != "decision"]
+    if buttons:
+        buttons[0].click()
+    else:
+        form.submit()
+
+
+def download(browser, folder: Path, link, suffix: str) -> Path:
+    """Click a download link; the new complete file in ``folder``."""
+    before = set(folder.iterdir())
+    link.click()
+    deadline = time.monotonic() + DOWNLOAD_TIMEOUT
+    while time.monotonic() < deadline:
+        new = [p for p in set(folder.iterdir()) - before
+               if p.suffix.lower() == suffix and p.stat().st_size > 0]
+        if new:
+            return new[0]
+        time.sleep(0.2)
+    raise AssertionError(f"{link.get_attribute('href')} gave no {suffix} file in {folder}: "
+                         f"{sorted(p.name for p in folder.iterdir())}")
+
+
+def row_of(browser, table: str, project: str):
+    rows = [r for r in css(browser, f"table#{table} tbody tr[data-project]")
+            if r.get_attribute("data-project") == project]
+    assert len(rows) == 1, (project, [r.get_attribute("data-project")
+                                      for r in css(browser, f"table#{table} tbody tr")])
+    return rows[0]
+
+
+def status_of(browser, table: str, project: str) -> str:
+    return one(row_of(browser, table, project), "td.status").text.strip()
+
+
+def dashboard(browser) -> dict[tuple[str, str], str]:
+    """(实施单位, 项目名称) -> status of every form on the round's dashboard."""
+    rows = css(browser, "table#forms tbody tr[data-form-id]")
+    return {(r.get_attribute("data-unit"), r.get_attribute("data-project")):
+            one(r, "td.status").text.strip() for r in rows}
+
+
+def findings_on_page(browser) -> set[tuple[str, str, str]]:
+    return {(f.get_attribute("data-code"), f.get_attribute("data-cell"),
+             f.get_attribute("data-severity")) for f in css(browser, "li.finding")}
+
+
+def upload(browser, unit_url: str, path: Path) -> None:
+    browser.get(unit_url)
+    form = wait_for(browser, "form#upload")
+    one(form, "input[type=file][name=file]").send_keys(str(path))
+    submit(form)
+    wait_for(browser, "section.result")

@@ -24,7 +24,7 @@ def test_readme_starts_with_the_two_setup_commands_ci_runs():
     text = README.read_text(encoding="utf-8")
     first_block = text[text.index("```bash"):text.index("```", text.index("```bash") + 7)]
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+    test_command = "python3 -m pip install -e '.[test,serve]' && python3 -m pytest -q"
     assert "python3 -m pip install -e . && jixiao check samples/returned/" in first_block
     assert test_command in first_block
     assert test_command in ci
