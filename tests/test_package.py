@@ -93,7 +93,8 @@ def test_every_library_imported_is_declared_and_every_one_declared_is_used():
     project = tomllib.loads((package.parent.parent / "pyproject.toml").read_text(encoding="utf-8"))
     declared = {re.split(r"[<>=\[; ]", spec, maxsplit=1)[0].lower()
                 for spec in project["project"]["dependencies"]
-                + project["project"]["optional-dependencies"]["parquet"]}
+                + project["project"]["optional-dependencies"]["parquet"]
+                + project["project"]["optional-dependencies"]["serve"]}
     distributions = packages_distributions()
     imported = set()
     for path in package.rglob("*.py"):
@@ -101,5 +102,12 @@ def test_every_library_imported_is_declared_and_every_one_declared_is_used():
             top = name.split(".")[0]
             if top != "jixiao" and top not in sys.stdlib_module_names:
                 imported.update(d.lower() for d in distributions.get(top, [top]))
-    # defusedxml is never imported by us: openpyxl uses it for every XML part when present
-    assert imported == declared - {"defusedxml"}
+    # the portal names these in its settings as dotted paths (apps, middleware, backends),
+    # which Django imports: each must be named there
+    settings_text = (package / "serve" / "config.py").read_text(encoding="utf-8")
+    by_settings = {"whitenoise": "whitenoise.", "django-axes": "axes.", "django-csp": "csp."}
+    for dotted in by_settings.values():
+        assert f'"{dotted}' in settings_text or f'"{dotted[:-1]}"' in settings_text, dotted
+    # defusedxml is never imported by us: openpyxl uses it for every XML part when present;
+    # psycopg neither: Django's PostgreSQL backend loads it for a postgresql:// --db
+    assert imported == declared - {"defusedxml", "psycopg"} - set(by_settings)

@@ -547,6 +547,70 @@ def merge_command(ctx, paths, output, fmt, manifest, jobs, profile, secret, quie
     ctx.exit(1 if failed else 0)
 
 
+SERVE_DB_HELP = ("数据库地址：sqlite:///路径 或 postgresql://用户@主机:端口/库名；"
+                 "也可用环境变量 JIXIAO_DB；默认为数据目录下的 jixiao.sqlite3。")
+
+
+def serve_data_option(required: bool):
+    return option("--data", type=PathParam(file_okay=False), required=required, default=None,
+                  metavar="目录", help="门户的数据目录（数据库、上传的文件、生成的预填表）。")
+
+
+@cli.group("serve", invoke_without_command=True, epilog=EXIT_CODES)
+@serve_data_option(required=False)
+@option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@option("--port", type=Count(minimum=1), default=8000, show_default=True, help="监听端口。")
+@option("--db", envvar="JIXIAO_DB", default=None, metavar="地址", help=SERVE_DB_HELP)
+@click.pass_context
+def serve_group(ctx, data, host, port, db):
+    """收集门户：各单位通过专用链接上传自评表并立即看到审核结果（需安装 jixiao[serve]）。
+
+    不带子命令时启动门户（waitress）；先用 jixiao serve init 初始化数据目录。
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if data is None:
+        raise click.UsageError("缺少选项 --data", ctx)
+    _serve_commands().serve(data, db, host, port, click.echo)
+
+
+def _serve_commands():
+    try:
+        from jixiao.serve import commands
+    except ImportError as exc:
+        raise JixiaoError(f"门户需要额外的依赖，请先安装：pip install 'jixiao[serve]'（缺少 {exc.name}）") from None
+    return commands
+
+
+@serve_group.command("init", epilog=EXIT_CODES)
+@serve_data_option(required=True)
+@option("--admin", default="admin", show_default=True, metavar="用户名", help="管理员用户名。")
+@option("--admin-password-stdin", "password_stdin", is_flag=True,
+        help="从标准输入读取管理员密码（否则生成一个随机密码并显示一次）。")
+@option("--db", envvar="JIXIAO_DB", default=None, metavar="地址", help=SERVE_DB_HELP)
+def serve_init_command(data, admin, password_stdin, db):
+    """初始化门户：创建数据目录、数据库和管理员账户（已有的管理员密码不会被重置）。"""
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("从标准输入读到的密码为空")
+    _serve_commands().init(data, admin, password, db, click.echo)
+
+
+@serve_group.command("round", epilog=EXIT_CODES)
+@serve_data_option(required=True)
+@option("--projects", type=PathParam(must_exist=True, dir_okay=False), required=True,
+        help="项目清单（xlsx 或 csv，同 jixiao template --projects）。")
+@option("--year", type=Count(minimum=1900), default=None, metavar="年度", help="只收集该年度的项目。")
+@option("--name", default=None, metavar="名称", help="收集轮次的名称。")
+@option("--db", envvar="JIXIAO_DB", default=None, metavar="地址", help=SERVE_DB_HELP)
+def serve_round_command(data, projects, year, name, db):
+    """从项目清单创建收集轮次：生成预填表和分发清单，每个实施单位输出一行“单位<TAB>专用链接”。"""
+    for unit, link in _serve_commands().create_round(data, db, projects, year, name):
+        click.echo(for_terminal(f"{unit}\t{link}"))
+
+
 def main() -> None:
     import warnings
 

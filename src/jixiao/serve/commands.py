@@ -1,0 +1,107 @@
+"""What the ``jixiao serve`` commands do; cli.py only adapts them to click."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Callable
+
+from jixiao.errors import InputError, UsageError
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def init(data: str, admin: str, password: str | None, db: str | None,
+         echo: Callable[[str], None]) -> None:
+    """Create the data folder, its secret key and database, and the admin account. An
+    existing admin keeps its password."""
+    from jixiao.serve.config import setup
+
+    if password is not None and not password:
+        raise UsageError("从标准输入读到的密码为空")
+    folder = setup(data, db, create=True)
+    try:
+        migrate()
+    except Exception as exc:  # a database that cannot be reached, one line
+        raise InputError(f"无法初始化数据库：{exc}".splitlines()[0]) from None
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(username=admin).first()
+    if user is not None:
+        echo(f"数据目录 {folder} 已初始化；管理员 {admin} 已存在，密码未更改。")
+        return
+    generated = password is None
+    if generated:
+        password = secrets.token_urlsafe(12)
+    User.objects.create_superuser(username=admin, email="", password=password)
+    from jixiao.serve.services import audit
+
+    audit(None, "创建管理员", admin, "serve init")
+    echo(f"已初始化数据目录 {folder}，并创建管理员 {admin}。")
+    if generated:
+        echo(f"管理员 {admin} 的初始密码（只显示这一次，请妥善保存）：{password}")
+
+
+def create_round(data: str, db: str | None, projects: str, year: int | None,
+                 name: str | None) -> list[tuple[str, str]]:
+    from jixiao.serve.config import setup
+
+    setup(data, db)
+    migrate()
+    from jixiao.serve.services import create_round as create
+
+    path = Path(projects)
+
+    def chunks():
+        with open(path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                yield block
+
+    round_ = create(name or f"{year or ''}{'年度' if year else ''}绩效自评收集", year,
+                    path.name, chunks())
+    return [(unit.name, f"/u/{unit.token}") for unit in round_.units.all()]
+
+
+def waitress_body_bound(limit: int) -> int:
+    """What waitress buffers at most: five times the upload limit, at least 100 MB."""
+    return max(5 * limit, 100 * 1024 * 1024)
+
+
+def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str], None],
+          threads: int = 8) -> None:
+    """The portal under waitress (a production WSGI server) until Ctrl-C."""
+    from jixiao.serve.config import setup
+
+    hosts = None
+    if host in ("0.0.0.0", "::", ""):
+        hosts = ["*"]  # every address: the bureau's proxy decides which names reach us
+    elif not os.environ.get("JIXIAO_ALLOWED_HOSTS"):
+        hosts = sorted({host, "127.0.0.1", "localhost", "[::1]"})
+    setup(data, db, allowed_hosts=hosts)
+    migrate()
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+    from waitress import serve as waitress_serve
+
+    from jixiao.checking import preload
+
+    preload()  # every check worker forked from here starts with the checks loaded
+    application = get_wsgi_application()
+    shown = f"[{host}]" if ":" in host else host
+    echo(f"门户已启动：http://{shown}:{port}/ （按 Ctrl-C 停止）")
+    waitress_serve(application, host=host, port=port, threads=threads,
+                   # waitress reads a whole body before the application sees it, and
+                   # refuses one whose Content-Length is over this without reading it
+                   # (in English, closing the connection). Up to this bound the body is
+                   # buffered in waitress's temporary file and refused by our middleware
+                   # with the Chinese 413 (a 60 MB scan picked by mistake); nothing is
+                   # stored in the data folder either way. Beyond it, the English refusal
+                   # keeps a client from making us buffer any amount.
+                   max_request_body_size=waitress_body_bound(settings.JIXIAO_MAX_UPLOAD),
+                   ident="jixiao")

@@ -1,0 +1,350 @@
+"""The portal (jixiao serve) through its CLI and Django's test client.
+
+Needs the serve extra: without Django these tests fail at import, they are never skipped
+(CI installs jixiao[serve]). Django is configured once per process, so every test here
+shares one data folder (module fixture) and creates what it needs in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+import django  # noqa: F401  (the serve extra must be installed: fail, never skip)
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from jixiao.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = ROOT / "samples" / "项目清单.xlsx"
+RETURNED = ROOT / "samples" / "returned"
+OVERSPENT = RETURNED / "上海市闵行区行政服务中心-上海市闵行区“一网通办”配套系统(2022运维).xlsx"
+CLEAN = RETURNED / "上海市人民政府办公厅-市政府办公厅专项工作业务经费.xlsx"
+PASSWORD = "portal-test-Pa55word"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("portal") / "data"
+    result = run("serve", "init", "--data", str(folder), "--admin-password-stdin", input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def round_links(data) -> dict[str, str]:
+    result = run("serve", "round", "--data", str(data), "--projects", str(PROJECTS), "--name", "测试轮次")
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in result.output.strip().splitlines()]
+    return {unit: link for unit, link in lines}
+
+
+@pytest.fixture
+def admin(data):
+    from django.test import Client
+
+    client = Client()
+    response = client.post("/login/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/rounds/"
+    return client
+
+
+def unit_client():
+    from django.test import Client
+
+    return Client()
+
+
+def upload(client, link: str, path: Path, json_answer: bool = True):
+    with open(path, "rb") as fh:
+        extra = {"HTTP_ACCEPT": "application/json"} if json_answer else {}
+        return client.post(f"{link}/upload", {"file": fh}, **extra)
+
+
+def form_of(link: str, project: str):
+    from jixiao.serve.models import Form
+
+    token = link.rsplit("/", 1)[1]
+    return Form.objects.get(unit__token=token, project=project)
+
+
+def can_log_in(username: str, password: str) -> bool:
+    response = unit_client().post("/login/", {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def test_init_writes_a_private_secret_and_keeps_the_admin_password(data):
+    assert stat.S_IMODE(os.stat(data / "secret_key").st_mode) == 0o600
+    again = run("serve", "init", "--data", str(data))
+    assert again.exit_code == 0
+    assert "密码未更改" in again.output
+    assert can_log_in("admin", PASSWORD)
+
+
+def test_init_without_stdin_prints_a_generated_password_once(data):
+    result = run("serve", "init", "--data", str(data), "--admin", "second")
+    assert result.exit_code == 0
+    password = re.search(r"初始密码.*：(\S+)", result.output).group(1)
+    assert can_log_in("second", password)
+    assert not can_log_in("second", "")
+    assert "初始密码" not in run("serve", "init", "--data", str(data), "--admin", "second").output
+
+
+def test_serve_without_an_initialised_folder_is_one_chinese_line(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "round", "--data", str(tmp_path / "none"),
+                                      "--projects", str(PROJECTS)])
+    assert result.exit_code in (1, 2)
+    assert "jixiao serve init" in result.output and "Traceback" not in result.output
+
+
+def test_round_from_the_projects_list_gives_one_private_link_per_unit(data, round_links):
+    from jixiao.manifest import read_manifest
+
+    units = {row.unit for row in read_manifest(ROOT / "samples" / "prefilled" / "manifest.csv")}
+    assert set(round_links) == units
+    for link in round_links.values():
+        token = link.removeprefix("/u/")
+        assert len(token) >= 43  # token_urlsafe(32): 256 bits
+    assert len(set(round_links.values())) == len(units)
+
+
+def test_admin_pages_need_a_login(data, round_links):
+    client = unit_client()
+    response = client.get("/rounds/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+    assert client.get("/rounds/1/", HTTP_ACCEPT="application/json").status_code == 401
+
+
+def test_round_created_on_the_page_lists_every_form(admin):
+    with open(PROJECTS, "rb") as fh:
+        response = admin.post("/rounds/", {"name": "网页轮次", "year": "", "projects": fh})
+    assert response.status_code == 302
+    page = admin.get(response["Location"]).content.decode()
+    total = int(re.search(r'data-count="应提交"><span class="label">应提交</span> <b>(\d+)</b>', page).group(1))
+    assert total == len(re.findall(r"<tr data-form-id=", page)) > 0
+    with open(ROOT / "README.md", "rb") as fh:
+        bad = admin.post("/rounds/", {"name": "x", "projects": fh})
+    assert bad.status_code == 400 and "项目清单" in bad.content.decode()
+
+
+def test_unit_upload_answers_what_jixiao_check_says(data, round_links):
+    from jixiao.serve.models import Round
+
+    link = round_links["上海市闵行区行政服务中心"]
+    response = upload(unit_client(), link, OVERSPENT)
+    assert response.status_code == 201
+    body = response.json()
+    assert isinstance(body["submission_id"], int)
+    round_id = Round.objects.get(name="测试轮次").pk
+    manifest = data / "rounds" / str(round_id) / "forms" / "manifest.csv"
+    cli_json = json.loads(run("check", "--format", "json", "--manifest", str(manifest),
+                              str(OVERSPENT)).output)["files"][0]
+    assert {k: v for k, v in body["result"].items() if k != "path"} == \
+        {k: v for k, v in cli_json.items() if k != "path"}
+    f01 = [f for form in body["result"]["forms"] for f in form["findings"] if f["code"] == "F01"]
+    assert [f["cell"] for f in f01] == ["E6"]
+    assert form_of(link, "上海市闵行区“一网通办”配套系统(2022运维)").status == "有错误"
+
+
+def test_result_page_shows_findings_and_the_annotated_copy(round_links):
+    client = unit_client()
+    link = round_links["上海市闵行区行政服务中心"]
+    response = upload(client, link, OVERSPENT, json_answer=False)
+    page = response.content.decode()
+    assert '<li class="finding sev-error" data-code="F01" data-cell="E6" data-severity="错误">' in page
+    annotated = re.search(r'<a class="annotated" href="([^"]+)"', page).group(1)
+    copy = client.get(annotated)
+    assert copy.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(copy.streaming_content)))
+    assert workbook.sheetnames  # a workbook, with the findings marked in it
+
+
+def test_another_units_things_and_revoked_links_are_404(admin, round_links):
+    from jixiao.serve.models import Unit, Upload
+
+    a, b = round_links["上海市闵行区行政服务中心"], round_links["上海市人民政府办公厅"]
+    theirs = Upload.objects.filter(unit__token=a.removeprefix("/u/")).first()
+    other = unit_client()
+    assert other.get(f"{b}/uploads/{theirs.pk}/").status_code == 404
+    assert other.get(f"{b}/uploads/{theirs.pk}/file").status_code == 404
+    assert other.get(f"{b}/forms/{theirs.form_id}/workbook").status_code == 404
+    assert other.get("/u/" + "x" * 43).status_code == 404
+    unit = Unit.objects.create(round=theirs.round, name="临时单位")
+    assert other.get(f"/u/{unit.token}").status_code == 200
+    assert admin.post(f"/units/{unit.pk}/revoke").status_code == 302
+    assert other.get(f"/u/{unit.token}").status_code == 404
+    assert "页面不存在" in other.get(f"/u/{unit.token}").content.decode()
+
+
+def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
+    from jixiao.serve.models import StatusChange
+
+    link = round_links["上海市人民政府办公厅"]
+    unit = unit_client()
+    form = form_of(link, "市政府办公厅专项工作业务经费")
+    assert upload(unit, link, CLEAN).status_code == 201
+    form.refresh_from_db()
+    assert form.status == "未提交"  # checked, no error, not yet reported
+    assert unit.post(f"{link}/forms/{form.pk}/submit").status_code == 302
+    form.refresh_from_db()
+    assert form.status == "已提交"
+    dashboard = admin.get(f"/rounds/{form.round_id}/").content.decode()
+    assert re.search(rf'<tr data-form-id="{form.pk}"[^>]*>.*?<td class="status[^"]*">已提交</td>',
+                     dashboard, re.S)
+    assert admin.post(f"/forms/{form.pk}/pass").status_code == 302
+    form.refresh_from_db()
+    assert form.status == "已通过"
+    # an overspent form cannot be submitted, and is returned with a reason
+    bad = form_of(round_links["上海市闵行区行政服务中心"], "上海市闵行区“一网通办”配套系统(2022运维)")
+    assert unit_client().post(f"{round_links['上海市闵行区行政服务中心']}/forms/{bad.pk}/submit").status_code == 400
+    assert admin.post(f"/forms/{bad.pk}/return", {"reason": ""}).status_code == 400
+    assert admin.post(f"/forms/{bad.pk}/return", {"reason": "执行数超过预算，请核实"}).status_code == 302
+    bad.refresh_from_db()
+    assert bad.status == "已退回"
+    change = StatusChange.objects.filter(form=bad).first()
+    assert (change.new, change.reason, change.by_user.username) == ("已退回", "执行数超过预算，请核实", "admin")
+
+
+def test_accepted_explanation_stays_with_its_finding_on_later_uploads(admin, round_links):
+    link = round_links["上海市闵行区行政服务中心"]
+    unit = unit_client()
+    first = upload(unit, link, OVERSPENT).json()["submission_id"]
+    response = unit.post(f"{link}/uploads/{first}/explain",
+                         {"code": "I05", "cell": "H14", "text": "第三方测评推迟到次年，已与主管部门沟通"})
+    assert response.status_code == 302
+    form = form_of(link, "上海市闵行区“一网通办”配套系统(2022运维)")
+    page = admin.get(f"/forms/{form.pk}/").content.decode()
+    explanation = re.search(r'<li class="explanation" data-code="I05" data-cell="H14".*?'
+                            r'action="(/explanations/\d+/decide)"', page, re.S).group(1)
+    assert admin.post(explanation, {"decision": "accept"}).status_code == 302
+    later = upload(unit, link, OVERSPENT, json_answer=False).content.decode()
+    finding = re.search(r'<li class="finding sev-warning" data-code="I05" data-cell="H14".*?</li>', later, re.S).group(0)
+    assert "出错说明（已接受）：第三方测评推迟到次年" in finding
+    assert 'class="explain"' not in finding
+    # an explanation for a finding the upload does not have is refused
+    assert unit.post(f"{link}/uploads/{first}/explain", {"code": "F99", "cell": "A1", "text": "x"}).status_code == 400
+
+
+def test_downloads_summary_findings_and_accepted(admin, round_links):
+    from jixiao.serve.models import Round
+
+    round_ = Round.objects.get(name="测试轮次")
+    summary = admin.get(f"/rounds/{round_.pk}/summary.xlsx")
+    assert summary.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(summary.streaming_content)), read_only=True)
+    sheet = workbook["报送情况"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(i for i, r in enumerate(rows) if "表单编号" in r and "状态" in r)
+    columns = rows[header]
+    reported = {r[columns.index("表单编号")]: r[columns.index("状态")] for r in rows[header + 1:]
+                if r[columns.index("表单编号")]}
+    for form in round_.forms.all():
+        expected = "已提交" if form.status in ("已提交", "已通过") else "未提交"
+        assert reported[form.form_id] == expected, form.project
+    findings = admin.get(f"/rounds/{round_.pk}/findings.csv").content
+    assert findings.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(findings.decode("utf-8-sig"))))
+    assert table[0][:2] == ["实施单位", "项目名称"]
+    assert any(row[6] == "F01" and row[9] == "E6" for row in table[1:])
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(admin.get(f"/rounds/{round_.pk}/accepted.zip").streaming_content)))
+    assert [n.endswith("市政府办公厅专项工作业务经费.xlsx") for n in archive.namelist()] == [True]
+
+
+def test_state_changes_need_the_csrf_token(round_links):
+    from django.test import Client
+
+    link = round_links["上海市人民政府办公厅"]
+    client = Client(enforce_csrf_checks=True)
+    with open(CLEAN, "rb") as fh:
+        response = client.post(f"{link}/upload", {"file": fh})
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_stored(data, round_links):
+    from django.test import override_settings
+
+    before = sorted(p for p in (data / "uploads").rglob("*") if p.is_file())
+    with override_settings(JIXIAO_MAX_UPLOAD=1000):
+        response = upload(unit_client(), round_links["上海市人民政府办公厅"], CLEAN, json_answer=False)
+    assert response.status_code == 413
+    assert "超过了大小限制" in response.content.decode()
+    assert sorted(p for p in (data / "uploads").rglob("*") if p.is_file()) == before
+
+
+def test_pages_send_the_security_headers(round_links):
+    response = unit_client().get(round_links["上海市人民政府办公厅"])
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_several_files_at_once_and_a_file_that_is_no_form(round_links, tmp_path):
+    link = round_links["上海市人民政府办公厅"]
+    notes = tmp_path / "会议\n纪要.xlsx"
+    notes.write_bytes(b"PK\x03\x04 not really a workbook")
+    text = tmp_path / "说明.csv"
+    text.write_text("项目,说明\n甲,乙\n", encoding="utf-8")
+    client = unit_client()
+    with open(CLEAN, "rb") as a, open(notes, "rb") as b, open(text, "rb") as c:
+        response = client.post(f"{link}/upload", {"file": [a, b, c]})
+    assert response.status_code == 201
+    page = response.content.decode()
+    assert page.count('<section class="result"') == 3
+    assert re.search(r'data-code="R01"', page) and re.search(r'data-code="R02"', page)
+    with open(text, "rb") as fh:
+        answer = client.post(f"{link}/upload", {"file": fh}, HTTP_ACCEPT="application/json").json()
+    assert [f["code"] for f in answer["result"]["findings"]] == ["R02"]
+    # the unreadable upload is kept, and downloads under a name without the newline
+    from jixiao.serve.models import Upload
+
+    kept = Upload.objects.filter(original_name__startswith="会议").first()
+    download = client.get(f"{link}/uploads/{kept.pk}/file")
+    assert download.status_code == 200 and "\n" not in download["Content-Disposition"]
+    assert b"".join(download.streaming_content) == notes.read_bytes()
+
+
+def test_an_upload_of_another_units_form_is_kept_and_said(round_links):
+    link = round_links["上海市人民政府办公厅"]
+    response = upload(unit_client(), link, OVERSPENT, json_answer=False)
+    assert response.status_code == 201
+    assert "对不上" in response.content.decode()
+    assert form_of(round_links["上海市闵行区行政服务中心"],
+                   "上海市闵行区“一网通办”配套系统(2022运维)").uploads.filter(unit__token=link[3:]).count() == 0
+
+
+def test_login_attempts_are_throttled_in_chinese(data):
+    client = unit_client()
+    for _ in range(4):
+        assert client.post("/login/", {"username": "admin", "password": "wrong"}).status_code == 200
+    assert client.post("/login/", {"username": "admin", "password": "wrong"}).status_code == 429
+    locked = client.post("/login/", {"username": "admin", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "登录已锁定" in locked.content.decode()
+    # another user name from the same address is not locked out
+    assert can_log_in("second", "") is False
+    from axes.utils import reset
+
+    reset(username="admin")
+    assert can_log_in("admin", PASSWORD)
+
+
+def test_audit_log_records_admin_actions(admin):
+    from jixiao.serve.models import AuditEntry
+
+    page = admin.get("/audit/").content.decode()
+    assert "登录" in page
+    assert AuditEntry.objects.filter(action="创建收集轮次").exists()
