@@ -60,7 +60,7 @@ def main() -> None:
                 form = wait_for(browser, "form#new-round")
                 one(form, "input[name=name]").send_keys("2024年度项目支出绩效自评")
                 year = css(browser, "form#new-round [name=year]")
-                if year and not year[0].get_attribute("value"):
+                if year and year[0].get_attribute("required"):  # optional: the whole list otherwise
                     year[0].send_keys("2024")
                 one(form, "input[type=file][name=projects]").send_keys(str(PROJECTS))
                 submit(form)

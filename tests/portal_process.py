@@ -216,15 +216,26 @@ def wait_for(browser, selector: str, timeout: float = 30):
 
 
 def submit(form) -> None:
-    """Press the form's own button, as a user does (falls back to the form's submit)."""
+    """Press the form's own button, as a user does, and wait for the page it leads to."""
     buttons = [b for b in form.find_elements("css selector",
                                              "button[type=submit], button:not([type]), "
                                              "input[type=submit]")
                if b.get_attribute("name") != "decision"]
     if buttons:
-        buttons[0].click()
+        click(form.parent, buttons[0])
     else:
-        form.submit()
+        click(form.parent, form, lambda: form.submit())
+
+
+def click(browser, element, action=None, timeout: float = 60) -> None:
+    """Click (or do ``action``) and wait until the browser has left the current page: a
+    lookup right after a click that navigates could otherwise read the old page."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element("tag name", "html")
+    (action or element.click)()
+    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(page))
 
 
 def download(browser, folder: Path, link, suffix: str) -> Path:
