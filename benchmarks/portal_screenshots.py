@@ -6,7 +6,8 @@ Runs `jixiao serve` on a fresh data folder, creates a round from samples/项目�
 headless Chromium, lets a unit upload one form with a mistake and submit a fixed one with
 an explained warning, and saves at 1366×768 (an office laptop): 登录 login.png, 收集轮次
 rounds.png, 轮次看板 dashboard.png, 表单详情 form.png, 单位页面 unit.png, 审核结果
-result.png; at phone width (390×844): unit-phone.png. Each file must stay under 200 KB.
+result.png (unit.png at its full height, to show the upload area); at phone width
+(390×844): unit-phone.png. Each file must stay under 200 KB.
 """
 
 from __future__ import annotations
@@ -29,10 +30,21 @@ PROJECT = "市政府法律事务工作经费"
 SECOND = "市城运中心工作经费"
 
 
-def shoot(browser, out: Path, name: str, shots: list[Path]) -> None:
+def shoot(browser, out: Path, name: str, shots: list[Path], *, whole: bool = False) -> None:
+    """The viewport; ``whole``: the page's full height at the same width (up to 1,400 px),
+    for a page whose upload area is below the fold."""
     path = out / f"{name}.png"
     browser.execute_script("window.scrollTo(0, 0)")
-    path.write_bytes(browser.get_screenshot_as_png())
+    if whole:
+        size = browser.get_window_size()
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(size["width"], min(1400, height + size["height"]
+                                                   - browser.execute_script(
+                                                       "return window.innerHeight")))
+        path.write_bytes(browser.get_screenshot_as_png())
+        browser.set_window_size(size["width"], size["height"])
+    else:
+        path.write_bytes(browser.get_screenshot_as_png())
     shots.append(path)
 
 
@@ -95,7 +107,7 @@ def main() -> None:
                 submit(one(row_of(browser, "projects", PROJECT), "form.submit-form"))
                 browser.get(unit_url)
                 wait_for(browser, "table#projects")
-                shoot(browser, out, "unit", shots)
+                shoot(browser, out, "unit", shots, whole=True)
 
                 # the admin
                 browser.get(portal.url + "/rounds/")

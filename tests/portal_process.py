@@ -181,7 +181,9 @@ def chrome(download_dir: Path, *, width: int = 1366, height: int = 768):
         "download.directory_upgrade": True,
         "safebrowsing.enabled": False,
     })
-    session = webdriver.Chrome(options=options, service=Service(driver))
+    # Chromium on Linux takes its UI language (the file input's own button) from LANGUAGE
+    service = Service(driver, env={**os.environ, "LANGUAGE": "zh_CN:zh"})
+    session = webdriver.Chrome(options=options, service=service)
     # headless Chromium honours the download folder only when told through DevTools too
     session.execute_cdp_cmd("Browser.setDownloadBehavior",
                             {"behavior": "allow", "downloadPath": str(download_dir)})
