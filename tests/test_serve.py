@@ -2,7 +2,8 @@
 
 Needs the serve extra: without Django these tests fail at import, they are never skipped
 (CI installs jixiao[serve]). Django is configured once per process, so every test here
-shares one data folder (module fixture) and creates what it needs in it.
+shares one data folder and one round (module fixtures); the tests run in file order and
+the later ones (statuses, explanations, downloads) read what the earlier ones uploaded.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def test_round_created_on_the_page_lists_every_form(admin):
         response = admin.post("/rounds/", {"name": "网页轮次", "year": "", "projects": fh})
     assert response.status_code == 302
     page = admin.get(response["Location"]).content.decode()
-    total = int(re.search(r'data-count="应提交"><span class="label">应提交</span> <b>(\d+)</b>', page).group(1))
+    total = int(re.search(r'<b data-count="应提交">(\d+)</b>', page).group(1))
     assert total == len(re.findall(r"<tr data-form-id=", page)) > 0
     with open(ROOT / "README.md", "rb") as fh:
         bad = admin.post("/rounds/", {"name": "x", "projects": fh})
@@ -197,6 +198,8 @@ def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
     assert upload(unit, link, CLEAN).status_code == 201
     form.refresh_from_db()
     assert form.status == "未提交"  # checked, no error, not yet reported
+    listed = {f["project"]: f for f in unit.get(link, HTTP_ACCEPT="application/json").json()["forms"]}
+    assert listed["市政府办公厅专项工作业务经费"]["can_submit"] is True
     assert unit.post(f"{link}/forms/{form.pk}/submit").status_code == 302
     form.refresh_from_db()
     assert form.status == "已提交"
@@ -253,6 +256,12 @@ def test_downloads_summary_findings_and_accepted(admin, round_links):
     for form in round_.forms.all():
         expected = "已提交" if form.status in ("已提交", "已通过") else "未提交"
         assert reported[form.form_id] == expected, form.project
+    assert "已通过" in {form.status for form in round_.forms.all()}
+    # a return is named after the workbook sent out, not after the unit's file name
+    returned = {r[columns.index("表单编号")]: r[columns.index("提交文件")] for r in rows[header + 1:]
+                if r[columns.index("表单编号")]}
+    passed = round_.forms.get(status="已通过")
+    assert Path(returned[passed.form_id]).name == passed.manifest_row["file"]
     findings = admin.get(f"/rounds/{round_.pk}/findings.csv").content
     assert findings.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(findings.decode("utf-8-sig"))))
@@ -348,3 +357,10 @@ def test_audit_log_records_admin_actions(admin):
     page = admin.get("/audit/").content.decode()
     assert "登录" in page
     assert AuditEntry.objects.filter(action="创建收集轮次").exists()
+
+
+def test_init_refuses_a_short_password(data):
+    result = CliRunner().invoke(cli, ["serve", "init", "--data", str(data), "--admin", "third",
+                                      "--admin-password-stdin"], input="short\n")
+    assert result.exit_code == 2
+    assert "至少 8 个字符" in result.output

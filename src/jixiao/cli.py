@@ -556,9 +556,10 @@ def serve_data_option(required: bool):
                   metavar="目录", help="门户的数据目录（数据库、上传的文件、生成的预填表）。")
 
 
-@cli.group("serve", invoke_without_command=True, epilog=EXIT_CODES)
+@cli.group("serve", cls=Group, invoke_without_command=True, epilog=EXIT_CODES)
 @serve_data_option(required=False)
-@option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@option("--host", default="127.0.0.1", show_default=True, metavar="地址",
+        help="监听地址；0.0.0.0 表示所有网卡（请放在单位的反向代理之后）。")
 @option("--port", type=Count(minimum=1), default=8000, show_default=True, help="监听端口。")
 @option("--db", envvar="JIXIAO_DB", default=None, metavar="地址", help=SERVE_DB_HELP)
 @click.pass_context

@@ -10,6 +10,10 @@ from typing import Callable
 from jixiao.errors import InputError, UsageError
 
 
+#: the shortest admin password init accepts (a portal on the office network)
+MIN_PASSWORD = 8
+
+
 def migrate() -> None:
     from django.core.management import call_command
 
@@ -22,8 +26,8 @@ def init(data: str, admin: str, password: str | None, db: str | None,
     existing admin keeps its password."""
     from jixiao.serve.config import setup
 
-    if password is not None and not password:
-        raise UsageError("从标准输入读到的密码为空")
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise UsageError(f"管理员密码至少 {MIN_PASSWORD} 个字符（从标准输入读到 {len(password)} 个）")
     folder = setup(data, db, create=True)
     try:
         migrate()
@@ -87,21 +91,33 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     migrate()
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
-    from waitress import serve as waitress_serve
+    from waitress.server import create_server
 
     from jixiao.checking import preload
 
     preload()  # every check worker forked from here starts with the checks loaded
     application = get_wsgi_application()
+    # waitress reads a whole body before the application sees it, and refuses one whose
+    # Content-Length is over its bound without reading it (in English, closing the
+    # connection). Up to the bound the body is buffered in waitress's temporary file and
+    # refused by our middleware with the Chinese 413 (a 60 MB scan picked by mistake);
+    # nothing is stored in the data folder either way. Beyond it, the English refusal
+    # keeps a client from making us buffer any amount.
+    bound = waitress_body_bound(settings.JIXIAO_MAX_UPLOAD)
+    try:
+        server = create_server(application, host=host, port=port, threads=threads,
+                               max_request_body_size=bound, ident="jixiao")
+    except OSError as exc:  # the port is taken, or below 1024 without the right
+        import errno
+
+        why = {errno.EADDRINUSE: "端口已被占用，请换一个 --port",
+               errno.EACCES: "没有权限使用该端口（1024 以下的端口需要管理员权限）",
+               errno.EADDRNOTAVAIL: "本机没有这个地址"}.get(exc.errno, exc.strerror or str(exc))
+        raise UsageError(f"无法在 {host}:{port} 上监听：{why}") from None
     shown = f"[{host}]" if ":" in host else host
     echo(f"门户已启动：http://{shown}:{port}/ （按 Ctrl-C 停止）")
-    waitress_serve(application, host=host, port=port, threads=threads,
-                   # waitress reads a whole body before the application sees it, and
-                   # refuses one whose Content-Length is over this without reading it
-                   # (in English, closing the connection). Up to this bound the body is
-                   # buffered in waitress's temporary file and refused by our middleware
-                   # with the Chinese 413 (a 60 MB scan picked by mistake); nothing is
-                   # stored in the data folder either way. Beyond it, the English refusal
-                   # keeps a client from making us buffer any amount.
-                   max_request_body_size=waitress_body_bound(settings.JIXIAO_MAX_UPLOAD),
-                   ident="jixiao")
+    try:
+        server.run()  # returns on Ctrl-C or SIGTERM: a clean stop, exit 0
+    finally:
+        server.close()
+    echo("门户已停止。")

@@ -315,7 +315,15 @@ def summary(request, round_id: int):
     # what the units reported (上报): 报送情况 says 已提交 for exactly the forms the
     # dashboard shows as 已提交 or 已通过
     pairs = services.latest_uploads(round_, (SUBMITTED, PASSED))
-    uploads = [(f"form{form.pk}", library.blob_path(data, up.sha256), up.ext) for form, up in pairs]
+    # each return under the name of the workbook sent out (what 报送情况's 提交文件 shows
+    # the officer), never under the name a unit gave its file
+    uploads, taken = [], set()
+    for form, up in pairs:
+        stem = services.clean_name(Path(str(form.manifest_row.get("file") or "")).stem or f"form{form.pk}", 120)
+        if stem in taken:
+            stem = f"{stem}-{form.pk}"
+        taken.add(stem)
+        uploads.append((stem, library.blob_path(data, up.sha256), up.ext))
     fd, name = tempfile.mkstemp(prefix="summary-", suffix=".xlsx", dir=data / "tmp")
     os.close(fd)
     os.unlink(name)  # merge writes the file itself, atomically
@@ -410,6 +418,15 @@ def unit_page(request, token: str):
         rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form),
                      "return_reason": form.status_changes.filter(new="已退回").values_list("reason", flat=True).first()
                      if form.status == "已退回" else ""})
+    if wants_json(request):
+        return json_response({"unit": unit.name, "round": unit.round.name, "forms": [
+            {"id": r["form"].pk, "project": r["form"].project, "form_id": r["form"].form_id,
+             "status": r["form"].status, "can_submit": r["can_submit"],
+             "latest": None if r["latest"] is None else {
+                 "submission_id": r["latest"].pk, "errors": r["latest"].errors,
+                 "warnings": r["latest"].warnings, "grade": r["latest"].grade,
+                 "uploaded": r["latest"].uploaded_at.isoformat()}}
+            for r in rows]})
     return render(request, "portal/unit.html", {
         "unit": unit, "rows": rows, "uploads": unit.uploads.select_related("form")[:30],
         "max_upload": settings.JIXIAO_MAX_UPLOAD // (1024 * 1024),
