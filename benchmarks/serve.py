@@ -150,6 +150,16 @@ def prepare(client: Client, folder: Path, uploads: int, seed: int) -> list[tuple
     return files
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the server process and of its workers it has waited for (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    # utime, stime, cutime, cstime are fields 14-17 of proc(5), here 11-14 after the name
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
@@ -214,12 +224,14 @@ def main() -> None:
             for t in threads:
                 t.start()
             load_before = os.getloadavg()[0]
+            cpu_before = server_cpu(portal.process.pid)
             go.wait()
             start = time.perf_counter()
             for t in threads:
                 t.join()
             wall = time.perf_counter() - start
             load_after = os.getloadavg()[0]
+            cpu = server_cpu(portal.process.pid) - cpu_before
 
     done = len(times)
     print(f"{args.units} units, {args.uploads} uploads, {os.cpu_count()} cores, "
@@ -230,6 +242,8 @@ def main() -> None:
               f"mean {statistics.fmean(times):.3f} s")
     print(f"throughput {done / wall:.1f} uploads/s ({done} in {wall:.1f} s); "
           f"verdicts {verdicts}; failures {len(failures)}")
+    print(f"server CPU (process + workers it reaped) {cpu:.1f} s: "
+          f"{1000 * cpu / max(done, 1):.0f} ms per upload")
     for line in sorted(set(failures))[:10]:
         print("  failure:", line)
     met = bool(times) and percentile(times, 0.95) < GOAL_P95 and not failures
