@@ -172,6 +172,17 @@ def test_result_page_shows_findings_and_the_annotated_copy(round_links):
     assert workbook.sheetnames  # a workbook, with the findings marked in it
 
 
+def test_a_workbook_sent_without_its_extension_is_read_and_summarised_as_one(round_links, tmp_path):
+    from jixiao.serve.models import Upload
+
+    link = round_links["上海市人民政府办公厅"]
+    bare = tmp_path / "自评表"
+    bare.write_bytes(CLEAN.read_bytes())
+    answer = upload(unit_client(), link, bare).json()
+    assert answer["result"]["status"] == "ok" and answer["result"]["forms"]
+    assert Upload.objects.get(pk=answer["submission_id"]).ext == ".xlsx"
+
+
 def test_another_units_things_and_revoked_links_are_404(admin, round_links):
     from jixiao.serve.models import Unit, Upload
 
@@ -209,6 +220,11 @@ def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
     assert admin.post(f"/forms/{form.pk}/pass").status_code == 302
     form.refresh_from_db()
     assert form.status == "已通过"
+    # an upload to a passed form is kept, changes nothing, and the page says so
+    again = upload(unit, link, CLEAN, json_answer=False).content.decode()
+    assert "状态是“已通过”" in again
+    form.refresh_from_db()
+    assert form.status == "已通过"
     # an overspent form cannot be submitted, and is returned with a reason
     bad = form_of(round_links["上海市闵行区行政服务中心"], "上海市闵行区“一网通办”配套系统(2022运维)")
     assert unit_client().post(f"{round_links['上海市闵行区行政服务中心']}/forms/{bad.pk}/submit").status_code == 400
@@ -232,6 +248,9 @@ def test_accepted_explanation_stays_with_its_finding_on_later_uploads(admin, rou
     explanation = re.search(r'<li class="explanation" data-code="I05" data-cell="H14".*?'
                             r'action="(/explanations/\d+/decide)"', page, re.S).group(1)
     assert admin.post(explanation, {"decision": "accept"}).status_code == 302
+    # every earlier upload opens with its own findings
+    earlier = admin.get(f"/uploads/{first}/").content.decode()
+    assert 'data-code="F01" data-cell="E6"' in earlier
     later = upload(unit, link, OVERSPENT, json_answer=False).content.decode()
     finding = re.search(r'<li class="finding sev-warning" data-code="I05" data-cell="H14".*?</li>', later, re.S).group(0)
     assert "出错说明（已接受）：第三方测评推迟到次年" in finding
@@ -254,9 +273,9 @@ def test_downloads_summary_findings_and_accepted(admin, round_links):
     reported = {r[columns.index("表单编号")]: r[columns.index("状态")] for r in rows[header + 1:]
                 if r[columns.index("表单编号")]}
     for form in round_.forms.all():
-        expected = "已提交" if form.status in ("已提交", "已通过") else "未提交"
+        expected = "未提交" if form.status == "未提交" else "已提交"
         assert reported[form.form_id] == expected, form.project
-    assert "已通过" in {form.status for form in round_.forms.all()}
+    assert {"已通过", "有错误", "未提交"} <= {form.status for form in round_.forms.all()}
     # a return is named after the workbook sent out, not after the unit's file name
     returned = {r[columns.index("表单编号")]: r[columns.index("提交文件")] for r in rows[header + 1:]
                 if r[columns.index("表单编号")]}
@@ -364,3 +383,26 @@ def test_init_refuses_a_short_password(data):
                                       "--admin-password-stdin"], input="short\n")
     assert result.exit_code == 2
     assert "至少 8 个字符" in result.output
+
+
+def test_migrations_match_the_models(data):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("makemigrations", "portal", "--check", "--dry-run", stdout=out)  # exits 1 if not
+    assert "No changes detected" in out.getvalue()
+
+
+def test_every_template_and_static_file_is_package_data():
+    import fnmatch
+    import tomllib
+
+    import jixiao
+
+    package = Path(jixiao.__file__).parent
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"]["setuptools"]["package-data"]["jixiao"]
+    files = [p.relative_to(package).as_posix() for folder in ("templates", "static")
+             for p in (package / "serve" / folder).rglob("*") if p.is_file()]
+    assert files
+    assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []

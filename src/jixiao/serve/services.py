@@ -124,6 +124,15 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
     manifest = manifest_path(round_)
     entry, result, written = library.check_upload(
         data, blob, ext, manifest if manifest.exists() else None, sha, round_.pk, name)
+    if not ext and entry.get("status") == "ok":
+        # a workbook sent without its extension (自评表 , "表.xlsx "): read fine by content;
+        # its copies (summary, zip) need the extension the walk of a folder takes
+        from jixiao.io.safety import sniff
+
+        try:
+            ext = {"xlsx": ".xlsx", "ods": ".ods", "xls": ".xls"}.get(sniff(blob), "")
+        except JixiaoError:
+            pass
     counts = library.counts(entry)
     matched, note = _match(unit, result)
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
@@ -138,8 +147,8 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
             form = Form.objects.select_for_update().get(pk=form.pk)
             upload = Upload.objects.create(form=form, **common)
             if form.status in (SUBMITTED, PASSED):
-                upload.note = (upload.note + f"该项目已{form.status}，本次上传已保存但不改变状态；"
-                               "如需修改，请联系主管部门退回。").strip()
+                upload.note = (upload.note + f"该项目的状态是“{form.status}”，本次上传已保存，"
+                               "但不改变状态；如需修改，请联系主管部门退回。").strip()
                 upload.save(update_fields=["note"])
             elif upload.errors:
                 change_status(form, HAS_ERRORS, reason="上传的表有错误", unit=unit)

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST, require_http
 from jixiao.errors import JixiaoError
 from jixiao.serve import library, services
 from jixiao.serve.config import data_folder
-from jixiao.serve.models import (PASSED, STATUSES, SUBMITTED, AuditEntry, Explanation, Form, Round,
+from jixiao.serve.models import (NOT_SUBMITTED, PASSED, STATUSES, SUBMITTED, AuditEntry, Explanation, Form, Round,
                                  Unit, Upload)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -171,7 +171,8 @@ def dashboard(request, round_id: int):
         })
     return render(request, "portal/dashboard.html", {
         "round": round_, "rows": rows, "counts": [(k, counts[k]) for k in ("应提交", *STATUSES)],
-        "units": round_.units.all(), "unmatched": round_.uploads.filter(form__isnull=True)[:50],
+        "units": [(u, request.build_absolute_uri(f"/u/{u.token}")) for u in round_.units.all()],
+        "unmatched": round_.uploads.filter(form__isnull=True)[:50],
     })
 
 
@@ -297,6 +298,16 @@ def admin_workbook(request, form_id: int):
 
 @staff_required
 @require_GET
+def admin_upload(request, upload_id: int):
+    upload = get_object_or_404(Upload.objects.select_related("form", "unit", "round"), pk=upload_id)
+    if wants_json(request):
+        return json_response({"submission_id": upload.pk, "result": upload.result})
+    return render(request, "portal/upload.html", {
+        "upload": upload, "findings": _findings_view(upload, upload.form)})
+
+
+@staff_required
+@require_GET
 def admin_upload_file(request, upload_id: int):
     return _upload_response(get_object_or_404(Upload, pk=upload_id))
 
@@ -312,9 +323,10 @@ def admin_annotated(request, upload_id: int):
 def summary(request, round_id: int):
     round_ = get_object_or_404(Round, pk=round_id)
     data = data_folder()
-    # what the units reported (上报): 报送情况 says 已提交 for exactly the forms the
-    # dashboard shows as 已提交 or 已通过
-    pairs = services.latest_uploads(round_, (SUBMITTED, PASSED))
+    # every form the dashboard does not count as 未提交: 报送情况 then says 未提交 for
+    # exactly the dashboard's 未提交 forms, form by form (a checked draft that is not yet
+    # reported stays out, as it stays 未提交 on the dashboard)
+    pairs = services.latest_uploads(round_, tuple(s for s in STATUSES if s != NOT_SUBMITTED))
     # each return under the name of the workbook sent out (what 报送情况's 提交文件 shows
     # the officer), never under the name a unit gave its file
     uploads, taken = [], set()
