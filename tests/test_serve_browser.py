@@ -205,8 +205,7 @@ def submissions(summary: Path) -> dict[tuple[str, str], str]:
 
 
 def expected_submissions(board: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
-    """The dashboard in the words of `jixiao merge --manifest` (docs/portal.md): the summary
-    is made of what units reported, so a form is 已提交 there when the dashboard shows it
-    已提交 or 已通过; one never submitted, still with errors or returned is 未提交."""
-    return {key: ("已提交" if status in ("已提交", "已通过") else "未提交")
-            for key, status in board.items()}
+    """The dashboard in the words of `jixiao merge --manifest` (docs/portal.md): merge
+    knows only received or not, so a form is 未提交 there exactly when the dashboard shows
+    it 未提交, and 已提交 whatever the bureau did with it since (有错误/已提交/已退回/已通过)."""
+    return {key: ("未提交" if status == "未提交" else "已提交") for key, status in board.items()}
