@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -241,18 +242,20 @@ def click(browser, element, action=None, timeout: float = 60) -> None:
 
 
 def download(browser, folder: Path, link, suffix: str) -> Path:
-    """Click a download link; the new complete file in ``folder``."""
-    before = set(folder.iterdir())
+    """Click a download link; the complete file it gave, in a new folder under ``folder``
+    (Chromium would otherwise overwrite, or rename, a second file of the same name)."""
+    target = Path(tempfile.mkdtemp(dir=folder))
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior",
+                            {"behavior": "allow", "downloadPath": str(target)})
     link.click()
     deadline = time.monotonic() + DOWNLOAD_TIMEOUT
     while time.monotonic() < deadline:
-        new = [p for p in set(folder.iterdir()) - before
-               if p.suffix.lower() == suffix and p.stat().st_size > 0]
-        if new:
-            return new[0]
+        done = [p for p in target.iterdir() if p.suffix.lower() == suffix and p.stat().st_size > 0]
+        if done:
+            return done[0]
         time.sleep(0.2)
-    raise AssertionError(f"{link.get_attribute('href')} gave no {suffix} file in {folder}: "
-                         f"{sorted(p.name for p in folder.iterdir())}")
+    raise AssertionError(f"{link.get_attribute('href')} gave no {suffix} file: "
+                         f"{sorted(p.name for p in target.iterdir())}")
 
 
 def row_of(browser, table: str, project: str):

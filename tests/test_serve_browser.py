@@ -22,8 +22,8 @@ import openpyxl
 import pytest
 
 from portal_process import (PROJECTS, chrome, chromium_paths, click, css, dashboard, download,
-                            fill_form, findings_on_page, one, row_of, running_portal, status_of,
-                            submit, upload, wait_for)
+                            fill_form, findings_on_page, jixiao, one, row_of, running_portal,
+                            status_of, submit, upload, wait_for)
 
 UNIT = "上海市人民政府办公厅"
 #: its form filled with a planted mistake, then fixed with one warning left to explain
@@ -209,3 +209,45 @@ def expected_submissions(board: dict[tuple[str, str], str]) -> dict[tuple[str, s
     knows only received or not, so a form is 未提交 there exactly when the dashboard shows
     it 未提交, and 已提交 whatever the bureau did with it since (有错误/已提交/已退回/已通过)."""
     return {key: ("未提交" if status == "未提交" else "已提交") for key, status in board.items()}
+
+
+def test_a_unit_uploads_several_forms_at_once_and_sees_each_ones_findings(
+        portal, browser, downloads, tmp_path):
+    """Several files chosen in one go (the file input's `multiple`, as a drop gives them):
+    one result per file, each with its own findings, and each form's own status."""
+    made = jixiao("serve", "round", "--data", str(portal.data), "--projects", str(PROJECTS),
+                  "--name", "一次上传多份")
+    links = dict(line.split("\t", 1) for line in made.stdout.splitlines() if "\t" in line)
+    link = links[UNIT].strip()
+    unit_url = link if link.startswith("http") else portal.url + link
+    browser.get(unit_url)
+    wait_for(browser, "table#projects")
+    first = download(browser, downloads,
+                     one(row_of(browser, "projects", EXPLAINED), "a.download-workbook"), ".xlsx")
+    second = download(browser, downloads,
+                      one(row_of(browser, "projects", RETURNED), "a.download-workbook"), ".xlsx")
+    overspent = fill_form(first, tmp_path / "一" / first.name, spent=2)
+    clean = fill_form(second, tmp_path / "二" / second.name)
+
+    browser.get(unit_url)
+    form = wait_for(browser, "form#upload")
+    one(form, "input[type=file][name=file][multiple]").send_keys(f"{overspent}\n{clean}")
+    submit(form)
+    wait_for(browser, "section.result")
+    results = {s.get_attribute("data-file"): s for s in css(browser, "section.result[data-file]")}
+    assert set(results) == {overspent.name, clean.name}
+    codes = {name: {(f.get_attribute("data-code"), f.get_attribute("data-cell"),
+                     f.get_attribute("data-severity"))
+                    for f in section.find_elements("css selector", "li.finding")}
+             for name, section in results.items()}
+    assert ("F01", "E6", "错误") in codes[overspent.name]
+    assert not any(severity in ("错误", "警告") for _, _, severity in codes[clean.name])
+
+    browser.get(unit_url)
+    wait_for(browser, "table#projects")
+    assert status_of(browser, "projects", EXPLAINED) == "有错误"
+    assert status_of(browser, "projects", RETURNED) == "未提交"  # checked, not yet reported
+    assert one(row_of(browser, "projects", RETURNED),
+               "form.submit-form button").get_attribute("disabled") is None
+    assert one(row_of(browser, "projects", EXPLAINED),
+               "form.submit-form button").get_attribute("disabled") is not None
