@@ -14,12 +14,15 @@ installs them): without them the test fails and says so.
 
 from __future__ import annotations
 
+import base64
 import re
 import warnings
 from pathlib import Path
 
 import openpyxl
 import pytest
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from portal_process import (PROJECTS, chrome, chromium_paths, click, css, dashboard, download,
                             fill_form, findings_on_page, jixiao, one, row_of, running_portal,
@@ -215,11 +218,7 @@ def test_a_unit_uploads_several_forms_at_once_and_sees_each_ones_findings(
         portal, browser, downloads, tmp_path):
     """Several files chosen in one go (the file input's `multiple`, as a drop gives them):
     one result per file, each with its own findings, and each form's own status."""
-    made = jixiao("serve", "round", "--data", str(portal.data), "--projects", str(PROJECTS),
-                  "--name", "一次上传多份")
-    links = dict(line.split("\t", 1) for line in made.stdout.splitlines() if "\t" in line)
-    link = links[UNIT].strip()
-    unit_url = link if link.startswith("http") else portal.url + link
+    unit_url = round_from_the_command_line(portal, "一次上传多份")
     browser.get(unit_url)
     wait_for(browser, "table#projects")
     first = download(browser, downloads,
@@ -251,3 +250,41 @@ def test_a_unit_uploads_several_forms_at_once_and_sees_each_ones_findings(
                "form.submit-form button").get_attribute("disabled") is None
     assert one(row_of(browser, "projects", EXPLAINED),
                "form.submit-form button").get_attribute("disabled") is not None
+
+
+def test_a_unit_drops_a_form_onto_the_upload_area(portal, browser, downloads, tmp_path):
+    """The small script: files dropped onto the area around the file input are uploaded
+    (a drop is synthesised with the files' bytes, as a file manager's drag gives them)."""
+    unit_url = round_from_the_command_line(portal, "拖放上传")
+    browser.get(unit_url)
+    wait_for(browser, "table#projects")
+    prefilled = download(browser, downloads,
+                         one(row_of(browser, "projects", EXPLAINED), "a.download-workbook"),
+                         ".xlsx")
+    dropped = fill_form(prefilled, tmp_path / "拖放" / prefilled.name, spent=2)
+    browser.get(unit_url)
+    wait_for(browser, "form#upload")
+    page = one(browser, "html")
+    browser.execute_script("""
+        const [name, data] = arguments;
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const files = new DataTransfer();
+        files.items.add(new File([bytes], name));
+        const area = document.querySelector("form#upload input[type=file]").closest("div");
+        for (const kind of ["dragenter", "dragover", "drop"]) {
+            area.dispatchEvent(new DragEvent(kind, {dataTransfer: files, bubbles: true,
+                                                    cancelable: true}));
+        }""", dropped.name, base64.b64encode(dropped.read_bytes()).decode("ascii"))
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+    wait_for(browser, "section.result")
+    assert one(browser, "section.result").get_attribute("data-file") == dropped.name
+    assert ("F01", "E6", "错误") in findings_on_page(browser)
+
+
+def round_from_the_command_line(portal, name: str) -> str:
+    """`jixiao serve round` beside the running server; the unit's page address."""
+    made = jixiao("serve", "round", "--data", str(portal.data), "--projects", str(PROJECTS),
+                  "--name", name)
+    links = dict(line.split("\t", 1) for line in made.stdout.splitlines() if "\t" in line)
+    link = links[UNIT].strip()
+    return link if link.startswith("http") else portal.url + link
