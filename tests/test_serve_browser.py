@@ -5,6 +5,8 @@ link, downloads its prefilled workbook, uploads a copy that spends more than its
 sees F01 at E6 on the page, downloads the annotated copy, uploads a fixed copy, explains the
 warning left, and submits; the admin sees the new status, accepts the explanation, returns
 another form, and downloads the summary whose 报送情况 sheet agrees with the dashboard.
+Then the two other ways a unit hands in forms: several files chosen at once, and a drop
+onto the upload area.
 
 Runs against `jixiao serve` (waitress) in a subprocess on a data folder made by
 `jixiao serve init --admin-password-stdin`: the CLI, HTTP and the pages' markup
