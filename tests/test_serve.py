@@ -128,7 +128,7 @@ def test_admin_pages_need_a_login(data, round_links):
     assert client.get("/rounds/1/", HTTP_ACCEPT="application/json").status_code == 401
 
 
-def test_round_created_on_the_page_lists_every_form(admin):
+def test_round_created_on_the_page_lists_every_form(admin, data):
     with open(PROJECTS, "rb") as fh:
         response = admin.post("/rounds/", {"name": "网页轮次", "year": "", "projects": fh})
     assert response.status_code == 302
@@ -138,6 +138,18 @@ def test_round_created_on_the_page_lists_every_form(admin):
     with open(ROOT / "README.md", "rb") as fh:
         bad = admin.post("/rounds/", {"name": "x", "projects": fh})
     assert bad.status_code == 400 and "项目清单" in bad.content.decode()
+    # a list the library cannot use: its Chinese line, and no round or folder left behind
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from jixiao.serve.models import Round
+
+    rounds = Round.objects.count()
+    folders = sorted((data / "rounds").iterdir())
+    not_a_list = SimpleUploadedFile("清单.csv", "甲,乙\n1,2\n".encode("utf-8"))
+    refused = admin.post("/rounds/", {"name": "坏清单", "projects": not_a_list})
+    assert refused.status_code == 400
+    message = re.search(r'<p class="error" id="round-error">([^<]*)</p>', refused.content.decode()).group(1)
+    assert "项目清单有误" in message and "清单.csv" in message and str(data) not in message
+    assert Round.objects.count() == rounds and sorted((data / "rounds").iterdir()) == folders
 
 
 def test_unit_upload_answers_what_jixiao_check_says(data, round_links):
@@ -378,11 +390,14 @@ def test_audit_log_records_admin_actions(admin):
     assert AuditEntry.objects.filter(action="创建收集轮次").exists()
 
 
-def test_init_refuses_a_short_password(data):
+@pytest.mark.parametrize("weak, why", [("short", "至少需要 8 个字符"), ("12345678", "只包含数字"),
+                                       ("password", "太常见")])
+def test_init_refuses_a_weak_password_in_chinese(data, weak, why):
     result = CliRunner().invoke(cli, ["serve", "init", "--data", str(data), "--admin", "third",
-                                      "--admin-password-stdin"], input="short\n")
+                                      "--admin-password-stdin"], input=weak + "\n")
     assert result.exit_code == 2
-    assert "至少 8 个字符" in result.output
+    assert why in result.output and "未创建管理员" in result.output
+    assert not can_log_in("third", weak)
 
 
 def test_migrations_match_the_models(data):
@@ -406,3 +421,28 @@ def test_every_template_and_static_file_is_package_data():
              for p in (package / "serve" / folder).rglob("*") if p.is_file()]
     assert files
     assert [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)] == []
+
+
+def test_what_a_killed_server_left_in_tmp_is_swept_but_fresh_work_is_not(tmp_path):
+    from jixiao.serve.library import sweep_tmp
+
+    tmp = tmp_path / "tmp"
+    (tmp / "check-old").mkdir(parents=True)
+    (tmp / "check-old" / "upload.xlsx").write_bytes(b"x")
+    (tmp / ".upload-old").write_bytes(b"x")
+    (tmp / "check-new").mkdir()
+    (tmp / "static").mkdir()
+    for old in (tmp / "check-old", tmp / ".upload-old", tmp / "static"):
+        os.utime(old, (0, 0))
+    assert sweep_tmp(tmp_path) == 2
+    assert sorted(p.name for p in tmp.iterdir()) == ["check-new", "static"]
+
+
+def test_a_nul_character_in_a_posted_text_or_a_link_is_a_chinese_4xx(admin, round_links):
+    from jixiao.serve.models import Form
+
+    form = Form.objects.filter(uploads__isnull=False).exclude(status="已退回").first()
+    refused = admin.post(f"/forms/{form.pk}/return", {"reason": "退回\x00原因"})
+    assert refused.status_code == 400 and "退回原因" in refused.content.decode()
+    assert Form.objects.get(pk=form.pk).status == form.status
+    assert unit_client().get("/u/%00").status_code == 404

@@ -10,10 +10,6 @@ from typing import Callable
 from jixiao.errors import InputError, UsageError
 
 
-#: the shortest admin password init accepts (a portal on the office network)
-MIN_PASSWORD = 8
-
-
 def migrate() -> None:
     from django.core.management import call_command
 
@@ -26,8 +22,8 @@ def init(data: str, admin: str, password: str | None, db: str | None,
     existing admin keeps its password."""
     from jixiao.serve.config import setup
 
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise UsageError(f"管理员密码至少 {MIN_PASSWORD} 个字符（从标准输入读到 {len(password)} 个）")
+    if password is not None and not password:
+        raise UsageError("从标准输入读到的管理员密码为空")
     folder = setup(data, db, create=True)
     try:
         migrate()
@@ -43,6 +39,21 @@ def init(data: str, admin: str, password: str | None, db: str | None,
     generated = password is None
     if generated:
         password = secrets.token_urlsafe(12)
+    else:
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        from django.utils import translation
+
+        try:
+            with translation.override("zh-hans"):  # migrate's command left no language active
+                validate_password(password, User(username=admin))
+        except ValidationError as exc:
+            # Django 5.2 changed the too-short message and its zh-hans catalogue still has
+            # the old one: that reason is worded here, the others come translated
+            said = {"password_too_short": "密码太短，至少需要 8 个字符。"}
+            reasons = "".join(said.get(e.code) or "".join(e.messages) for e in exc.error_list)
+            raise UsageError(f"管理员密码不可用：{reasons}未创建管理员。") from None
     User.objects.create_superuser(username=admin, email="", password=password)
     from jixiao.serve.services import audit
 
@@ -72,6 +83,10 @@ def create_round(data: str, db: str | None, projects: str, year: int | None,
     return [(unit.name, f"/u/{unit.token}") for unit in round_.units.all()]
 
 
+def folder_of(settings) -> Path:
+    return Path(settings.JIXIAO_DATA)
+
+
 def waitress_body_bound(limit: int) -> int:
     """What waitress buffers at most: five times the upload limit, at least 100 MB."""
     return max(5 * limit, 100 * 1024 * 1024)
@@ -96,6 +111,9 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     from jixiao.checking import preload
 
     preload()  # every check worker forked from here starts with the checks loaded
+    from jixiao.serve.library import sweep_tmp
+
+    sweep_tmp(folder_of(settings))
     application = get_wsgi_application()
     # waitress reads a whole body before the application sees it, and refuses one whose
     # Content-Length is over its bound without reading it (in English, closing the

@@ -103,6 +103,14 @@ def build_settings(data: Path, db_url: str, secret_key: str, allowed_hosts: list
             "csp.middleware.CSPMiddleware",
             "axes.middleware.AxesMiddleware",
         ],
+        # serve init checks an admin password with Django's validators (Chinese messages)
+        AUTH_PASSWORD_VALIDATORS=[
+            {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+            {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+             "OPTIONS": {"min_length": 8}},
+            {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+            {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+        ],
         AUTHENTICATION_BACKENDS=[
             "axes.backends.AxesStandaloneBackend",
             "django.contrib.auth.backends.ModelBackend",

@@ -168,5 +168,29 @@ def merge_summary(data: Path, manifest: Path, uploads: list[tuple[str, Path, str
         shutil.rmtree(work, ignore_errors=True)
 
 
+def sweep_tmp(data: Path, older_than_s: float = 3600) -> int:
+    """Remove what a killed server left in DATA/tmp (check and merge staging, half-written
+    uploads, request bodies). Only entries older than ``older_than_s``: another instance
+    sharing the folder may be using the fresh ones. Returns how many were removed."""
+    import time
+
+    removed = 0
+    limit = time.time() - older_than_s
+    for entry in (data / "tmp").iterdir() if (data / "tmp").is_dir() else ():
+        if entry.name == "static" or not entry.name.startswith(("check-", "merge-", ".upload-", "summary-", "tmp")):
+            continue
+        try:
+            if entry.lstat().st_mtime > limit:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
 def manifest_dict(row: Any) -> dict[str, str]:
     return asdict(row)

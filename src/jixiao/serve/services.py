@@ -17,6 +17,19 @@ from jixiao.serve.models import (HAS_ERRORS, NOT_SUBMITTED, PASSED, RETURNED, SU
                                  AuditEntry, Explanation, Form, Round, StatusChange, Unit, Upload)
 
 
+def without_nul(value: Any) -> Any:
+    """``value`` with every NUL character removed from its texts, however deep: a cell
+    holding Excel's ``_x0000_`` reads as NUL, which PostgreSQL cannot store in text or
+    JSON (a workbook must not choose whether the server works)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nul(v) for v in value]
+    return value
+
+
 def manifest_path(round_: Round) -> Path:
     return library.round_folder(data_folder(), round_.pk) / "forms" / "manifest.csv"
 
@@ -39,37 +52,46 @@ def create_round(name: str, year: int | None, projects_name: str, chunks: Iterab
     if not ext:
         raise InputError("项目清单应为 .xlsx、.xls 或 .csv 文件（与 jixiao template --projects 相同）")
     data = data_folder()
-    with transaction.atomic():
-        round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
-                                      created_by=user if getattr(user, "pk", None) else None)
-        folder = library.round_folder(data, round_.pk)
+    # the workbooks are written outside any transaction: on SQLite a transaction holds the
+    # write lock, and a list of a thousand projects takes many seconds to write
+    round_ = Round.objects.create(name=name.strip() or "绩效自评收集", year=year,
+                                  created_by=user if getattr(user, "pk", None) else None)
+    folder = library.round_folder(data, round_.pk)
+    try:
+        source = folder / "source"
+        source.mkdir(parents=True, exist_ok=True)
+        projects = source / f"projects{ext}"
+        with open(projects, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
         try:
-            source = folder / "source"
-            source.mkdir(parents=True, exist_ok=True)
-            projects = source / f"projects{ext}"
-            with open(projects, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
             rows = library.generate_round(data, round_.pk, projects, year)
-            if not rows:
-                raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        except JixiaoError as exc:
+            # the library names the file it read: the admin knows it by the name it sent
+            raise InputError(f"项目清单有误：{str(exc).replace(str(projects), projects_name)}") from None
+        if not rows:
+            raise InputError("项目清单中没有任何项目，未创建收集轮次")
+        with transaction.atomic():
             units: dict[str, Unit] = {}
             for row in rows:
-                unit = units.get(row.unit)
+                fields = without_nul(library.manifest_dict(row))
+                unit = units.get(fields["unit"])
                 if unit is None:
-                    unit = units[row.unit] = Unit.objects.create(round=round_, name=row.unit or "（未填单位）")
-                Form.objects.create(round=round_, unit=unit, form_id=row.form_id,
-                                    project=row.project, department=row.department,
-                                    year=row.year, manifest_row=library.manifest_dict(row),
-                                    fingerprint=row.fingerprint)
+                    unit = units[fields["unit"]] = Unit.objects.create(
+                        round=round_, name=fields["unit"] or "（未填单位）")
+                Form.objects.create(round=round_, unit=unit, form_id=fields["form_id"],
+                                    project=fields["project"], department=fields["department"],
+                                    year=fields["year"], manifest_row=fields,
+                                    fingerprint=fields["fingerprint"])
             if year is None:
                 years = {row.year for row in rows if row.year}
                 if len(years) == 1:
                     round_.year = int(next(iter(years)))
                     round_.save(update_fields=["year"])
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        round_.delete()
+        raise
     audit(user, "创建收集轮次", f"轮次 {round_.pk}", f"{round_.name}：{len(units)} 个单位、{len(rows)} 张表")
     return round_
 
@@ -100,7 +122,8 @@ def _match(unit: Unit, file_result: Any) -> tuple[list[Form], str]:
         form_id = record.template.form_id if record.template is not None else None
         found = by_id.get(form_id) if form_id else None
         if found is None:
-            found = by_identity.get(identity_key(record.year, record.unit, record.project))
+            found = by_identity.get(identity_key(record.year, without_nul(record.unit),
+                                                 without_nul(record.project)))
         if found is None:
             foreign += 1
         elif found not in matched:
@@ -133,6 +156,7 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
             ext = {"xlsx": ".xlsx", "ods": ".ods", "xls": ".xls"}.get(sniff(blob), "")
         except JixiaoError:
             pass
+    entry, name = without_nul(entry), without_nul(name)
     counts = library.counts(entry)
     matched, note = _match(unit, result)
     common = dict(round=round_, unit=unit, sha256=sha, ext=ext, original_name=name[:500],
@@ -178,8 +202,8 @@ def annotated_copy(upload: Upload) -> Path | None:
     return path if written else None
 
 
-def can_submit(form: Form) -> bool:
-    latest = form.latest_upload()
+def can_submit(form: Form, latest: Upload | None = None) -> bool:
+    latest = latest or form.latest_upload()
     return latest is not None and latest.errors == 0 and form.status in (NOT_SUBMITTED, RETURNED)
 
 
@@ -284,12 +308,15 @@ def latest_uploads(round_: Round, statuses: tuple[str, ...] | None = None) -> li
 
 
 def status_counts(round_: Round) -> dict[str, int]:
+    """应提交 (every form of the round) and the number of forms in each status, in one query."""
+    from django.db.models import Count, Q
+
     from jixiao.serve.models import STATUSES
 
-    counts = {"应提交": round_.forms.count()}
-    for status in STATUSES:
-        counts[status] = round_.forms.filter(status=status).count()
-    return counts
+    keys = {f"s{i}": status for i, status in enumerate(STATUSES)}
+    found = round_.forms.aggregate(total=Count("id"), **{
+        key: Count("id", filter=Q(status=status)) for key, status in keys.items()})
+    return {"应提交": found["total"], **{status: found[key] for key, status in keys.items()}}
 
 
 def clean_name(text: str, limit: int = 60) -> str:
@@ -299,6 +326,3 @@ def clean_name(text: str, limit: int = 60) -> str:
 
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", text).strip().lstrip(".") or "_"
     return cleaned[:limit]
-
-
-__all__ = ["JixiaoError"]

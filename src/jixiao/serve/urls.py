@@ -25,14 +25,14 @@ urlpatterns = [
     path("explanations/<int:explanation_id>/decide", views.explanation_decide, name="decide"),
     path("audit/", views.audit, name="audit"),
     # a unit, by its link
-    path("u/<str:token>", views.unit_page, name="unit"),
-    path("u/<str:token>/upload", views.unit_upload, name="unit-upload"),
-    path("u/<str:token>/forms/<int:form_id>/workbook", views.unit_workbook, name="unit-workbook"),
-    path("u/<str:token>/forms/<int:form_id>/submit", views.unit_submit, name="unit-submit"),
-    path("u/<str:token>/uploads/<int:upload_id>/", views.unit_result, name="unit-result"),
-    path("u/<str:token>/uploads/<int:upload_id>/file", views.unit_upload_file, name="unit-upload-file"),
-    path("u/<str:token>/uploads/<int:upload_id>/annotated", views.unit_annotated, name="unit-annotated"),
-    path("u/<str:token>/uploads/<int:upload_id>/explain", views.unit_explain, name="unit-explain"),
+    path("u/<slug:token>", views.unit_page, name="unit"),
+    path("u/<slug:token>/upload", views.unit_upload, name="unit-upload"),
+    path("u/<slug:token>/forms/<int:form_id>/workbook", views.unit_workbook, name="unit-workbook"),
+    path("u/<slug:token>/forms/<int:form_id>/submit", views.unit_submit, name="unit-submit"),
+    path("u/<slug:token>/uploads/<int:upload_id>/", views.unit_result, name="unit-result"),
+    path("u/<slug:token>/uploads/<int:upload_id>/file", views.unit_upload_file, name="unit-upload-file"),
+    path("u/<slug:token>/uploads/<int:upload_id>/annotated", views.unit_annotated, name="unit-annotated"),
+    path("u/<slug:token>/uploads/<int:upload_id>/explain", views.unit_explain, name="unit-explain"),
 ]
 
 handler400 = "jixiao.serve.views.bad_request"

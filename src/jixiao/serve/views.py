@@ -20,11 +20,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import (FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST, require_http_methods
 
 from jixiao.errors import JixiaoError
 from jixiao.serve import library, services
 from jixiao.serve.config import data_folder
+from jixiao.serve.forms import DecisionForm, ExplainForm, ReturnForm, RoundForm, first_error
 from jixiao.serve.models import (NOT_SUBMITTED, PASSED, STATUSES, SUBMITTED, AuditEntry, Explanation, Form, Round,
                                  Unit, Upload)
 
@@ -118,20 +120,13 @@ def logout_view(request):
 def rounds(request):
     error = ""
     if request.method == "POST":
-        upload = request.FILES.get("projects")
-        name = request.POST.get("name", "")
-        year_text = request.POST.get("year", "").strip()
-        year = None
+        form = RoundForm(request.POST, request.FILES)
         try:
-            if year_text:
-                year = int(year_text)
-                if not 1900 <= year <= 2200:
-                    raise ValueError
-            if upload is None:
-                raise JixiaoError("请选择项目清单文件（与 jixiao template --projects 使用的相同）")
-            round_ = services.create_round(name, year, upload.name, upload.chunks(), request.user)
-        except ValueError:
-            error = f"年度“{year_text}”无效，应为四位数字年份"
+            if not form.is_valid():
+                raise JixiaoError(first_error(form))
+            upload = form.cleaned_data["projects"]
+            round_ = services.create_round(form.cleaned_data["name"], form.cleaned_data["year"],
+                                           upload.name, upload.chunks(), request.user)
         except JixiaoError as exc:
             error = str(exc)
         else:
@@ -222,8 +217,11 @@ def form_detail(request, form_id: int):
 @require_POST
 def form_return(request, form_id: int):
     form = get_object_or_404(Form, pk=form_id)
+    posted = ReturnForm(request.POST)
+    if not posted.is_valid():
+        return message_page(request, "不能退回", first_error(posted), 400)
     try:
-        services.return_form(form, request.POST.get("reason", ""), request.user, address(request))
+        services.return_form(form, posted.cleaned_data["reason"], request.user, address(request))
     except JixiaoError as exc:
         return message_page(request, "不能退回", str(exc), 400)
     return HttpResponseRedirect(f"/forms/{form.pk}/")
@@ -244,8 +242,11 @@ def form_pass(request, form_id: int):
 @require_POST
 def explanation_decide(request, explanation_id: int):
     explanation = get_object_or_404(Explanation, pk=explanation_id)
+    posted = DecisionForm(request.POST)
+    if not posted.is_valid():
+        return message_page(request, "无法保存", first_error(posted), 400)
     try:
-        services.decide(explanation, request.POST.get("decision", ""), request.user, address(request))
+        services.decide(explanation, posted.cleaned_data["decision"], request.user, address(request))
     except JixiaoError as exc:
         return message_page(request, "无法保存", str(exc), 400)
     return HttpResponseRedirect(f"/forms/{explanation.form_id}/")
@@ -376,14 +377,9 @@ def findings_csv(request, round_id: int):
                 explanation.decision_label if explanation else "")])
     services.audit(request.user, "下载问题清单", f"轮次 {round_.pk}", "", address(request))
     response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = _attachment(f"问题清单_{services.clean_name(round_.name)}.csv")
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"问题清单_{services.clean_name(round_.name)}.csv")
     return response
-
-
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
-    return f"attachment; filename=\"findings.csv\"; filename*=UTF-8''{quote(filename)}"
 
 
 @staff_required
@@ -425,9 +421,8 @@ def unit_of(token: str) -> Unit:
 def unit_page(request, token: str):
     unit = unit_of(token)
     rows = []
-    for form in unit.forms.all():
-        latest = form.latest_upload()
-        rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form),
+    for form, latest in services.with_latest(unit.forms.all()):
+        rows.append({"form": form, "latest": latest, "can_submit": services.can_submit(form, latest),
                      "return_reason": form.status_changes.filter(new="已退回").values_list("reason", flat=True).first()
                      if form.status == "已退回" else ""})
     if wants_json(request):
@@ -522,9 +517,12 @@ def unit_submit(request, token: str, form_id: int):
 def unit_explain(request, token: str, upload_id: int):
     unit = unit_of(token)
     upload = _unit_upload(unit, upload_id)
+    posted = ExplainForm(request.POST)
+    if not posted.is_valid():
+        return message_page(request, "无法保存说明", first_error(posted), 400)
     try:
-        explanation = services.explain(upload, request.POST.get("code", ""), request.POST.get("cell", ""),
-                                       request.POST.get("text", ""))
+        explanation = services.explain(upload, posted.cleaned_data["code"], posted.cleaned_data["cell"],
+                                       posted.cleaned_data["text"])
     except JixiaoError as exc:
         return message_page(request, "无法保存说明", str(exc), 400)
     if wants_json(request):
