@@ -229,6 +229,8 @@ def test_statuses_follow_upload_submit_pass_and_return(admin, round_links):
     dashboard = admin.get(f"/rounds/{form.round_id}/").content.decode()
     assert re.search(rf'<tr data-form-id="{form.pk}"[^>]*>.*?<td class="status[^"]*">已提交</td>',
                      dashboard, re.S)
+    only = admin.get(f"/rounds/{form.round_id}/?status=已提交").content.decode()
+    assert re.findall(r'<tr data-form-id="(\d+)"', only) == [str(form.pk)]
     assert admin.post(f"/forms/{form.pk}/pass").status_code == 302
     form.refresh_from_db()
     assert form.status == "已通过"
@@ -348,6 +350,15 @@ def test_several_files_at_once_and_a_file_that_is_no_form(round_links, tmp_path)
     with open(text, "rb") as fh:
         answer = client.post(f"{link}/upload", {"file": fh}, HTTP_ACCEPT="application/json").json()
     assert [f["code"] for f in answer["result"]["findings"]] == ["R02"]
+    # a text file's sheet is called 自评表 on the page, never the name of a file on the server
+    form_text = tmp_path / "form.txt"  # the overspent form as tab-separated text
+    form_text.write_text("\n".join("\t".join("" if v is None else str(v) for v in row)
+                                   for row in openpyxl.load_workbook(OVERSPENT)["自评表"].iter_rows(values_only=True)),
+                         encoding="utf-8")
+    with open(form_text, "rb") as fh:
+        read = client.post(f"{link}/upload", {"file": fh}, HTTP_ACCEPT="application/json").json()["result"]
+    sheets = {f["sheet"] for form in read["forms"] for f in form["findings"]} | {form["sheet"] for form in read["forms"]}
+    assert read["forms"] and sheets == {"自评表"}
     # the unreadable upload is kept, and downloads under a name without the newline
     from jixiao.serve.models import Upload
 

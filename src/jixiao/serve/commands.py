@@ -87,6 +87,18 @@ def folder_of(settings) -> Path:
     return Path(settings.JIXIAO_DATA)
 
 
+def proxy_settings() -> dict:
+    """Behind the bureau's reverse proxy (JIXIAO_SERVE_TRUSTED_PROXY=its address): waitress
+    takes the client's address and scheme from that proxy's X-Forwarded-* headers only, so
+    the login throttle and the audit log see the real client, not the proxy."""
+    proxy = os.environ.get("JIXIAO_SERVE_TRUSTED_PROXY", "").strip()
+    if not proxy:
+        return {}
+    return {"trusted_proxy": proxy, "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"},
+            "clear_untrusted_proxy_headers": True}
+
+
 def waitress_body_bound(limit: int) -> int:
     """What waitress buffers at most: five times the upload limit, at least 100 MB."""
     return max(5 * limit, 100 * 1024 * 1024)
@@ -124,7 +136,7 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     bound = waitress_body_bound(settings.JIXIAO_MAX_UPLOAD)
     try:
         server = create_server(application, host=host, port=port, threads=threads,
-                               max_request_body_size=bound, ident="jixiao")
+                               max_request_body_size=bound, ident="jixiao", **proxy_settings())
     except OSError as exc:  # the port is taken, or below 1024 without the right
         import errno
 

@@ -16,6 +16,8 @@ from typing import Any, Iterable
 from jixiao.io.safety import INPUT_EXTENSIONS
 
 PROJECT_LIST_EXTENSIONS = (".xlsx", ".xls", ".csv")
+#: the name a checked upload is read under (what a .csv/.txt upload's findings call its sheet)
+TEXT_SHEET = "自评表"
 
 
 def known_extension(name: str, allowed: Iterable[str] = INPUT_EXTENSIONS) -> str:
@@ -103,7 +105,8 @@ def check_upload(data: Path, blob: Path, ext: str, manifest: Path | None, sha: s
 
     work = Path(tempfile.mkdtemp(prefix="check-", dir=data / "tmp"))
     try:
-        staged = staged_copy(blob, ext, work)
+        # a text file's one sheet is named after the file: a fixed name, never the unit's
+        staged = staged_copy(blob, ext, work, TEXT_SHEET)
         copies = work / "annotated" if annotate else None
         report = check_paths([staged], manifest=manifest, limits=Limits.from_env(), jobs=1,
                              annotate_dir=copies)

@@ -147,8 +147,11 @@ def rounds(request):
 @require_GET
 def dashboard(request, round_id: int):
     round_ = get_object_or_404(Round, pk=round_id)
-    rows = [{"form": form, "latest": latest} for form, latest in
-            services.with_latest(round_.forms.select_related("unit").order_by("unit_id", "id"))]
+    forms = round_.forms.select_related("unit").order_by("unit_id", "id")
+    shown = request.GET.get("status", "")
+    if shown in STATUSES:  # the officer's view of, say, every 有错误 form
+        forms = forms.filter(status=shown)
+    rows = [{"form": form, "latest": latest} for form, latest in services.with_latest(forms)]
     counts = services.status_counts(round_)
     if wants_json(request):
         return json_response({
@@ -166,6 +169,7 @@ def dashboard(request, round_id: int):
         })
     return render(request, "portal/dashboard.html", {
         "round": round_, "rows": rows, "counts": [(k, counts[k]) for k in ("应提交", *STATUSES)],
+        "shown": shown if shown in STATUSES else "",
         "units": [(u, request.build_absolute_uri(f"/u/{u.token}")) for u in round_.units.all()],
         "unmatched": round_.uploads.filter(form__isnull=True)[:50],
     })
