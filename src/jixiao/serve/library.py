@@ -160,7 +160,8 @@ def merge_summary(data: Path, manifest: Path, uploads: list[tuple[str, Path, str
         for stem, blob, ext in uploads:
             staged_copy(blob, ext, inputs, stem)
         if uploads:
-            result = merge([inputs], output=output, manifest=manifest, quiet=True, jobs=1)
+            # every core: a round of a thousand forms is consolidated while the officer waits
+            result = merge([inputs], output=output, manifest=manifest, quiet=True)
         else:
             # nothing submitted yet: the summary still lists every form as missing
             placeholder = inputs / "尚无已上报的自评表.csv"
