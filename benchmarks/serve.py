@@ -213,7 +213,7 @@ def main() -> None:
                     with lock:
                         result = (body or {}).get("result") or {}
                         if status != 201 or result.get("status") != "ok":
-                            failures.append(f"{status} {str(body)[:200]}")
+                            failures.append(f"after {took:.1f} s: {status} {str(body)[:300]}")
                             continue
                         times.append(took)
                         codes = {f["code"] for form in result.get("forms", [])
