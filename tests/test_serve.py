@@ -457,3 +457,19 @@ def test_a_nul_character_in_a_posted_text_or_a_link_is_a_chinese_4xx(admin, roun
     assert refused.status_code == 400 and "退回原因" in refused.content.decode()
     assert Form.objects.get(pk=form.pk).status == form.status
     assert unit_client().get("/u/%00").status_code == 404
+
+
+def test_the_servers_checker_processes_answer_as_a_check_here_does(round_links):
+    """jixiao serve checks in processes started before waitress's threads (forking the
+    library's workers from a threaded process hung one upload in a thousand)."""
+    from jixiao.serve import library
+
+    link = round_links["上海市闵行区行政服务中心"]
+    here = upload(unit_client(), link, OVERSPENT).json()["result"]
+    library.start_checkers(2)
+    try:
+        there = upload(unit_client(), link, OVERSPENT).json()["result"]
+    finally:
+        library.stop_checkers()
+    assert there == here
+    assert [f["cell"] for form in there["forms"] for f in form["findings"] if f["code"] == "F01"] == ["E6"]

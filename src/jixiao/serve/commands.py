@@ -120,12 +120,13 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     from django.core.wsgi import get_wsgi_application
     from waitress.server import create_server
 
-    from jixiao.checking import preload
+    from django.db import connections
 
-    preload()  # every check worker forked from here starts with the checks loaded
-    from jixiao.serve.library import sweep_tmp
+    from jixiao.serve.library import start_checkers, stop_checkers, sweep_tmp
 
     sweep_tmp(folder_of(settings))
+    connections.close_all()  # nothing of the database goes to the fork server
+    start_checkers(threads)
     application = get_wsgi_application()
     # waitress reads a whole body before the application sees it, and refuses one whose
     # Content-Length is over its bound without reading it (in English, closing the
@@ -140,6 +141,7 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     except OSError as exc:  # the port is taken, or below 1024 without the right
         import errno
 
+        stop_checkers()
         why = {errno.EADDRINUSE: "端口已被占用，请换一个 --port",
                errno.EACCES: "没有权限使用该端口（1024 以下的端口需要管理员权限）",
                errno.EADDRNOTAVAIL: "本机没有这个地址"}.get(exc.errno, exc.strerror or str(exc))
@@ -150,4 +152,5 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
         server.run()  # returns on Ctrl-C or SIGTERM: a clean stop, exit 0
     finally:
         server.close()
+        stop_checkers()
     echo("门户已停止。")

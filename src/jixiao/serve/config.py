@@ -181,7 +181,9 @@ def build_settings(data: Path, db_url: str, secret_key: str, allowed_hosts: list
             "handlers": {"console": {"class": "logging.StreamHandler"}},
             # a 401/404 per refused request is not news: errors only, once
             "loggers": {"django": {"handlers": ["console"], "level": "ERROR", "propagate": False},
-                        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False}},
+                        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+                        # "Task queue depth is N" for every queued request under load
+                        "waitress.queue": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
         },
     )
 

@@ -20,6 +20,63 @@ PROJECT_LIST_EXTENSIONS = (".xlsx", ".xls", ".csv")
 TEXT_SHEET = "自评表"
 
 
+#: the server's checker processes (None: run here, as tests with Django's client do)
+_checkers: Any = None
+_checker_count = 0
+
+
+def start_checkers(count: int) -> None:
+    """Run every check and merge in ``count`` processes made by a fork server, started
+    now, before waitress's threads exist.
+
+    The library's workers are forked (fast, and safe in a process without threads). A
+    waitress process has eight threads, and a child forked from it while another thread
+    held SQLite's mutex hung on its first garbage collection (about one upload in a
+    thousand under load, proven by a stack dump). The checker processes are
+    single-threaded, so the library's own workers are forked from them safely; a hostile
+    file still costs only the worker the library forks for it."""
+    global _checkers, _checker_count
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(["jixiao.serve.library", "jixiao.checking", "jixiao.merge",
+                                    "jixiao.annotate", "jixiao.report"])
+    _checker_count = count
+    _checkers = ProcessPoolExecutor(max_workers=count, mp_context=context,
+                                    initializer=_preload_checks)
+    # the fork server and a first checker now, so the first upload waits for neither
+    _checkers.submit(_preload_checks).result()
+
+
+def _preload_checks() -> None:
+    from jixiao.checking import preload
+
+    preload()
+
+
+def stop_checkers() -> None:
+    global _checkers
+    if _checkers is not None:
+        _checkers.shutdown(wait=False, cancel_futures=True)
+        _checkers = None
+
+
+def in_checker(function: Any, *args: Any, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)`` in a checker process when the server started them,
+    else here. A checker lost (killed from outside) is replaced once."""
+    if _checkers is None:
+        return function(*args, **kwargs)
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return _checkers.submit(function, *args, **kwargs).result()
+    except BrokenProcessPool:
+        stop_checkers()
+        start_checkers(_checker_count)
+        return _checkers.submit(function, *args, **kwargs).result()
+
+
 def known_extension(name: str, allowed: Iterable[str] = INPUT_EXTENSIONS) -> str:
     """The extension the readers know that ``name`` ends with, from our own list (so no
     text of the name reaches a path), or "" for any other."""

@@ -145,8 +145,9 @@ def take_upload(unit: Unit, name: str, chunks: Iterable[bytes]) -> list[Upload]:
     ext = library.known_extension(name)
     round_ = unit.round
     manifest = manifest_path(round_)
-    entry, result, written = library.check_upload(
-        data, blob, ext, manifest if manifest.exists() else None, sha, round_.pk, name)
+    entry, result, written = library.in_checker(
+        library.check_upload, data, blob, ext, manifest if manifest.exists() else None, sha,
+        round_.pk, name)
     if not ext and entry.get("status") == "ok":
         # a workbook sent without its extension (自评表 , "表.xlsx "): read fine by content;
         # its copies (summary, zip) need the extension the walk of a folder takes
@@ -193,8 +194,8 @@ def annotated_copy(upload: Upload) -> Path | None:
     if upload.annotated == "no" or upload.result.get("status") != "ok":
         return None
     manifest = manifest_path(upload.round)
-    _, _, written = library.check_upload(
-        data, library.blob_path(data, upload.sha256), upload.ext,
+    _, _, written = library.in_checker(
+        library.check_upload, data, library.blob_path(data, upload.sha256), upload.ext,
         manifest if manifest.exists() else None, upload.sha256, upload.round_id,
         upload.original_name, annotate=True)
     Upload.objects.filter(sha256=upload.sha256, round_id=upload.round_id).update(

@@ -345,7 +345,8 @@ def summary(request, round_id: int):
     os.close(fd)
     os.unlink(name)  # merge writes the file itself, atomically
     try:
-        library.merge_summary(data, services.manifest_path(round_), uploads, Path(name))
+        library.in_checker(library.merge_summary, data, services.manifest_path(round_), uploads,
+                           Path(name))
         handle = open(name, "rb")
     finally:
         if os.path.exists(name):
