@@ -120,12 +120,10 @@ def serve(data: str, db: str | None, host: str, port: int, echo: Callable[[str],
     from django.core.wsgi import get_wsgi_application
     from waitress.server import create_server
 
-    from django.db import connections
-
     from jixiao.serve.library import start_checkers, stop_checkers, sweep_tmp
 
     sweep_tmp(folder_of(settings))
-    connections.close_all()  # nothing of the database goes to the fork server
+    # the fork server is a fresh interpreter (it inherits no memory, no connection)
     start_checkers(threads)
     application = get_wsgi_application()
     # waitress reads a whole body before the application sees it, and refuses one whose
