@@ -27,3 +27,19 @@ def test_docs_cite_each_other_by_files_that_exist():
     for doc in (ROOT / "docs").glob("*.md"):
         for target in re.findall(r"\]\(([A-Z]+\.md)", doc.read_text(encoding="utf-8")):
             assert (ROOT / "docs" / target).is_file(), (doc.name, target)
+
+
+def test_every_image_the_readme_and_docs_show_exists_and_is_small():
+    """The portal's screenshots (benchmarks/portal_screenshots.py) and the printed forms:
+    a renamed or missing file would show as a broken image, a large one bloats the repo."""
+    shown = 0
+    for doc in [ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+\.png)\)", doc.read_text(encoding="utf-8")):
+            image = doc.parent / target
+            assert image.is_file(), (doc.name, target)
+            assert image.stat().st_size < 200_000, (doc.name, target, image.stat().st_size)
+            shown += 1
+    portal = {p.name for p in (ROOT / "docs" / "portal").glob("*.png")}
+    assert {"login.png", "rounds.png", "dashboard.png", "form.png", "unit.png", "result.png",
+            "unit-phone.png"} <= portal
+    assert shown >= 2 * len(portal)  # each screenshot in the README and in docs/portal.md

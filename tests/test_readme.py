@@ -24,7 +24,7 @@ def test_readme_starts_with_the_two_setup_commands_ci_runs():
     text = README.read_text(encoding="utf-8")
     first_block = text[text.index("```bash"):text.index("```", text.index("```bash") + 7)]
     ci = (README.parent / ".ci" / "run").read_text(encoding="utf-8")
-    test_command = "python3 -m pip install -e '.[test]' && python3 -m pytest -q"
+    test_command = "python3 -m pip install -e '.[test,serve]' && python3 -m pytest -q"
     assert "python3 -m pip install -e . && jixiao check samples/returned/" in first_block
     assert test_command in first_block
     assert test_command in ci
@@ -46,3 +46,16 @@ def test_every_test_the_safety_section_names_exists():
             assert f"def {item}(" in source, (module, item)
             named += 1
     assert named >= 30
+
+
+def test_readme_shows_the_three_commands_of_the_portal():
+    """Issue 14: install, init, run — on a fresh machine these give a working portal."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## 收集门户"):]
+    block = section[section.index("```bash"):section.index("```", section.index("```bash") + 7)]
+    lines = [line.split("#")[0].strip() for line in block.splitlines()[1:]]
+    assert [line for line in lines if line] == [
+        "pip install -e '.[serve]'",
+        "jixiao serve init --data 门户数据",
+        "jixiao serve --data 门户数据",
+    ]
