@@ -117,7 +117,7 @@ def _wait_until_ready(portal: Portal) -> None:
                        f"{portal.log_tail()}")
 
 
-def _meeting(target: str) -> str:
+def meeting_actual(target: str) -> str:
     """An actual value that meets its target exactly, written the way units write it."""
     measure = parse_measure(target)
     if isinstance(measure, Quantity):
@@ -142,7 +142,7 @@ def fill_form(prefilled: Path, output: Path, *, spent: float = 0.95,
     ws["F11"] = "目标按计划完成"
     row = FIRST_INDICATOR_ROW
     while ws.cell(row, 5).value:  # 年度指标值, prefilled
-        ws.cell(row, 6).value = _meeting(str(ws.cell(row, 5).value))
+        ws.cell(row, 6).value = meeting_actual(str(ws.cell(row, 5).value))
         ws.cell(row, 8).value = ws.cell(row, 7).value
         row += 1
     for ref, value in (cells or {}).items():

@@ -16,7 +16,7 @@ import pytest
 from jixiao.checking import check_file
 from jixiao.checks import all_checks
 from jixiao.manifest import read_manifest
-from jixiao.values import FreeText, Quantity, format_number, parse_measure
+from portal_process import meeting_actual
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "prefilled"
 MANIFEST = read_manifest(SAMPLES / "manifest.csv")
@@ -27,16 +27,6 @@ FIRST_INDICATOR_ROW = 13
 
 def _sample(project: str) -> Path:
     return SAMPLES / next(row.file for row in MANIFEST if row.project == project)
-
-
-def _consistent_actual(target: str) -> str:
-    """An actual that meets its target exactly, written the way units write it."""
-    measure = parse_measure(target)
-    if isinstance(measure, Quantity):
-        step = {">": 1, "<": -measure.value / 2}.get(measure.op, 0)  # strict: past the target
-        return format_number(measure.value + step) + (measure.unit or "")
-    assert isinstance(measure, FreeText)
-    return target
 
 
 def fill_consistently(path: Path) -> int:
@@ -50,7 +40,7 @@ def fill_consistently(path: Path) -> int:
     ws["F11"] = "目标按计划完成"
     row = FIRST_INDICATOR_ROW
     while ws.cell(row, 5).value:  # 年度指标值 (prefilled)
-        ws.cell(row, 6).value = _consistent_actual(ws.cell(row, 5).value)
+        ws.cell(row, 6).value = meeting_actual(ws.cell(row, 5).value)
         ws.cell(row, 8).value = ws.cell(row, 7).value  # full score
         row += 1
     wb.save(path)
