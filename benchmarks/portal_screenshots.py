@@ -20,8 +20,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from portal_process import (PROJECTS, chrome, download, fill_form, one, row_of,  # noqa: E402
-                            running_portal, submit, upload, wait_for, css)
+from portal_process import (chrome, create_round, css, download, fill_form, log_in,  # noqa: E402
+                            one, row_of, running_portal, submit, upload, wait_for)
 
 ROOT = HERE.parent
 LIMIT = 200_000
@@ -66,18 +66,9 @@ def main() -> None:
                 browser.get(portal.url + "/login/")
                 wait_for(browser, "input[name=username]")
                 shoot(browser, out, "login", shots)
-                one(browser, "input[name=username]").send_keys(portal.admin)
-                one(browser, "input[name=password]").send_keys(portal.password)
-                submit(one(browser, "form:has(input[name=password])"))
-                form = wait_for(browser, "form#new-round")
-                one(form, "input[name=name]").send_keys("2024年度项目支出绩效自评")
-                year = css(browser, "form#new-round [name=year]")
-                if year and year[0].get_attribute("required"):  # optional: the whole list otherwise
-                    year[0].send_keys("2024")
-                one(form, "input[type=file][name=projects]").send_keys(str(PROJECTS))
-                submit(form)
-                wait_for(browser, "table#forms")
-                round_url = browser.current_url
+                log_in(browser, portal)
+                wait_for(browser, "form#new-round")
+                round_url = create_round(browser, "2024年度项目支出绩效自评")
                 units = {r.get_attribute("data-unit"): r
                          for r in css(browser, "table#units tr[data-unit]")}
                 unit_url = one(units[UNIT], "a.unit-link").get_attribute("href")

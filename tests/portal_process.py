@@ -258,6 +258,27 @@ def download(browser, folder: Path, link, suffix: str) -> Path:
                          f"{sorted(p.name for p in target.iterdir())}")
 
 
+def log_in(browser, portal: Portal) -> None:
+    """Fill and send the login form the browser shows."""
+    one(browser, "input[name=username]").send_keys(portal.admin)
+    one(browser, "input[name=password]").send_keys(portal.password)
+    submit(one(browser, "form:has(input[name=password])"))
+
+
+def create_round(browser, name: str, projects: Path = PROJECTS) -> str:
+    """Create a round from ``projects`` on the rounds page the browser shows; the
+    address of its dashboard."""
+    form = one(browser, "form#new-round")
+    one(form, "input[name=name]").send_keys(name)
+    year = css(browser, "form#new-round [name=year]")
+    if year and year[0].get_attribute("required"):  # optional: the whole list otherwise
+        year[0].send_keys("2024")
+    one(form, "input[type=file][name=projects]").send_keys(str(projects))
+    submit(form)
+    wait_for(browser, "table#forms")
+    return browser.current_url
+
+
 def row_of(browser, table: str, project: str):
     rows = [r for r in css(browser, f"table#{table} tbody tr[data-project]")
             if r.get_attribute("data-project") == project]

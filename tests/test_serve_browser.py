@@ -26,7 +26,8 @@ import pytest
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
-from portal_process import (PROJECTS, chrome, chromium_paths, click, css, dashboard, download,
+from portal_process import (PROJECTS, chrome, chromium_paths, click, create_round, css, dashboard,
+                            download, log_in,
                             fill_form, findings_on_page, jixiao, one, row_of, running_portal,
                             status_of, submit, upload, wait_for)
 
@@ -69,19 +70,10 @@ def test_admin_and_unit_collect_check_explain_submit_return_and_summarise(
     browser.get(portal.url + "/rounds/")
     wait_for(browser, "input[name=username]")
     assert "/login/" in browser.current_url, "an admin page without login must go to /login/"
-    one(browser, "input[name=username]").send_keys(portal.admin)
-    one(browser, "input[name=password]").send_keys(portal.password)
-    submit(one(browser, "form:has(input[name=password])"))
-    new_round = wait_for(browser, "form#new-round")
+    log_in(browser, portal)
+    wait_for(browser, "form#new-round")
     assert browser.current_url.rstrip("/").endswith("/rounds")
-    one(new_round, "input[name=name]").send_keys("2024年度绩效自评")
-    year = css(browser, "form#new-round [name=year]")
-    if year and year[0].get_attribute("required"):  # optional: the whole list otherwise
-        year[0].send_keys("2024")
-    one(new_round, "input[type=file][name=projects]").send_keys(str(PROJECTS))
-    submit(new_round)
-    wait_for(browser, "table#forms")
-    round_url = browser.current_url
+    round_url = create_round(browser, "2024年度绩效自评")
     before = dashboard(browser)
     assert before and set(before.values()) == {"未提交"}
     assert (UNIT, EXPLAINED) in before and (UNIT, RETURNED) in before
