@@ -38,7 +38,7 @@ class WorkerSettings:
     secret: str | None = None
     manifest_fingerprints: dict[str, str] | None = None
     limits: Any = None
-    #: bytes of address space per worker (RLIMIT_AS); None: unlimited
+    #: bytes of address space a worker may add to what it inherits (RLIMIT_AS); None: unlimited
     memory_bytes: int | None = None
     #: check --annotate: input path -> where its annotated copy goes
     copies: dict[str, str] | None = None
@@ -96,10 +96,16 @@ def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSett
         _end_with_parent(parent)
     _quiet_stderr()
     if settings.memory_bytes:
+        # The budget is what one file may add: a forked worker starts with the caller's
+        # whole address space, and a caller that has loaded pyarrow or Django (a notebook,
+        # the test suite, a server) already maps ~2 GB, mostly reserved and never touched.
+        # A limit that ignored it left the worker no room at all, and CPython then fails
+        # in odd places (SystemError, a TypeError in openpyxl) instead of MemoryError.
+        limit = _mapped_bytes() + settings.memory_bytes
         try:
             import resource
 
-            resource.setrlimit(resource.RLIMIT_AS, (settings.memory_bytes, settings.memory_bytes))
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         except (ImportError, ValueError, OSError):
             pass
     while True:
@@ -115,6 +121,16 @@ def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSett
             except MemoryError:
                 answer = lost(path, "文件读取时占用内存过多，已跳过，请检查文件是否异常")
             conn.send((index, answer))
+
+
+def _mapped_bytes() -> int:
+    """Address space this process maps now (Linux's /proc; 0 where there is none)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @dataclass(eq=False)  # one worker is itself only (sets of ready workers)

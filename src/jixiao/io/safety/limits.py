@@ -69,8 +69,8 @@ class Limits:
     max_cols: int = 1_000
     #: Wall-clock seconds to read one file (enforced hard by the worker pool).
     time_budget_s: float = 10.0
-    #: Address space of an isolated reader process (bytes), so a bomb the gate missed
-    #: fails one file instead of the machine.
+    #: Address space an isolated reader process may add to what it inherits from the
+    #: caller (bytes), so a bomb the gate missed fails one file instead of the machine.
     max_memory_bytes: int = 2048 * MB
 
     @classmethod
