@@ -48,10 +48,18 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _as_a_terminal_job() -> None:
+    """SIGINT handled as in a terminal's foreground job. A shell without job control
+    starts its background commands with SIGINT ignored (`pytest &` in a script, some CI
+    runners), every child inherits that, and Python then leaves it ignored: Ctrl-C
+    would not reach the merge at all and this test would measure the whole run."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_merge(folder: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
     proc = subprocess.Popen([sys.executable, "-m", "jixiao", "merge", str(folder), "-o", str(out),
                              "-j", "2", "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=ENV, start_new_session=True)
+                            env=ENV, start_new_session=True, preexec_fn=_as_a_terminal_job)
     deadline = time.monotonic() + 30
     workers: list[int] = []
     while time.monotonic() < deadline and len(workers) < 2:
