@@ -233,12 +233,28 @@ def submit(form) -> None:
 def click(browser, element, action=None, timeout: float = 60) -> None:
     """Click (or do ``action``) and wait until the browser has left the current page: a
     lookup right after a click that navigates could otherwise read the old page."""
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element("tag name", "html")
     (action or element.click)()
-    WebDriverWait(browser, timeout).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, timeout).until(lambda _: left_page(page))
+
+
+def left_page(page) -> bool:
+    """Whether ``page`` (its <html> element) is gone. Asked in the middle of the
+    navigation, ChromeDriver may answer "Node with given id does not belong to the
+    document" instead of a stale element: gone as well."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in (exc.msg or ""):
+            return True
+        raise
+    return False
 
 
 def download(browser, folder: Path, link, suffix: str) -> Path:

@@ -23,13 +23,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 from portal_process import (PROJECTS, chrome, chromium_paths, click, create_round, css, dashboard,
-                            download, log_in,
-                            fill_form, findings_on_page, jixiao, one, row_of, running_portal,
-                            status_of, submit, upload, wait_for)
+                            download, fill_form, findings_on_page, jixiao, left_page, log_in, one,
+                            row_of, running_portal, status_of, submit, upload, wait_for)
 
 UNIT = "上海市人民政府办公厅"
 #: its form filled with a planted mistake, then fixed with one warning left to explain
@@ -269,7 +267,7 @@ def test_a_unit_drops_a_form_onto_the_upload_area(portal, browser, downloads, tm
             area.dispatchEvent(new DragEvent(kind, {dataTransfer: files, bubbles: true,
                                                     cancelable: true}));
         }""", dropped.name, base64.b64encode(dropped.read_bytes()).decode("ascii"))
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+    WebDriverWait(browser, 60).until(lambda _: left_page(page))
     wait_for(browser, "section.result")
     assert one(browser, "section.result").get_attribute("data-file") == dropped.name
     assert ("F01", "E6", "错误") in findings_on_page(browser)
