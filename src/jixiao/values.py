@@ -211,7 +211,7 @@ _QUALITATIVE = [
 _QUALITATIVE_SHORT = {"达成": "met", "部分达成": "partial", "未达成": "unmet"}
 
 _NUMBER_UNIT = re.compile(
-    r"""^(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+))
+    r"""^(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+))
         (?P<unit>[^\d\s()+\-*=<>≥≤]*?)?
         (?:\((?P<paren>[^()]*)\))?$""",
     re.VERBOSE,
@@ -273,7 +273,7 @@ def parse_measure(text: Any) -> Measure | None:
         if unit is None and paren and not re.search(r"\d", paren):
             unit = paren  # "≥95(%)", "≤5000.00(张)": the bracket holds the unit
         # otherwise the bracket is a note: "100%(按实)"
-    number = float(m.group("number"))
+    number = float(m.group("number").replace(",", ""))  # "≥1,000人次": grouped thousands
     if not -MAX_NUMBER < number < MAX_NUMBER:
         return FreeText(raw)  # 1e308 or 400 digits: no quantity to score against
     if unit in _PERCENT_WORDS:
