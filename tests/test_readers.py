@@ -133,7 +133,24 @@ def test_percent_formats_of_xlsx_cells_when_asked(tmp_path):
     assert grid.origin == (1, 1)
     assert {grid.ref(r, c) for r, c in grid.percent_cells} == {"C3", "D3", "I3", "J3"}
     assert grid.is_percent(1, 1) is True and grid.is_percent(1, 3) is False
-    assert read_grids(form_xls(tmp_path / "f.xls"), percent_formats=True)[0].percent_cells is None
+
+
+def test_percent_formats_of_xls_cells_when_asked(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    ws = book.add_sheet("自评表")
+    ws.write(0, 0, "执行率")
+    ws.write(1, 0, 0.9949, xlwt.easyxf(num_format_str="0.00%"))
+    ws.write(1, 1, 0.5, xlwt.easyxf(num_format_str='[Red]0.0%;"无"'))
+    ws.write(1, 2, 99.49, xlwt.easyxf(num_format_str='0.00"%"'))  # a literal %
+    ws.write(1, 3, 495.4, xlwt.easyxf(num_format_str="#,##0.00"))
+    ws.write(1, 4, "95%")  # text: its own percent sign
+    book.save(str(tmp_path / "pct.xls"))
+    grid = read_grids(tmp_path / "pct.xls", percent_formats=True)[0]
+    assert {grid.ref(r, c) for r, c in grid.percent_cells} == {"A2", "B2"}
+    # an .xls without any percent format: formats known, no percent cell
+    assert read_grids(form_xls(tmp_path / "f.xls"), percent_formats=True)[0].percent_cells == set()
 
 
 def test_the_same_form_in_every_format_reads_the_same(tmp_path):

@@ -43,8 +43,9 @@ def read_grids(path: str | os.PathLike[str], limits: Limits | None = None, *,
     coordinates, clipped at the top-left and bounded by the limits.
 
     ``percent_cells`` holds the cells whose number format shows a percent, or is None
-    (formats unknown: .xls, text). For an .xlsx it costs a second look at the styles and
-    sheet XML, so it is asked for (``percent_formats``); an .ods gives it with its merges.
+    (formats unknown: text, or an .xls that xlrd cannot parse). For an .xlsx it costs a
+    second look at the styles and sheet XML, for an .xls a parse by xlrd, so it is asked
+    for (``percent_formats``); an .ods gives it with its merges.
 
     ``gated`` is what :func:`jixiao.io.safety.gate` gave for this path, when the caller
     wants it too (the template reader looks at the same package): the file is then neither
@@ -99,6 +100,8 @@ def _read_workbook(gated: GatedFile, limits: Limits, deadline: float,
     if gated.kind == "xlsx" and gated.package is not None:
         if percent_formats:
             percent = _xlsx_percent_cells(gated.package, limits)
+    if gated.kind == "xls" and percent_formats:
+        percent = _xls_percent_cells(gated.data)
     ods: dict[str, tuple[list, set[tuple[int, int]]]] = {}
     if gated.kind == "ods" and gated.package is not None and "content.xml" in gated.package.names:
         # calamine gives an .ods sheet neither its merged ranges nor its formats
@@ -145,6 +148,38 @@ def _set_percent_cells(grid: Grid, percent: dict[str, set[tuple[int, int]]]) -> 
     if grid.name in percent:
         r0, c0 = grid.origin
         grid.percent_cells = {(r - r0, c - c0) for r, c in percent[grid.name] if r >= r0 and c >= c0}
+
+
+def _xls_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """{sheet name: absolute (row, col) of number cells shown as a percent} of an .xls.
+
+    calamine gives no formats of an .xls; xlrd reads its XF and FORMAT records. A file
+    xlrd cannot parse gives {} (formats unknown), and the layout guesses from the targets.
+    """
+    import xlrd  # 12 ms of import, paid by the runs that meet an .xls
+
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
+                                  logfile=io.StringIO())
+    except Exception:  # xlrd's own zoo of errors on files calamine still reads
+        return {}
+    try:
+        percent_xfs = {index for index, xf in enumerate(book.xf_list)
+                       if xf.format_key in book.format_map
+                       and _is_percent_format(book.format_map[xf.format_key].format_str)}
+        cells: dict[str, set[tuple[int, int]]] = {}
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            cells[sheet.name] = {
+                (r, c) for r in range(sheet.nrows) for c in range(sheet.row_len(r))
+                if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER
+                and sheet.cell_xf_index(r, c) in percent_xfs} if percent_xfs else set()
+            book.unload_sheet(index)
+        return cells
+    except Exception:
+        return {}
+    finally:
+        book.release_resources()
 
 
 # Number formats 9 and 10 are the built-in 0% and 0.00%.
