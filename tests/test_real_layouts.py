@@ -339,8 +339,8 @@ def resaved(tmp_path: Path, source: Path, fmt: str) -> Path:
 @pytest.mark.parametrize("fmt", ["xls", "ods"])
 @pytest.mark.parametrize("layout", sorted(WRITERS))
 def test_the_same_forms_resaved_as_xls_and_ods_read_the_same(tmp_path, layout, fmt):
-    """LibreOffice re-saves each layout. calamine gives an .xls no number formats: Anhui's
-    95% typed into 实际完成值 (0.95) is known by its percent target; an .ods says it."""
+    """LibreOffice re-saves each layout: Anhui's 95% typed into 实际完成值 (0.95 in a
+    %-formatted cell) keeps its format in both."""
     form = only_form(check_json(resaved(tmp_path, written(tmp_path, layout), fmt)))
     assert form["record"]["indicators"] == EXPECTED[layout]["indicators"]
     assert [f["code"] for f in form["findings"] if f["severity"] != "info"] == []
@@ -412,3 +412,171 @@ def test_a_two_row_header_with_the_sub_columns_below(tmp_path):
         ("养护里程", "≥120公里", "125公里", 50, 50), ("道路优良率", "≥85%", "88%", 30, 30),
         ("群众满意度", "≥90%", "93%", 10, 10)]
     assert [f["code"] for f in form["findings"] if f["severity"] != "info"] == []
+
+
+# ------------------------------------------------------------------ habits of other systems
+# Each form below is written the way some budget system or officer lays it out, unlike the
+# three published layouts above; the expected values are the form's own figures.
+
+# the 执行率 of flat_form's fund rows, typed as 100% in Excel
+RATE_FORMATS = {"G6": "0%", "G7": "0%", "G8": "0%"}
+
+
+def write_rows(path: Path, rows: list[list], merged: tuple[str, ...] = (),
+               formats: dict[str, str] | None = None) -> Path:
+    formats = RATE_FORMATS if formats is None else formats
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    for row in rows:
+        ws.append(row)
+    for rng in merged:
+        ws.merge_cells(rng)
+    for ref, number_format in formats.items():
+        ws[ref].number_format = number_format
+    wb.save(path)
+    return path
+
+
+def flat_form(*, project_rows: list[list] | None = None, fund_head: list | None = None,
+              indicator_head: list | None = None, indicators: list[list] | None = None,
+              total: float = 100) -> list[list]:
+    """A MOF 9-column form with every label on its own row and no merged cells."""
+    return [
+        ["项目支出绩效自评表"], ["（2024年度）"],
+        *(project_rows or [["项目名称", "基层医疗卫生机构能力建设"],
+                           ["主管部门", "某区卫生健康委员会", None, None, "实施单位", "某区社区卫生服务中心"]]),
+        fund_head or ["项目资金（万元）", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 80, 85, 85, 10, 1, 10],
+        [None, "其中：当年财政拨款", 80, 80, 80, None, 1, None],
+        [None, "上年结转资金", 0, 5, 5, None, 1, None],
+        [None, "其他资金"],
+        indicator_head or ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                           "偏差原因分析及改进措施"],
+        *(indicators or [
+            ["产出指标", "数量指标", "购置医疗设备台数", "≥18台", "18台", 40, 40],
+            ["效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "5.5%", 40, 40],
+            ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%", 10, 10],
+        ]),
+        ["总分", None, None, None, None, total, total],
+    ]
+
+
+def names_and_targets(form: dict) -> list[tuple]:
+    return [(i["level1"], i["level2"], i["name"], i["target"], i["actual"])
+            for i in form["record"]["indicators"]]
+
+
+def warnings_and_errors(form: dict) -> list[tuple[str, str]]:
+    return [(f["code"], f["message"]) for f in form["findings"] if f["severity"] != "info"]
+
+
+def test_an_adjusted_target_beside_the_initial_one_is_the_target(tmp_path):
+    rows = flat_form(
+        indicator_head=["一级指标", "二级指标", "三级指标", "年初指标值", "调整后指标值", "全年实际完成值",
+                        "分值", "得分", "偏差原因分析及改进措施"],
+        indicators=[["产出指标", "数量指标", "购置医疗设备台数", "≥20台", "≥18台", "18台", 40, 40],
+                    ["效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "≥5%", "5.5%", 40, 40],
+                    ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "≥90%", "91%", 10, 10]])
+    rows[-1] = ["总分", None, None, None, None, None, 100, 100]
+    form = only_form(check_json(write_rows(tmp_path / "adjusted.xlsx", rows)))
+    assert names_and_targets(form) == [
+        ("产出指标", "数量指标", "购置医疗设备台数", "≥18台", "18台"),
+        ("效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "5.5%"),
+        ("满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%")]
+    assert warnings_and_errors(form) == []
+
+
+@pytest.mark.parametrize("placeholder", [
+    ["效益指标", "经济效益指标", "/", "/", "/", "/", "/"],
+    ["效益指标", "经济效益指标", "—"],
+    ["效益指标", "经济效益指标", "无", "无", "无", 0, 0],
+], ids=["slashes", "dash", "none-with-zeros"])
+def test_an_unused_slot_filled_with_a_placeholder_is_no_indicator(tmp_path, placeholder):
+    rows = flat_form()
+    rows.insert(-2, placeholder)  # between the 效益 and the 满意度 indicator
+    form = only_form(check_json(write_rows(tmp_path / "placeholder.xlsx", rows)))
+    assert [i["name"] for i in form["record"]["indicators"]] == [
+        "购置医疗设备台数", "基层诊疗人次增长率", "患者满意度"]
+    assert warnings_and_errors(form) == []
+
+
+def test_a_project_name_typed_with_its_label_in_one_cell(tmp_path):
+    rows = flat_form(project_rows=[["项目名称：社区养老服务补贴"],
+                                   ["主管部门：某区民政局", None, None, None, "实施单位：某区养老服务中心"]])
+    form = only_form(check_json(write_rows(tmp_path / "inline.xlsx", rows)))
+    record = form["record"]
+    assert (record["project"], record["department"], record["unit"]) == (
+        "社区养老服务补贴", "某区民政局", "某区养老服务中心")
+    assert warnings_and_errors(form) == []
+
+
+@pytest.mark.parametrize("unit", ["万元", "元"])
+def test_the_money_unit_named_in_the_amount_columns(tmp_path, unit):
+    rows = flat_form(fund_head=["项目资金", None, f"年初预算数（{unit}）", f"全年预算数（{unit}）",
+                                f"全年执行数（{unit}）", "分值", "执行率", "得分"])
+    form = only_form(check_json(write_rows(tmp_path / "unit.xlsx", rows)))
+    assert form["record"]["money_unit"] == unit
+    assert warnings_and_errors(form) == []
+
+
+def test_grouped_thousands_in_targets_are_numbers(tmp_path):
+    reached = flat_form(indicators=[
+        ["产出指标", "数量指标", "参与活动人次", "≥1,000人次", "1,230人次", 40, 40],
+        ["效益指标", "社会效益指标", "带动消费金额", "≥2,800万元", "2,950万元", 40, 40],
+        ["满意度指标", "服务对象满意度指标", "参与群众满意度", "≥90%", "91%", 10, 10]])
+    form = only_form(check_json(write_rows(tmp_path / "reached.xlsx", reached)))
+    assert warnings_and_errors(form) == []
+    missed = copy.deepcopy(reached)
+    missed[-4][4] = "900人次"  # 900 of ≥1,000 with the full 40 points
+    form = only_form(check_json(write_rows(tmp_path / "missed.xlsx", missed)))
+    (i05,) = [f for f in form["findings"] if f["code"] == "I05"]
+    assert i05["cell"] == "G11" and "参考得分 36" in i05["message"]
+
+
+def test_a_split_target_typed_with_its_operator_takes_the_unit_column(tmp_path):
+    form = copy.deepcopy(SICHUAN_FORM)
+    form["indicators"][1] = ("产出指标", "时效指标", "工资按月发放及时率", None, "≥95", "%", 100, 20, 20, None)
+    record = only_form(check_json(written(tmp_path, "sichuan", form)))["record"]
+    assert record["indicators"][1]["target"] == "≥95%"
+
+
+def test_a_percent_typed_into_an_xls_is_that_percent(tmp_path):
+    """An .xls keeps the percent format of a 95% typed into 指标值 and 完成值 (stored 0.95)."""
+    form = copy.deepcopy(SICHUAN_FORM)
+    form["indicators"][1] = ("产出指标", "时效指标", "工资按月发放及时率", "≥", 0.95, None, 1, 20, 20, None)
+    source = written(tmp_path, "sichuan", form)
+    wb = openpyxl.load_workbook(source)
+    wb.active["F17"].number_format = "0%"
+    wb.active["H17"].number_format = "0%"
+    wb.save(source)
+    form = only_form(check_json(resaved(tmp_path, source, "xls")))
+    row = form["record"]["indicators"][1]
+    assert (row["target"], row["actual"]) == ("≥95%", "100%")
+    assert warnings_and_errors(form) == []
+
+
+def test_codes_before_names_in_other_spellings(tmp_path):
+    rows = flat_form(project_rows=[
+        ["项目名称", "219001-001 环境监测运维"],
+        ["主管部门", "[219]某市生态环境局", None, None, "实施单位", "219001 某市环境监测站"]])
+    record = only_form(check_json(write_rows(tmp_path / "codes.xlsx", rows)))["record"]
+    assert [(record[k], record[f"{k}_code"]) for k in ("project", "department", "unit")] == [
+        ("环境监测运维", "219001-001"), ("某市生态环境局", "219"), ("某市环境监测站", "219001")]
+
+
+@pytest.mark.parametrize("name", ["2023 年老旧小区改造", "110kV 变电站改造", "2022-2023年度校舍维修"])
+def test_a_name_that_starts_with_a_number_keeps_it(tmp_path, name):
+    rows = flat_form(project_rows=[["项目名称", name],
+                                   ["主管部门", "某区住建局", None, None, "实施单位", "某区房管所"]])
+    record = only_form(check_json(write_rows(tmp_path / "number.xlsx", rows)))["record"]
+    assert (record["project"], record.get("project_code")) == (name, None)
+
+
+def test_a_form_without_fund_rows_is_not_asked_for_a_money_unit(tmp_path):
+    rows = [row for row in flat_form() if row[:2] != [None, "年度资金总额"]
+            and not (len(row) > 1 and row[1] in ("其中：当年财政拨款", "上年结转资金", "其他资金"))
+            and row[0] != "项目资金（万元）"]
+    rows[-1] = ["总分", None, None, None, None, 90, 90]
+    codes = [f["code"] for f in only_form(check_json(write_rows(tmp_path / "nofunds.xlsx", rows)))["findings"]]
+    assert "F09" in codes and "R07" not in codes

@@ -236,6 +236,8 @@ MONEY_UNITS = ("万元", "元")
 def money_unit_unclear(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     cell = form.cells.get("money_unit")
     unit = form.money_unit
+    if not unit and not form.funds.present:
+        return  # no amounts to sum: F09 says the fund block is missing
     if not unit:
         yield Hit("未写明金额单位（万元或元），金额无法正确汇总", cell=cell,
                   expected="万元 或 元", found=None)

@@ -76,14 +76,13 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
     project_keys = frozenset(HEAD_LABELS["project"])
     for r in range(sheet.height):
         keys = sheet.keys(r)
-        if project_keys.isdisjoint(keys):
+        # "项目名称" in a cell of its own, or "项目名称：城区绿化养护" typed in one
+        at = next((i for i, key in enumerate(keys) if key.partition(":")[0] in project_keys), None)
+        if at is None:
             continue
         if sheet.fields(r, FUND_HEADER):
             continue  # the central export's fund header names its label column 项目名称
-        for (c, _), key in zip(sheet.cells(r), keys):
-            if key in project_keys:
-                anchors.append((r, c))
-                break
+        anchors.append((r, sheet.cells(r)[at][0]))
     heads = []
     floor = 0
     for r, c in anchors:

@@ -47,6 +47,13 @@ def _find_money_unit(sheet: Sheet, header: FundHeader, rows: range) -> None:
                     header.money_unit = unit
                 if unit is not None:
                     return
+    # 年初预算数（万元） | 全年预算数（万元）: the amount columns' own heads name the unit
+    for name in ("initial", "budget", "executed"):
+        c = header.cols.get(name)
+        unit = money_unit_of(sheet.text(header.row, c)) if c is not None else None
+        if unit is not None:
+            header.money_label, header.money_unit = (header.row, c), unit
+            return
 
 
 def read_funds(sheet: Sheet, header: FundHeader, stop: int) -> Funds:

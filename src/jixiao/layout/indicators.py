@@ -30,7 +30,7 @@ from jixiao.layout.labels import (
 )
 from jixiao.layout.sheet import Sheet, store_number
 from jixiao.model import Indicator
-from jixiao.values import Quantity, parse_measure, percent_text
+from jixiao.values import EMPTY_MARKS, Quantity, normalize_label, parse_measure, percent_text
 
 TEXT_FIELDS = ("target", "actual", "deviation")
 SHIFTS = (0, -1, 1, -2, 2, -3, 3)
@@ -121,8 +121,8 @@ def _flattened_header(sheet: Sheet, r: int, rows: range) -> IndicatorHeader:
                 cols[name] = c
         last = below
     if "target" not in cols and "target_initial" in cols:
-        cols["target"] = cols["target_initial"]
-    cols.pop("target_initial", None)
+        cols["target"] = cols.pop("target_initial")
+    # beside an adjusted target, 年初指标值 stays a column: it is neither a name nor the target
     return IndicatorHeader(last, cols, top)
 
 
@@ -213,8 +213,8 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     if sheet.grid.percent_cells is None and "actual" in cols:
         _percent_by_target(sheet.raw(r, cols["actual"]), ind)
 
-    # Names: everything left of the target (and of its 指标性质 column, where it has one).
-    limit = min((cols[k] for k in ("op", "target", "actual") if k in cols),
+    # Names: everything left of the targets (and of a 指标性质 column, where there is one).
+    limit = min((cols[k] for k in ("op", "target_initial", "target", "actual") if k in cols),
                 default=cols.get("name", 0) + 1)
     first = hdr.first_col + shift
     found = []
@@ -267,7 +267,8 @@ def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator
     qualitative = op_text is not None and label_key(op_text) in QUALITATIVE_WORDS
     op = None if op_text is None or qualitative else OPERATOR_WORDS.get(label_key(op_text))
     if ind.target is not None and not qualitative:
-        if unit is not None and _is_plain_number(ind.target):
+        # "≥98" typed with its operator still takes the unit column's "%"
+        if unit is not None and _is_plain_number(ind.target.lstrip("".join(_OPERATOR_STARTS))):
             ind.target = f"{ind.target}{unit}"
         if op is not None and not ind.target.startswith(_OPERATOR_STARTS):
             ind.target = f"{op}{ind.target}"
@@ -276,10 +277,10 @@ def _fold_op_and_unit(sheet: Sheet, r: int, cols: dict[str, int], ind: Indicator
 
 
 def _percent_by_target(raw, ind: Indicator) -> None:
-    """A reader that cannot see number formats (.xls, .ods) gives a typed 95% as 0.95: a
-    bare fraction against a target in percent (≥90%) is that percent. A target of 1.5 %
-    or less (≤1% errors) is left alone, where 0.5 may well mean 0.5 %."""
-    if raw.__class__ is not float or not 0 <= raw <= 1.5:
+    """Where no number format can be seen (text, an .xls xlrd cannot parse) a typed 95% is
+    0.95: a bare fraction against a target in percent (≥90%) is that percent. A target of
+    1.5 % or less (≤1% errors) is left alone, where 0.5 may well mean 0.5 %."""
+    if type(raw) not in (float, int) or not 0 <= raw <= 1.5:  # .xls gives a whole 1 as int
         return
     target = parse_measure(ind.target)
     if isinstance(target, Quantity) and target.unit == "%" and target.value > 1.5:
@@ -346,8 +347,15 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
 
 
 def _only_labels(ind: Indicator) -> bool:
-    return ind.name is None and ind.target is None and ind.actual is None and \
-        ind.weight is None and ind.score is None and not ind.unparsed
+    """No indicator on the row: its cells are empty or placeholders ("/", "—", "无" with
+    分值 and 得分 0 or empty), as units leave an unused 二级 slot of the printed form."""
+    return _placeholder(ind.name) and _placeholder(ind.target) and _placeholder(ind.actual) \
+        and not ind.weight and not ind.score \
+        and all(_placeholder(text) for text in ind.unparsed.values())
+
+
+def _placeholder(text: str | None) -> bool:
+    return text is None or normalize_label(text) in EMPTY_MARKS
 
 
 def _is_total_row(keys: tuple[str, ...]) -> bool:
@@ -399,6 +407,8 @@ def _join(row: _Row, cells: list[tuple[int, str]], hdr: IndicatorHeader, sheet: 
         # A fragment is placed by the header's own columns: after a page break the
         # extraction lines the lone piece up with the printed column it belongs to.
         name = _field_at(c, hdr)
+        if name == "target_initial":
+            continue  # the record keeps the adjusted target only
         old = getattr(ind, name)
         setattr(ind, name, (text + (old or "")) if prepend else ((old or "") + text))
 
@@ -409,7 +419,7 @@ def _field_at(c: int, hdr: IndicatorHeader) -> str:
     for col, name in placed:
         if col <= c:
             owner = name
-    return owner if owner in TEXT_FIELDS else "name"
+    return owner if owner in TEXT_FIELDS or owner == "target_initial" else "name"
 
 
 def _resolve_levels(rows: list[_Row]) -> None:

@@ -195,9 +195,15 @@ def string_text(value: str | None) -> str | None:
     return text or None
 
 
-# A budget system's code before a name: "219001-池州市…", "51000021R000000019951-工资性支出".
-# The code starts with a digit and the name with something else, so "2022-2023年度…" stays.
-_CODE_PREFIX = re.compile(r"^([0-9][0-9A-Za-z]{2,39})\s*[-－—–_]\s*(?=[^\d\s])")
+# A budget system's code before a name: "219001-池州市…", "51000021R000000019951-工资性支出",
+# "[219]某市生态环境局", "219001 某市环境监测站", "219001-001 环境监测运维". The code starts with
+# a digit and the name with something else, so "2022-2023年度…" stays; a space alone parts
+# only six digits or more, so "2023 年…" and "110kV 变电站" stay too.
+_CODE_PREFIX = re.compile(
+    r"^(?:[\[【]\s*([0-9][0-9A-Za-z-]{1,39})\s*[\]】]\s*"
+    r"|([0-9][0-9A-Za-z]{2,39})\s*[-－—–_]\s*"
+    r"|([0-9]{6,40}(?:-[0-9]{1,20})*)\s+)"
+    r"(?=[^\d\s])")
 # "产出指标(50分)", "效益指标（30分）": the points a 一级 label carries
 _POINTS_SUFFIX = re.compile(r"\s*[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]\s*$")
 
@@ -207,7 +213,8 @@ def split_code(text: str) -> tuple[str | None, str]:
     match = _CODE_PREFIX.match(text)
     if match is None or match.end() >= len(text):
         return None, text
-    return match.group(1), text[match.end():].strip()
+    code = next(group for group in match.groups() if group is not None)
+    return code, text[match.end():].strip()
 
 
 def without_points(text: str | None) -> str | None:
