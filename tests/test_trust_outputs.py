@@ -240,3 +240,55 @@ def test_an_output_onto_the_manifest_is_refused(returns, tmp_path, command):
     assert proc.returncode == 2, proc.stderr
     _one_chinese_line(proc, str(manifest))
     assert manifest.read_bytes() == before
+
+
+def test_annotate_through_a_link_into_an_input_folder_is_refused(returns, tmp_path):
+    """A link inside the --annotate folder (unzip makes them) must not carry a copy onto
+    another unit's return: the folder itself is outside the inputs, the link is not."""
+    copies = tmp_path / "copies"
+    copies.mkdir()
+    os.symlink(returns / "sub", copies / "sub")  # a.xlsx's copy would go to copies/… , b's to copies/sub/b.xlsx
+    before = _digests(returns)
+    proc = _jixiao("check", returns, "--annotate", copies)
+    assert proc.returncode == 2
+    _one_chinese_line(proc, "链接")
+    assert _digests(returns) == before
+    assert not (copies / "a.xlsx").exists()
+
+
+@pytest.mark.parametrize("command", ["check", "merge", "template"])
+def test_an_output_onto_a_pipe_is_refused_and_the_pipe_stays(returns, tmp_path, command):
+    """-o /dev/null as root used to replace /dev/null itself with a file; a FIFO stands
+    for any file that is not a plain file."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    args = {"check": ["check", returns, "-o", pipe], "merge": ["merge", returns, "-q", "-o", pipe],
+            "template": ["template", "-o", pipe, "--force"]}[command]
+    proc = _jixiao(*args)
+    assert proc.returncode == 2
+    assert "管道" in _one_chinese_line(proc, str(pipe))
+    assert pipe.is_fifo()
+
+
+def test_a_return_that_calls_itself_a_summary_is_still_a_return(returns):
+    """"Is this our last summary?" is not decided by a title a unit can type: a return
+    named 汇总.xlsx with the summary's title is merged, and merge refuses to replace it."""
+    import openpyxl
+
+    form = returns / "汇总.xlsx"
+    write_form(form, good_record("丙单位", "宣传项目"))
+    wb = openpyxl.load_workbook(form)
+    wb.properties.title = "项目支出绩效自评表汇总"
+    wb.save(form)
+    before = _digests(returns)
+    proc = _jixiao("merge", ".", "-q", cwd=returns)  # the default output is 汇总.xlsx
+    assert proc.returncode == 2
+    assert "覆盖" in _one_chinese_line(proc, "汇总.xlsx")
+    assert _digests(returns) == before
+
+
+def test_a_template_under_a_file_is_one_chinese_line(tmp_path):
+    (tmp_path / "plain").write_text("x", encoding="utf-8")
+    proc = _jixiao("template", "-o", tmp_path / "plain" / "x.xlsx")
+    assert proc.returncode == 1
+    assert "不是文件夹" in _one_chinese_line(proc, "x.xlsx")

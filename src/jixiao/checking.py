@@ -267,9 +267,10 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     targets = None
     made = annotate_dir is not None and not os.path.exists(annotate_dir)
     if annotate_dir is not None:
-        from jixiao.io.outputs import copy_targets
+        from jixiao.io.outputs import copy_targets, refuse_targets_among_inputs
 
         targets = {p: str(t) for p, t in copy_targets(files, paths, annotate_dir).items()}
+        refuse_targets_among_inputs(targets.values(), paths, files)
     if not isolate or debug or not files:
         passed = PassedParts()
         results = []

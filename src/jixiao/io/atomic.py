@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from jixiao.errors import OutputError
+from jixiao.errors import OutputError, UsageError
 
 
 #: bytes a file name may take on the file systems in use (ext4, NTFS, APFS: 255)
@@ -47,14 +48,39 @@ def fitting_name(stem: str, suffix: str, tag: str, limit: int = NAME_MAX) -> str
     return _cut(stem, limit - len(tail.encode("utf-8"))) + tail
 
 
+def special_file(path: str | os.PathLike) -> str | None:
+    """What ``path`` is when it is there but no file that an output may replace: a device
+    (/dev/null), a pipe or a socket. Renaming an output onto it would put a plain file in
+    its place (as root, /dev/null itself)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "设备"
+    if stat.S_ISFIFO(mode):
+        return "管道"
+    if stat.S_ISSOCK(mode):
+        return "套接字"
+    return None
+
+
+def refuse_special_file(path: str | os.PathLike) -> None:
+    kind = special_file(path)
+    if kind is not None:
+        raise UsageError(f"输出位置“{path}”是一个{kind}，不是普通文件，不会替换它；请给出一个文件名")
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it into place.
 
     A system error on the way (a full disk, no permission, the file held by another
     program) is an OutputError of one Chinese line; the temporary is removed and nothing
-    is left under the final name."""
+    is left under the final name. A device, pipe or socket at ``path`` is never replaced
+    (UsageError)."""
     path = Path(path)
+    refuse_special_file(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=path.suffix, dir=path.parent)

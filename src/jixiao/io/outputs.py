@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from jixiao.errors import UsageError
-from jixiao.io.atomic import fitting_name
+from jixiao.io.atomic import fitting_name, refuse_special_file
 
 
 def _real(path: str | os.PathLike) -> str:
@@ -34,6 +34,7 @@ def refuse_replacing_inputs(outputs: Iterable[str | os.PathLike],
     by_real = {_real(p): str(p) for p in inputs}
     own: set[str] = set()
     for out in outputs:
+        refuse_special_file(out)
         real = _real(out)
         source = by_real.get(real)
         if source is None:
@@ -63,6 +64,25 @@ def refuse_folder_among_inputs(folder: str | os.PathLike, roots: Iterable[str | 
         if _real(path).startswith(prefix):
             raise UsageError(f"输出文件夹“{folder}”中有输入文件“{path}”，写出的文件可能覆盖它；"
                              "请把输出写到别处")
+
+
+def refuse_targets_among_inputs(targets: Iterable[str | os.PathLike],
+                                roots: Iterable[str | os.PathLike],
+                                inputs: Iterable[str | os.PathLike]) -> None:
+    """Raise UsageError when an output file, followed through the links on its way (a
+    subfolder of the output folder that is a link), would be an input or land in an
+    input folder: the output folder itself may be outside them and its links not."""
+    by_real = {_real(p): str(p) for p in inputs}
+    folders = [(_real(r).rstrip(os.sep) + os.sep, r) for r in roots if os.path.isdir(r)]
+    for target in targets:
+        real = _real(target)
+        if real in by_real:
+            raise UsageError(f"输出文件“{target}”经链接指向输入文件“{by_real[real]}”，写出会覆盖收回的表；"
+                             "请把输出写到别处")
+        for prefix, root in folders:
+            if real.startswith(prefix):
+                raise UsageError(f"输出文件“{target}”经链接指向输入文件夹“{root}”，写出的文件会混入收回的表；"
+                                 "请把输出写到别处")
 
 
 def refuse_existing(paths: Iterable[str | os.PathLike], *, option: str = "--force") -> None:

@@ -216,20 +216,27 @@ def _without(files: Iterable[Path], own: list) -> Iterator[Path]:
 def _previous_summary(path: Path, fmt: str) -> bool:
     """Whether ``path`` holds what ``merge`` writes there (the last run's summary).
 
-    Read from the file's head only: an xlsx by its document title, a CSV by its header.
+    Read from the file's head only: an xlsx by its document title and its sheets (a unit
+    can set the title of its return; a return with only the summary's sheets is no
+    form), a CSV by its header.
     """
+    import re
     import zipfile
 
     try:
         if fmt == "xlsx":
-            from jixiao.merge.workbook import SUMMARY_TITLE
+            from jixiao.merge.workbook import STATS_SHEET, SUMMARY_TITLE
 
             with zipfile.ZipFile(path) as archive:
-                info = archive.getinfo("docProps/core.xml")
-                if info.file_size > 64 * 1024:
+                parts = [archive.getinfo("docProps/core.xml"), archive.getinfo("xl/workbook.xml")]
+                if any(info.file_size > 64 * 1024 for info in parts):
                     return False
-                core = archive.read(info).decode("utf-8", "replace")
-            return f">{SUMMARY_TITLE}</dc:title>" in core
+                core, book = (archive.read(info).decode("utf-8", "replace") for info in parts)
+            ours = {title for title, _ in TABLES.values()} | {STATS_SHEET}
+            sheets = [re.sub(r"\(\d+\)$", "", name)
+                      for name in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', book)]
+            return f">{SUMMARY_TITLE}</dc:title>" in core and bool(sheets) \
+                and all(name in ours for name in sheets)
         if fmt == "csv":
             with open(path, "rb") as fh:
                 head = fh.read(4096).decode("utf-8-sig", "replace")

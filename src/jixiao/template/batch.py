@@ -207,7 +207,6 @@ def write_blank(output: str | os.PathLike, profile: Profile, *, year: int | None
     if path.is_dir():
         path = path / f"{BLANK_SHEET}.xlsx"
     _refuse_outputs([path], (), force)
-    path.parent.mkdir(parents=True, exist_ok=True)
     spec = blank_spec(profile, year=year, rows=rows, money_unit=money_unit)
     [(kind, digest)] = write_forms(path, [spec], profile, secret=secret, password=password)
     return DistributedForm(form_id=spec.form_id, year=str(year or ""), department="", unit="",
