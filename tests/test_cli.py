@@ -27,7 +27,8 @@ ENGLISH = ("Usage:", "Options:", "Commands:", "Show this message", "Show the ver
            "does not exist", "is a file", "is a directory", "Invalid value", "Missing",
            "Error:", "Got unexpected", "Did you mean", "Possible options", "env var",
            "is not one of", "not a valid", "Permission denied", "environment variable",
-           "Invalid statement", "Expected", "Cannot", "file format")
+           "Invalid statement", "Expected", "Cannot", "file format", "unexpected keyword",
+           "could not convert", "is not iterable", "Overflow")
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,11 @@ def folders(tmp_path_factory):
     write_form(broken / "甲单位.xlsx", good_record("甲单位", "培训项目"))
     (broken / "坏文件.xlsx").write_bytes(b"PK\x03\x04 truncated")
     (root / "profile.toml").write_text("this is = = not toml", encoding="utf-8")
+    from jixiao.profiles import load_profile
+
+    shipped = Path(load_profile("shanghai").path).read_text(encoding="utf-8")
+    (root / "unknown_setting.toml").write_text(
+        shipped.replace("[tolerances]", "[tolerances]\nfoo = 1"), encoding="utf-8")
     return root
 
 
@@ -89,6 +95,11 @@ CASES = [
     ("merge of a folder without workbooks", ["merge", "{root}/empty", "-o", "{out}/f.xlsx"], 2),
     ("output name contradicts --format", ["merge", "{clean}", "-o", "{out}/g.csv", "--format", "xlsx"], 2),
     ("rows out of range", ["template", "-o", "{out}/h.xlsx", "--rows", "0"], 2),
+    ("a time budget past any timer", ["check", "--limit", "time_budget_s=10000000", "{clean}"], 2),
+    ("a memory limit past any address space",
+     ["check", "--limit", "max_memory_bytes=9223372036854775807", "{clean}"], 2),
+    ("a profile with a setting it does not have",
+     ["check", "--profile", "{root}/unknown_setting.toml", "{clean}"], 2),
 ]
 
 

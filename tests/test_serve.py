@@ -473,3 +473,21 @@ def test_the_servers_checker_processes_answer_as_a_check_here_does(round_links):
         library.stop_checkers()
     assert there == here
     assert [f["cell"] for form in there["forms"] for f in form["findings"] if f["code"] == "F01"] == ["E6"]
+
+
+@pytest.mark.parametrize("db, status, said", [
+    ("garbage", 2, "数据库地址无效"),
+    ("sqlite:///", 2, "须给出文件路径"),  # a database in memory would lose every upload
+    ("sqlite:////proc/jixiao-test.db", 1, "无法打开数据库文件"),
+    ("postgresql://jixiao@127.0.0.1:1/jixiao", 1, "无法连接数据库"),
+])
+def test_a_database_that_cannot_serve_is_one_chinese_line(tmp_path, db, status, said):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "jixiao", "serve", "init", "--data", str(tmp_path / "d"),
+                           "--db", db], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == status, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert said in line and not re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", line.replace(db, "")), line
+    assert "初始密码" not in proc.stdout

@@ -7,10 +7,11 @@ the path of their own file (``--profile my.toml``) or drop it into a folder name
 
 from __future__ import annotations
 
+
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -142,16 +143,48 @@ def _load_cached(name_or_path: str) -> Profile:
     return profile_from_dict(data, source=str(path))
 
 
+def _number(value: object, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError(f"{what} 应为数值")
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{what} 应为数值，而不是“{value}”") from None
+
+
+def _table_array(data: dict, key: str) -> list[dict]:
+    value = data.get(key)
+    if value is None:
+        raise ValueError(f"缺少 {key}")
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise ValueError(f"{key} 应写成表格数组（[[{key}]]）")
+    return value
+
+
+def _texts(value: object, what: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{what} 应为文字列表")
+    return tuple(str(x) for x in value)
+
+
 def profile_from_dict(data: dict, source: str = "<dict>") -> Profile:
+    """A Profile from a TOML profile's data; a mistake in it is one Chinese ProfileError."""
     try:
         taxonomy = tuple(
-            Level1(name=str(item["level1"]), weight=float(item.get("weight", 0)),
-                   level2=tuple(str(x) for x in item.get("level2", ())))
-            for item in data["taxonomy"]
+            Level1(name=str(item["level1"]), weight=_number(item.get("weight", 0), "taxonomy 的 weight"),
+                   level2=_texts(item.get("level2", ()), "taxonomy 的 level2"))
+            for item in _table_array(data, "taxonomy")
         )
-        grades = tuple(sorted(((str(g["grade"]), float(g["min"])) for g in data["grades"]),
-                              key=lambda g: -g[1]))
-        tol = Tolerances(**{k: float(v) for k, v in (data.get("tolerances") or {}).items()})
+        grades = tuple(sorted(((str(g["grade"]), _number(g["min"], "grades 的 min"))
+                               for g in _table_array(data, "grades")), key=lambda g: -g[1]))
+        tolerances = data.get("tolerances") or {}
+        if not isinstance(tolerances, dict):
+            raise ValueError("tolerances 应写成表（[tolerances]）")
+        known = {f.name for f in fields(Tolerances)}
+        for key in tolerances:
+            if key not in known:
+                raise ValueError(f"tolerances 中没有“{key}”这一项（可用的有：{'、'.join(sorted(known))}）")
+        tol = Tolerances(**{k: _number(v, f"tolerances 的 {k}") for k, v in tolerances.items()})
         reverse_rule = str(data.get("reverse_rule", "ratio"))
         if reverse_rule not in ("ratio", "linear"):
             raise ValueError(f"reverse_rule 应为 ratio 或 linear，而不是 {reverse_rule}")
@@ -166,19 +199,24 @@ def profile_from_dict(data: dict, source: str = "<dict>") -> Profile:
             name=str(data.get("name") or Path(source).stem),
             title=str(data.get("title", "项目支出绩效自评表")),
             money_unit=money_unit,
-            fund_weight=float(data.get("fund_weight", 10)),
+            fund_weight=_number(data.get("fund_weight", 10), "fund_weight"),
             taxonomy=taxonomy,
             grades=grades,
             tolerances=tol,
-            over_achievement=float(data.get("over_achievement", 1.2)),
+            over_achievement=_number(data.get("over_achievement", 1.2), "over_achievement"),
             reverse_rule=reverse_rule,
             description=str(data.get("description", "")),
             path=source,
             bare_target_operator=bare_operator,
-            **({} if required is None else {"required_level1": tuple(str(x) for x in required)}),
+            **({} if required is None else {"required_level1": _texts(required, "required_level1")}),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise ProfileError(f"{source}: 评价方案文件格式有误：缺少 {exc.args[0]}") from None
+    except ValueError as exc:
         raise ProfileError(f"{source}: 评价方案文件格式有误：{exc}") from None
+    except TypeError:
+        raise ProfileError(f"{source}: 评价方案文件格式有误：有一项的写法不对，"
+                           "请对照 templates/profiles/ 中随附的方案") from None
 
 
 # ------------------------------------------------------------------ choosing one for a form

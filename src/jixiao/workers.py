@@ -106,7 +106,7 @@ def _worker_main(conn, settings: WorkerSettings, task: Callable[[str, WorkerSett
             import resource
 
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ImportError, ValueError, OSError):
+        except (ImportError, ValueError, OverflowError, OSError):
             pass
     while True:
         try:

@@ -11,9 +11,21 @@ from jixiao.errors import InputError, UsageError
 
 
 def migrate() -> None:
+    """Bring the database up to date; one that cannot be opened or reached is one
+    Chinese line (the drivers' own texts are English)."""
+    from django.conf import settings
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except Exception:
+        db = settings.DATABASES["default"]
+        if db["ENGINE"].endswith("sqlite3"):
+            raise InputError(f"无法打开数据库文件“{db['NAME']}”：请检查该路径的文件夹是否存在、可否写入，"
+                             "以及它是否是 SQLite 数据库文件") from None
+        where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
+        raise InputError(f"无法连接数据库“{db.get('NAME')}”（{where}）：请检查地址、端口、用户名和密码，"
+                         "以及数据库服务器是否在运行") from None
 
 
 def init(data: str, admin: str, password: str | None, db: str | None,
@@ -25,10 +37,7 @@ def init(data: str, admin: str, password: str | None, db: str | None,
     if password is not None and not password:
         raise UsageError("从标准输入读到的管理员密码为空")
     folder = setup(data, db, create=True)
-    try:
-        migrate()
-    except Exception as exc:  # a database that cannot be reached, one line
-        raise InputError(f"无法初始化数据库：{exc}".splitlines()[0]) from None
+    migrate()
     from django.contrib.auth import get_user_model
 
     User = get_user_model()

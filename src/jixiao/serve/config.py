@@ -41,12 +41,14 @@ def database_settings(url: str) -> dict:
         url = "postgresql://" + url[len("postgres://"):]
     try:
         config = dj_database_url.parse(url, conn_max_age=0)
-    except Exception as exc:  # dj-database-url raises plain ValueError/KeyError on a bad URL
-        raise UsageError(f"数据库地址无效：{url}（应为 sqlite:///路径 或 postgresql://用户@主机:端口/库名）"
-                         f"：{exc}") from None
+    except Exception:  # dj-database-url raises plain ValueError/KeyError on a bad URL
+        raise UsageError(f"数据库地址无效：{url}（应为 sqlite:///路径 或 postgresql://用户@主机:端口/库名）") from None
     engine = config.get("ENGINE", "")
     if engine not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
         raise UsageError(f"不支持的数据库：{url}（只支持 SQLite 和 PostgreSQL）")
+    if engine.endswith("sqlite3") and config.get("NAME") in (None, "", ":memory:"):
+        # a database in memory: the admin, rounds and uploads would vanish with the process
+        raise UsageError(f"SQLite 数据库地址须给出文件路径：{url}（例如 sqlite:////srv/jixiao/jixiao.sqlite3）")
     if engine.endswith("sqlite3"):
         # several waitress threads write at once. A deferred transaction that reads and
         # then writes cannot wait for the lock (SQLite answers "database is locked" at

@@ -34,6 +34,9 @@ KINDS = {
 }
 
 MB = 1024 * 1024
+#: upper bounds of the limits: a day to read one file; 1 TiB of bytes, cells or members
+MAX_TIME_BUDGET_S = 86_400
+MAX_LIMIT = 2 ** 40
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,14 @@ class Limits:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            if not getattr(self, f.name) > 0:
+            value = getattr(self, f.name)
+            if not value > 0:
                 raise UsageError(f"限制参数 {f.name} 必须大于 0")
+            # past these, the system's own bounds (a timer's, an address space's) fail
+            # instead, in every worker, and each unit would be told its file is broken
+            ceiling = MAX_TIME_BUDGET_S if f.name == "time_budget_s" else MAX_LIMIT
+            if not value <= ceiling:
+                raise UsageError(f"限制参数 {f.name} 过大（上限 {ceiling:,}）")
 
 
 _SIZE_SUFFIX = {"": 1, "K": 1024, "KB": 1024, "M": MB, "MB": MB, "G": 1024 * MB, "GB": 1024 * MB}
