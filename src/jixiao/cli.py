@@ -80,14 +80,14 @@ def check_command(ctx, paths, profile, fmt, annotate_dir, manifest, secret, outp
         if failed:
             raise JixiaoError(failed)
         written = [fr.copy for fr in report.files if fr.copy]
-        click.echo(f"已写出 {len(written)} 个标注副本到 {annotate_dir}", err=True)
+        click.echo(for_terminal(f"已写出 {len(written)} 个标注副本到 {annotate_dir}"), err=True)
         # read and checked, yet no copy: say which, or the officer looks for it in vain
         uncopied = [os.path.basename(fr.path) for fr in report.files
                     if fr.status == "ok" and not fr.copy]
         if uncopied:
             names = "、".join(uncopied[:5]) + (f" 等 {len(uncopied)} 个文件" if len(uncopied) > 5 else "")
-            click.echo(f"{names}无法生成标注副本（工作簿结构无法写出，或占用内存过多），"
-                       "请根据上面的检查结果直接修改原文件", err=True)
+            click.echo(for_terminal(f"{names}无法生成标注副本（工作簿结构无法写出，或占用内存过多），"
+                                    "请根据上面的检查结果直接修改原文件"), err=True)
     ctx.exit(1 if report.has_errors else 0)
 
 
@@ -142,10 +142,10 @@ def template_command(output, projects, profile, year, rows, money_unit, group_by
                            money_unit=money_unit, group_by=group_by, password=password,
                            secret=secret, workers=workers, force=force)
     if projects is None:
-        click.echo(f"已生成空白自评表：{output}")
+        click.echo(for_terminal(f"已生成空白自评表：{output}"))
     else:
         files = len({f.file for f in forms})
-        click.echo(f"已生成 {len(forms)} 张预填自评表（{files} 个文件）和 manifest.csv：{output}")
+        click.echo(for_terminal(f"已生成 {len(forms)} 张预填自评表（{files} 个文件）和 manifest.csv：{output}"))
 
 
 @cli.command("merge", epilog=EXIT_CODES)

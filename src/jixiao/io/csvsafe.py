@@ -11,14 +11,16 @@ import os
 from typing import Any, Iterable
 
 from jixiao.io.atomic import atomic_path
+from jixiao.io.textout import MAX_FIELD_CHARS, bounded
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_csv_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading quote."""
+    """A text cell that a spreadsheet would run as a formula gets a leading quote; with it
+    the cell still holds at most MAX_FIELD_CHARS (a longer one is cut, saying so)."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
+        return "'" + bounded(value, MAX_FIELD_CHARS - 1)
     return value
 
 

@@ -36,11 +36,16 @@ def encodable(text: str) -> str:
     return _SURROGATES.sub(lambda m: "\ufffd" * len(m.group()), text)
 
 
+_CUT_MARK = re.compile(r"…（内容过长，已截断，原文共 [0-9,]+ 字）$")
+
+
 def bounded(text: str, limit: int = MAX_FIELD_CHARS) -> str:
-    """``text`` cut to ``limit`` characters, saying so at the end when it was cut."""
+    """``text`` cut to ``limit`` characters, saying so at the end when it was cut. A text
+    cut before keeps its mark, which counts the original."""
     if len(text) <= limit:
         return text
-    mark = f"…（内容过长，已截断，原文共 {len(text):,} 字）"
+    earlier = _CUT_MARK.search(text)
+    mark = earlier.group() if earlier else f"…（内容过长，已截断，原文共 {len(text):,} 字）"
     return text[:limit - len(mark)] + mark
 
 
