@@ -292,3 +292,23 @@ def test_a_template_under_a_file_is_one_chinese_line(tmp_path):
     proc = _jixiao("template", "-o", tmp_path / "plain" / "x.xlsx")
     assert proc.returncode == 1
     assert "不是文件夹" in _one_chinese_line(proc, "x.xlsx")
+
+
+def test_our_own_outputs_in_the_folder_are_named_and_not_checked(returns, tmp_path):
+    """The summary, a CSV report and the manifest saved among the returns are jixiao's own
+    (R11, a note): no R02 error, no extra submission, and the exit code is the returns'."""
+    assert _jixiao("merge", returns, "-q", "-o", returns / "汇总.xlsx").returncode == 0
+    assert _jixiao("merge", returns, "-q", "--format", "csv", "-o", returns / "表").returncode == 0
+    assert _jixiao("check", returns, "--format", "csv", "-o", returns / "审核结果.csv").returncode == 0
+    assert _jixiao("template", "--projects", PROJECTS, "-o", tmp_path / "dist").returncode == 0
+    (returns / "manifest.csv").write_bytes((tmp_path / "dist" / "manifest.csv").read_bytes())
+    import json
+
+    proc = _jixiao("check", returns, "--format", "json")
+    assert proc.returncode == 0, proc.stdout
+    files = {Path(f["path"]).name: [x["code"] for x in f["findings"]] for f in json.loads(proc.stdout)["files"]}
+    own = {"汇总.xlsx", "审核结果.csv", "manifest.csv", "表_projects.csv", "表_indicators.csv",
+           "表_findings.csv", "表_unreadable.csv"}
+    assert {name for name, codes in files.items() if codes == ["R11"]} == own
+    merged = _jixiao("merge", returns, "-q", "-o", tmp_path / "again.xlsx")
+    assert merged.returncode == 0 and "2 张自评表" in merged.stderr, merged.stderr

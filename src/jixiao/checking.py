@@ -23,6 +23,7 @@ from jixiao.io.walk import iter_input_files, no_input_error
 from jixiao.layout import find_forms
 from jixiao.layout.other_forms import find_other_form
 from jixiao.model import Finding, FormRecord
+from jixiao.own_outputs import CHECK_REPORT, own_output_kind
 from jixiao.profiles import Profile, choose_profile, known_profile, load_profile, shipped_profiles
 from jixiao.scoring import UNGRADED, Recomputed, recompute
 from jixiao.workers import WorkerSettings
@@ -184,7 +185,11 @@ def check_file(path: str | os.PathLike, profile: Profile | str | None = None, *,
     try:
         records, others = read_workbook(path, limits, passed)
         result.file_findings.extend(_other_form_note(other, records) for other in others)
-        if not records:
+        own = None if records or others else own_output_kind(path)
+        if own is not None:
+            result.file_findings.append(finding("R11", Hit(
+                f"文件是 {own}，不是退回的自评表，未作为自评表审核", found=own), None))
+        elif not records:
             result.file_findings.append(finding("R02", Hit(
                 "未在文件中找到项目支出绩效自评表（没有“项目名称”“项目资金”“绩效指标”等表头）"),
                 None))
@@ -307,15 +312,8 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
 
 def _previous_report(path: Path) -> bool:
     """Whether ``path`` holds a CSV report of ``check`` (the last run's, in the folder it
-    checked): known by its header line."""
-    from jixiao.report import CSV_HEADER
-
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4096).decode("utf-8-sig", "replace")
-    except OSError:
-        return False
-    return head.splitlines()[:1] == [",".join(CSV_HEADER)]
+    checked)."""
+    return own_output_kind(path) == CHECK_REPORT
 
 
 def _with_copy(result: FileResult, target: str | None,

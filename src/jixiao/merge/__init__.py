@@ -214,37 +214,10 @@ def _without(files: Iterable[Path], own: list) -> Iterator[Path]:
 
 
 def _previous_summary(path: Path, fmt: str) -> bool:
-    """Whether ``path`` holds what ``merge`` writes there (the last run's summary).
+    """Whether ``path`` holds what ``merge`` writes there (the last run's summary)."""
+    from jixiao.own_outputs import SUMMARY, SUMMARY_CSV, own_output_kind
 
-    Read from the file's head only: an xlsx by its document title and its sheets (a unit
-    can set the title of its return; a return with only the summary's sheets is no
-    form), a CSV by its header.
-    """
-    import re
-    import zipfile
-
-    try:
-        if fmt == "xlsx":
-            from jixiao.merge.workbook import STATS_SHEET, SUMMARY_TITLE
-
-            with zipfile.ZipFile(path) as archive:
-                parts = [archive.getinfo("docProps/core.xml"), archive.getinfo("xl/workbook.xml")]
-                if any(info.file_size > 64 * 1024 for info in parts):
-                    return False
-                core, book = (archive.read(info).decode("utf-8", "replace") for info in parts)
-            ours = {title for title, _ in TABLES.values()} | {STATS_SHEET}
-            sheets = [re.sub(r"\(\d+\)$", "", name)
-                      for name in re.findall(r'<sheet\b[^>]*?\bname="([^"]*)"', book)]
-            return f">{SUMMARY_TITLE}</dc:title>" in core and bool(sheets) \
-                and all(name in ours for name in sheets)
-        if fmt == "csv":
-            with open(path, "rb") as fh:
-                head = fh.read(4096).decode("utf-8-sig", "replace")
-            labels = {",".join(c.label for c in TABLES[t][1]) for t in TABLES}
-            return head.splitlines()[0] in labels if head else False
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return False
-    return False
+    return own_output_kind(path) == {"xlsx": SUMMARY, "csv": SUMMARY_CSV}.get(fmt)
 
 
 def _check_output_folder(output: Path, fmt: str) -> None:
