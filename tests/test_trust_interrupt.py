@@ -103,3 +103,48 @@ def test_ctrl_c_stops_within_a_second_with_yizhongzhi(slow_batch, tmp_path):
     assert proc.returncode == 130  # not 1: a script must not read "the forms have errors"
     assert not any(map(_alive, workers))
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def _terminate_when_a_file_appears(proc: subprocess.Popen, folder: Path) -> None:
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if folder.is_dir() and any(not name.startswith(".") for name in os.listdir(folder)):
+            proc.send_signal(signal.SIGTERM)
+            break
+        time.sleep(0.005)
+    proc.wait(timeout=60)
+
+
+def test_an_interrupted_annotate_leaves_no_copy_and_no_temporary(slow_batch, tmp_path):
+    copies = tmp_path / "copies"
+    proc = subprocess.Popen([sys.executable, "-m", "jixiao", "check", str(slow_batch), "--annotate",
+                             str(copies), "-j", "2"], env=ENV, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    _terminate_when_a_file_appears(proc, copies)
+    assert proc.returncode == 130, proc.stderr.read()
+    assert not copies.exists() or list(copies.rglob("*")) == []
+
+
+def test_an_interrupted_template_leaves_no_distribution(tmp_path):
+    """Stopped while its workbooks move into place: a distribution without its manifest
+    is none, and its files would make the rerun refuse without --force."""
+    import csv
+
+    source = Path(__file__).parent / "data" / "template" / "项目清单.csv"
+    header, *rows = list(csv.reader(source.read_text(encoding="utf-8-sig").splitlines()))
+    projects = tmp_path / "projects.csv"
+    with open(projects, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for n in range(300):  # each project of the list again, 300 times under new names
+            writer.writerows(row[:3] + [f"{row[3]}{n:03}"] + row[4:] for row in rows)
+    for attempt in range(3):  # the files move into place within ~0.1 s: the signal may come late
+        dist = tmp_path / f"dist{attempt}"
+        proc = subprocess.Popen([sys.executable, "-m", "jixiao", "template", "--projects", str(projects),
+                                 "-o", str(dist), "-j", "2"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        _terminate_when_a_file_appears(proc, dist)
+        if proc.returncode != 0:
+            break
+    assert proc.returncode == 130, proc.stderr.read()
+    assert not dist.exists() or os.listdir(dist) == []

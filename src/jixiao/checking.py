@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from jixiao.checks.registry import Hit, finding, run_checks
 from jixiao.errors import JixiaoError, ReadError
+from jixiao.io.atomic import temporary_prefix
 from jixiao.io.readers import read_grids
 from jixiao.io.safety import Limits, PassedParts, gate
 from jixiao.io.template_reader import read_template_forms
@@ -298,11 +299,23 @@ def check_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike,
     # reading has its budget, and writing the copy the same again: a form read in 4 s of
     # a 5 s budget on a busy machine still gets its copy
     budget = limits.time_budget_s * (2 if targets else 1)
-    for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
-                                      time_budget_s=budget,
-                                      task=check_in_worker, lost=lost_file,
-                                      refused=refused):
-        results[index] = result
+    existed = {t for t in targets.values() if os.path.lexists(t)} if targets else set()
+    try:
+        for index, result in run_isolated(files, settings, jobs=jobs or os.cpu_count() or 1,
+                                          time_budget_s=budget,
+                                          task=check_in_worker, lost=lost_file,
+                                          refused=refused):
+            results[index] = result
+    except KeyboardInterrupt:
+        # an interrupted run writes nothing: the copies made so far go, and the
+        # temporaries of the copies being saved when the workers were stopped
+        for target in (targets or {}).values():
+            if target not in existed:
+                Path(target).unlink(missing_ok=True)
+            _remove_temporaries(Path(target))
+        if made:
+            _remove_empty_folders(Path(annotate_dir))
+        raise
     if targets:
         _remove_lost_copies(results, targets)
         if made and any(r is not None and r.copy_error for r in results):
@@ -345,21 +358,23 @@ def _remove_empty_folders(root: Path) -> None:
 def _remove_lost_copies(results: list[FileResult | None], targets: dict[str, str]) -> None:
     """A worker killed while saving a copy (over the time or memory budget) leaves its
     temporary file (".<stem>-xxxxxxxx.xlsx") beside the copy's place: remove it."""
-    from jixiao.io.atomic import temporary_prefix
-
     for result in results:
         if result is None or result.status != "unreadable" or result.path not in targets:
             continue
-        target = Path(targets[result.path])
-        prefix, suffix = temporary_prefix(target), target.suffix
-        try:
-            leftovers = [p for p in target.parent.iterdir()
-                         if p.name.startswith(prefix) and p.name.endswith(suffix)
-                         and len(p.name) == len(prefix) + 8 + len(suffix)]
-        except OSError:
-            continue
-        for leftover in leftovers:
-            leftover.unlink(missing_ok=True)
+        _remove_temporaries(Path(targets[result.path]))
+
+
+def _remove_temporaries(target: Path) -> None:
+    """The temporary files of ``target`` (io.atomic's ".<stem>-xxxxxxxx<suffix>") beside it."""
+    prefix, suffix = temporary_prefix(target), target.suffix
+    try:
+        leftovers = [p for p in target.parent.iterdir()
+                     if p.name.startswith(prefix) and p.name.endswith(suffix)
+                     and len(p.name) == len(prefix) + 8 + len(suffix)]
+    except OSError:
+        return
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
 
 
 def _with_manifest(report: CheckReport, known: dict[str, str] | None) -> CheckReport:

@@ -143,6 +143,7 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
         from jixiao.io.atomic import output_error
 
         raise output_error(out, exc) from None
+    moved: list[Path] = []
     try:
         for job in jobs:
             job.path = str(stage / Path(job.path).name)
@@ -167,6 +168,8 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
                     fingerprint_kind=kind, fingerprint=digest))
         for job in jobs:
             final = out / Path(job.path).name
+            if not os.path.lexists(final):
+                moved.append(final)  # before the move: an interrupt may come right after it
             try:
                 os.replace(job.path, final)
             except OSError as exc:
@@ -176,6 +179,10 @@ def write_prefilled(records: list[FormRecord], out_dir: str | os.PathLike, profi
         write_manifest(out / MANIFEST_NAME, forms)
         return forms
     except BaseException:
+        # interrupted or failed while moving into place: a distribution without its
+        # manifest is none, and the files it made would refuse the rerun without --force
+        for path in moved:
+            path.unlink(missing_ok=True)
         shutil.rmtree(stage, ignore_errors=True)
         if created:  # a failed run leaves no folder it made
             try:
