@@ -580,3 +580,104 @@ def test_a_form_without_fund_rows_is_not_asked_for_a_money_unit(tmp_path):
     rows[-1] = ["总分", None, None, None, None, 90, 90]
     codes = [f["code"] for f in only_form(check_json(write_rows(tmp_path / "nofunds.xlsx", rows)))["findings"]]
     assert "F09" in codes and "R07" not in codes
+
+
+def test_a_remark_column_after_the_reason_is_not_the_reason(tmp_path):
+    rows = flat_form(
+        indicator_head=["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                        "偏差原因分析及改进措施", "备注"],
+        indicators=[["产出指标", "数量指标", "购置医疗设备台数", "≥18台", "18台", 40, 40, None, "含捐赠2台"],
+                    ["效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "4.5%", 40, 36, None, "口径调整"],
+                    ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%", 10, 10]])
+    rows[-1] = ["总分", None, None, None, None, 100, 96]
+    form = only_form(check_json(write_rows(tmp_path / "remark.xlsx", rows)))
+    assert [i["deviation"] for i in form["record"]["indicators"]] == [None, None, None]
+    # the reduced score has no reason: a remark is not one
+    assert [(f["code"], f["cell"]) for f in form["findings"] if f["code"] == "I04"] == [("I04", "H12")]
+
+
+def test_a_text_column_between_the_name_and_the_target_is_no_name(tmp_path):
+    rows = flat_form(
+        indicator_head=["一级指标", "二级指标", "三级指标", "指标解释", "年度指标值", "实际完成值", "分值", "得分"],
+        indicators=[["产出指标", "数量指标", "购置医疗设备台数", "全年累计", "≥18台", "18台", 40, 40],
+                    ["效益指标", "社会效益指标", "基层诊疗人次增长率", "同比", "≥5%", "5.5%", 40, 40],
+                    ["满意度指标", "服务对象满意度指标", "患者满意度", "问卷", "≥90%", "91%", 10, 10]])
+    rows[-1] = ["总分", None, None, None, None, None, 100, 100]
+    form = only_form(check_json(write_rows(tmp_path / "explained.xlsx", rows)))
+    assert names_and_targets(form) == [
+        ("产出指标", "数量指标", "购置医疗设备台数", "≥18台", "18台"),
+        ("效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "5.5%"),
+        ("满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%")]
+    assert warnings_and_errors(form) == []
+
+
+@pytest.mark.parametrize("year_rows", [
+    [["（2023年）"]],                                         # a year line under the title
+    [["年度", 2023]],                                         # label and value in two cells
+], ids=["year-line", "label-and-value"])
+def test_the_year_stated_on_a_line_of_its_own(tmp_path, year_rows):
+    rows = flat_form()
+    rows[1:2] = year_rows
+    form = only_form(check_json(write_rows(tmp_path / "year.xlsx", rows)))
+    assert form["record"]["year"] == 2023
+    assert warnings_and_errors(form) == []
+
+
+def test_the_year_beside_the_project_name(tmp_path):
+    rows = flat_form(project_rows=[["项目名称", "基层医疗卫生机构能力建设", None, None, "所属年度", "2023年"],
+                                   ["主管部门", "某区卫生健康委员会", None, None, "实施单位", "某区社区卫生服务中心"]])
+    rows[1] = ["填报日期：2024年3月"]  # no year line above
+    form = only_form(check_json(write_rows(tmp_path / "year2.xlsx", rows)))
+    assert form["record"]["year"] == 2023
+
+
+@pytest.mark.parametrize("grade_rows", [
+    [["总分", None, None, None, None, 100, 100, "评分等级", "优"]],
+    [["总分", None, None, None, None, 100, 100], ["评分等级：优"]],
+    [["总分", None, None, None, None, 100, 100], ["绩效等级", None, None, None, None, "优"]],
+    [["总分", None, None, None, None, 100, 100], ["评分等级", None, None, None, None, "A（优）"]],
+], ids=["in-the-total-row", "label-and-grade-in-one-cell", "绩效等级", "letter-and-word"])
+def test_the_grade_where_other_systems_put_it(tmp_path, grade_rows):
+    rows = flat_form()
+    rows[-1:] = grade_rows
+    form = only_form(check_json(write_rows(tmp_path / "grade.xlsx", rows)))
+    assert form["record"]["grade"] == "优"
+    assert warnings_and_errors(form) == []
+
+
+def test_subtotal_rows_of_each_level1_are_no_indicators(tmp_path):
+    rows = flat_form(indicators=[
+        ["产出指标", "数量指标", "购置医疗设备台数", "≥18台", "18台", 40, 40],
+        ["小计", None, None, None, None, 40, 40],
+        ["效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "5.5%", 40, 40],
+        ["小计", None, None, None, None, 40, 40],
+        ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%", 10, 10]])
+    form = only_form(check_json(write_rows(tmp_path / "subtotals.xlsx", rows)))
+    assert [i["name"] for i in form["record"]["indicators"]] == ["购置医疗设备台数", "基层诊疗人次增长率", "患者满意度"]
+    assert warnings_and_errors(form) == []
+
+
+def test_other_wordings_of_the_actual_and_the_reason(tmp_path):
+    rows = flat_form(
+        indicator_head=["一级指标", "二级指标", "三级指标", "年度指标值", "全年实际值", "分值", "得分",
+                        "未完成原因分析及改进措施"],
+        indicators=[["产出指标", "数量指标", "购置医疗设备台数", "≥18台", "16台", 40, 36, "供货延迟，已督促"],
+                    ["效益指标", "社会效益指标", "基层诊疗人次增长率", "≥5%", "5.5%", 40, 40],
+                    ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%", 10, 10]])
+    rows[-1] = ["总分", None, None, None, None, 100, 96]
+    form = only_form(check_json(write_rows(tmp_path / "wordings.xlsx", rows)))
+    assert [(i["actual"], i["deviation"]) for i in form["record"]["indicators"]] == [
+        ("16台", "供货延迟，已督促"), ("5.5%", None), ("91%", None)]
+    assert warnings_and_errors(form) == []
+
+
+def test_scores_typed_with_their_unit_and_targets_within_a_deadline(tmp_path):
+    rows = flat_form(indicators=[
+        ["产出指标", "时效指标", "办结时限", "5个工作日内", "4个工作日", "40分", "40分"],
+        ["效益指标", "社会效益指标", "安全事故", "无", "无", "40分", "40分"],
+        ["满意度指标", "服务对象满意度指标", "患者满意度", "≥90%", "91%", "10分", "10分"]])
+    rows[-1] = ["总分", None, None, None, None, "100分", "100分"]
+    rows.append(["评分等级", None, None, None, None, "优"])
+    form = only_form(check_json(write_rows(tmp_path / "units.xlsx", rows)))
+    assert [(i["weight"], i["score"]) for i in form["record"]["indicators"]] == [(40, 40), (40, 40), (10, 10)]
+    assert warnings_and_errors(form) == []

@@ -95,6 +95,8 @@ def parse_number(value: Any) -> float | None:
     if s in EMPTY_MARKS:
         return None
     compact = re.sub(r"[,\s]", "", s)
+    if compact.endswith("分"):  # a score or weight typed "10分"
+        compact = compact[:-1]
     if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", compact):
         number = float(compact)
         if -MAX_NUMBER < number < MAX_NUMBER:
@@ -200,7 +202,8 @@ _OP_SPELLINGS = [
     ("高于", ">"), ("小于", "<"), ("低于", "<"), (">", ">"), ("<", "<"), ("==", "="),
     ("=", "="), ("等于", "="), ("约", "="),
 ]
-_SUFFIX_OPS = [("以上", "≥"), ("及以上", "≥"), ("以内", "≤"), ("以下", "≤"), ("及以下", "≤")]
+_SUFFIX_OPS = [("以上", "≥"), ("及以上", "≥"), ("以内", "≤"), ("以下", "≤"), ("及以下", "≤"),
+               ("之内", "≤"), ("内", "≤")]  # "5个工作日内": at most 5 working days
 
 _QUALITATIVE = [
     # Checked in this order: "未达成" and "部分达成" both contain "达成".

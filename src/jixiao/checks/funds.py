@@ -169,6 +169,8 @@ def sources_do_not_add_up(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 def sources_left_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     total = form.funds.total
     sources = _source_rows(form)
+    if any(row.unparsed for row in sources):
+        return  # the amounts are there, as text: R04 names them
     empty_columns = [name for name in AMOUNT_FIELDS
                      if getattr(total, name) and not any(getattr(row, name) for row in sources)]
     if not empty_columns:

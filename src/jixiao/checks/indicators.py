@@ -103,8 +103,11 @@ _NEGATIVE_ACTUAL = re.compile(r"^(无|否|没有|未通过|未完成|未实现|�
 
 def _says_not_done(row: Row) -> bool:
     actual = row.actual
-    return isinstance(actual, FreeText) and bool(_NEGATIVE_ACTUAL.search(
-        normalize_label(actual.text)))
+    if not isinstance(actual, FreeText):
+        return False
+    said = normalize_label(actual.text)
+    # "无" against a target of "无" (no accident, no complaint) is the target met
+    return bool(_NEGATIVE_ACTUAL.search(said)) and said != normalize_label(row.indicator.target)
 
 
 def _is_i05(indicator: Indicator, ref: Reference, tolerance: float) -> bool:

@@ -108,6 +108,10 @@ def required_field_empty(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 )
 def text_where_number(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     for name, text in form.unparsed.items():
+        if name == "grade":  # a grade is a word, not a number
+            yield Hit(f"评分等级应为 优、良、中、差 之一，实际填写了“{text}”", cell=form.cells.get(name),
+                      expected="优、良、中、差", found=text)
+            continue
         yield _text_hit(FIELD_LABELS.get(name, name), text, form.cells.get(name))
     for row_name, row in form.funds.rows():
         for name, text in row.unparsed.items():

@@ -84,10 +84,17 @@ def total_score_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
 def grade_mismatch(form: FormRecord, ctx: CheckContext) -> Iterator[Hit]:
     declared = (form.grade or "").strip()
     expected = ctx.recomputed.grade
+    if _scores_unreadable(form):
+        return  # R04 says which score is text; a total without it grades nothing
     if declared and expected and declared != expected:
         yield Hit(f"评分等级填“{declared}”，按重新计算的总分 "
                   f"{format_number(ctx.recomputed.total_score)} 应为“{expected}”",
                   cell=form.cells.get("grade"), expected=expected, found=declared)
+
+
+def _scores_unreadable(form: FormRecord) -> bool:
+    return bool(form.funds.total.unparsed) or any(
+        "score" in ind.unparsed or "weight" in ind.unparsed for ind in form.indicators)
 
 
 @check(

@@ -26,6 +26,7 @@ from jixiao.layout.labels import (
     GRADE_LABELS,
     HEAD_LABELS,
     TOTAL_LABELS,
+    YEAR_LABELS,
     field_of,
     field_of_key,
     is_footer_key,
@@ -34,7 +35,7 @@ from jixiao.layout.labels import (
 )
 from jixiao.layout.sheet import Sheet
 from jixiao.model import FormRecord
-from jixiao.values import money_unit_of, parse_year
+from jixiao.values import money_unit_of, normalize_label, parse_year
 
 #: "2.", "二、", "（三）": a numbered section label that ends the goals
 _SECTION_NUMBER = re.compile(r"^\s*(?:\d+\s*[.．、]|[一二三四五六七八九十]+\s*、|[(（]\s*[一二三四五六七八九十\d]+\s*[)）])")
@@ -99,10 +100,11 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
                     if year is not None and head.year is None:
                         head.year = (hr, hc, year)
                     head.start = hr
-                elif head.year is None and "年度" in text and parse_year(text) is not None \
-                        and len(text) <= 16:
-                    head.year = (hr, hc, parse_year(text))
-                    head.start = hr
+            if head.year is None:
+                found = year_in_row(cells, keys)
+                if found is not None:
+                    head.year = (hr, *found)
+                    head.start = min(head.start, hr)
         heads.append(head)
         floor = r + 1
     return heads
@@ -137,6 +139,13 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
     header_end = min(x.row for x in (fund_header, ind_header) if x is not None) \
         if (fund_header or ind_header) else stop
     _read_head_fields(sheet, range(head.anchor_row, header_end), record)
+    if record.year is None:  # on the 项目名称 row or below it: "年度 | 2023", "所属年度 | 2023"
+        for r in range(head.anchor_row, header_end):
+            found = year_in_row(sheet.cells(r), sheet.keys(r))
+            if found is not None:
+                record.year = found[1]
+                record.cells["year"] = sheet.ref(r, found[0])
+                break
     for name in ("project", "department", "unit"):
         if getattr(record, name) is not None:
             code, plain = split_code(getattr(record, name))
@@ -199,6 +208,25 @@ def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
                 setattr(record, name, value_cell[1])
             else:
                 record.cells[name] = sheet.ref(r, sheet.span_end(r, c) + 1)
+
+
+# "（2023年）", "2023年度" alone in a cell: the year line under a title
+_YEAR_LINE = re.compile(r"^\(?(?:19|20)\d{2}年度?\)?$")
+
+
+def year_in_row(cells: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[int, int] | None:
+    """(column, year) of a row that states the form's year: "（2024年度）", "年度：2024",
+    or a 年度 / 所属年度 label with the year in the next cell."""
+    for i, ((c, text), key) in enumerate(zip(cells, keys)):
+        if key in YEAR_LABELS and i + 1 < len(cells):
+            year = parse_year(cells[i + 1][1])
+            if year is not None:
+                return cells[i + 1][0], year
+        elif len(text) <= 16 and ("年度" in text or _YEAR_LINE.match(normalize_label(text))):
+            year = parse_year(text)
+            if year is not None:
+                return c, year
+    return None
 
 
 def _inline_label(text: str) -> tuple[str, str] | None:

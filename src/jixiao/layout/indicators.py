@@ -9,12 +9,13 @@ numbers that every scored row has), and its 一级/二级 names are told apart f
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from jixiao.layout.labels import (
     BLOCK_KEYS,
-    GRADE_KEYS,
     GRADE_LABELS,
     GRADES,
     INDICATOR_HEADER,
@@ -44,6 +45,10 @@ class IndicatorHeader:
     cols: dict[str, int] = field(default_factory=dict)
     #: the first header row of a two-row header (row otherwise)
     top: int | None = None
+    #: the column of the first header right of 偏差原因 (备注): the reason stops before it
+    deviation_end: int | None = None
+    #: the last column of the 三级指标 header: a text right of it (指标解释) is no name
+    name_end: int | None = None
 
     # Both asked once per indicator row; a header's cols do not change once found.
     @cached_property
@@ -123,7 +128,15 @@ def _flattened_header(sheet: Sheet, r: int, rows: range) -> IndicatorHeader:
     if "target" not in cols and "target_initial" in cols:
         cols["target"] = cols.pop("target_initial")
     # beside an adjusted target, 年初指标值 stays a column: it is neither a name nor the target
-    return IndicatorHeader(last, cols, top)
+    end = None
+    if "deviation" in cols:
+        c0 = cols["deviation"]
+        after = [c for hr in range(top, last + 1) for c, _ in sheet.cells(hr)
+                 if c > sheet.span_end(hr, c0)]
+        end = min(after, default=None)
+    name_end = max((sheet.span_end(hr, cols["name"]) for hr in range(top, last + 1)),
+                   default=None) if "name" in cols else None
+    return IndicatorHeader(last, cols, top, end, name_end)
 
 
 def _is_header_part(sheet: Sheet, r: int, cols: dict[str, int]) -> bool:
@@ -206,8 +219,9 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
             setattr(ind, name, sheet.text(r, cols[name]))
     if "deviation" in cols:
         c0 = cols["deviation"]
+        end = hdr.deviation_end + shift if hdr.deviation_end is not None else None
         ind.cells["deviation"] = sheet.ref(r, c0)
-        parts = [t for c, t in sheet.cells(r) if c >= c0]
+        parts = [t for c, t in sheet.cells(r) if c >= c0 and (end is None or c < end)]
         ind.deviation = "".join(parts) or None
     _fold_op_and_unit(sheet, r, cols, ind)
     if sheet.grid.percent_cells is None and "actual" in cols:
@@ -217,6 +231,8 @@ def _read_row(sheet: Sheet, r: int, hdr: IndicatorHeader, shift: int) -> _Row:
     limit = min((cols[k] for k in ("op", "target_initial", "target", "actual") if k in cols),
                 default=cols.get("name", 0) + 1)
     first = hdr.first_col + shift
+    if hdr.name_end is not None:
+        limit = min(limit, hdr.name_end + shift + 1)
     found = []
     name_cell = None  # the last plain text left of the target
     for (c, text), key in zip(sheet.cells(r), sheet.keys(r)):
@@ -314,12 +330,15 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             r += 1
             continue
         keys = sheet.keys(r)
+        if any(key.startswith("小计") for key in keys[:4]):
+            r += 1  # a 一级's subtotal: the 总分 row sums the indicators themselves
+            continue
         if _is_total_row(keys):
             _read_total(sheet, r, hdr, trust_columns, block)
             end = r
             end = _read_grade_after(sheet, r, stop, block)
             break
-        if not GRADE_KEYS.isdisjoint(keys[:3]):
+        if _grade_label_at(keys[:3]) is not None:
             _read_grade(sheet, r, block)
             end = r
             break
@@ -490,9 +509,18 @@ class _Holder:
         self.unparsed: dict[str, str] = {}
 
 
+def _grade_label_at(keys: tuple[str, ...]) -> int | None:
+    """Where a row names its grade: "评分等级" in a cell, or "评分等级：优" typed in one."""
+    return next((i for i, k in enumerate(keys) if k.partition(":")[0] in GRADE_LABELS), None)
+
+
 def _read_grade_after(sheet: Sheet, total_row: int, stop: int, block: IndicatorBlock) -> int:
+    # the 总分 row itself may end with the grade ("总分 | 100 | 95 | 评分等级 | 优")
+    if _grade_label_at(sheet.keys(total_row)) is not None:
+        _read_grade(sheet, total_row, block)
+        return total_row
     for r in range(total_row + 1, min(total_row + 4, stop)):
-        if any(k in GRADE_LABELS for k in sheet.keys(r)[:3]):
+        if _grade_label_at(sheet.keys(r)[:3]) is not None:
             _read_grade(sheet, r, block)
             return r
     return total_row
@@ -500,13 +528,27 @@ def _read_grade_after(sheet: Sheet, total_row: int, stop: int, block: IndicatorB
 
 def _read_grade(sheet: Sheet, r: int, block: IndicatorBlock) -> None:
     cells, keys = sheet.cells(r), sheet.keys(r)
-    label_at = next(i for i, k in enumerate(keys) if k in GRADE_LABELS)
+    label_at = _grade_label_at(keys)
     label_col = cells[label_at][0]
+    typed = keys[label_at].partition(":")[2]
+    if typed:  # "评分等级：优" in one cell
+        block.cells["grade"] = sheet.ref(r, label_col)
+        if typed[:1] in GRADES:
+            block.grade = typed[:1]
+        else:
+            block.unparsed["grade"] = cells[label_at][1]
+        return
     block.cells["grade"] = sheet.ref(r, sheet.span_end(r, label_col) + 1)
     for (c, text), key in zip(cells[label_at + 1:], keys[label_at + 1:]):
         block.cells["grade"] = sheet.ref(r, c)
+        bracketed = _BRACKETED_GRADE.search(text)
         if key[:1] in GRADES:
             block.grade = key[:1]
+        elif bracketed:  # "A（优）"
+            block.grade = bracketed.group(1)
         else:
             block.unparsed["grade"] = text
         return
+
+
+_BRACKETED_GRADE = re.compile(r"[(（]\s*([优良中差])")

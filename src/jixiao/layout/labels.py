@@ -30,6 +30,7 @@ from jixiao.layout.vocabulary import (  # noqa: F401 - re-exported: the layout's
     OPERATOR_WORDS,
     QUALITATIVE_WORDS,
     TOTAL_LABELS,
+    YEAR_LABELS,
 )
 from jixiao.values import clean_text, normalize_label
 

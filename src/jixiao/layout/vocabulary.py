@@ -16,6 +16,9 @@ HEAD_LABELS = {
     "unit": ("实施单位", "项目实施单位"),
 }
 
+#: a label whose next cell holds the form's year
+YEAR_LABELS = ("年度", "所属年度", "项目年度", "预算年度", "评价年度", "自评年度")
+
 #: fund block header: field -> accepted keys
 FUND_HEADER = {
     "initial": ("年初预算数", "年初预算", "年初预算金额"),
@@ -38,10 +41,11 @@ INDICATOR_HEADER = {
     "target": ("年度指标值", "指标值", "年度目标值", "目标值", "调整指标值", "调整后指标值"),
     "target_initial": ("年初指标值",),
     "unit": ("度量单位", "计量单位", "单位"),
-    "actual": ("实际完成值", "全年实际完成值", "实际值", "完成值", "全年完成值"),
+    "actual": ("实际完成值", "全年实际完成值", "实际值", "完成值", "全年完成值", "全年实际值"),
     "weight": ("分值", "权重", "指标权重"),
     "score": ("得分", "指标得分"),
-    "deviation": ("偏差原因分析及改进措施", "偏差原因分析", "偏差原因", "未完成原因分析", "原因"),
+    "deviation": ("偏差原因分析及改进措施", "偏差原因分析", "偏差原因", "未完成原因分析",
+                  "未完成原因分析及改进措施", "未完成原因", "原因"),
 }
 
 #: fund row labels -> field; a label names a row when it contains one of the keys, tried
@@ -71,7 +75,7 @@ GOAL_EXPECTED = ("预期目标", "项目年度目标")
 GOAL_ACTUAL = ("实际完成情况", "实际完成", "年度目标完成情况")
 GOAL_LABELS = ("年度总体目标", "年度目标", "总体目标", "目标")
 TOTAL_LABELS = ("总分", "合计")
-GRADE_LABELS = ("评分等级", "等级", "自评等级")
+GRADE_LABELS = ("评分等级", "等级", "自评等级", "绩效等级", "评定等级")
 GRADE_KEYS = frozenset(GRADE_LABELS)
 FOOTER_PREFIXES = ("填报人", "填表人", "审核人", "联系人", "负责人", "单位负责人", "填报日期",
                    "填表日期", "联系电话", "财务负责人", "项目负责人")
