@@ -77,6 +77,9 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
     project_keys = frozenset(HEAD_LABELS["project"])
     for r in range(sheet.height):
         keys = sheet.keys(r)
+        joined = "".join(keys)  # most rows name no project: told by one search
+        if not any(label in joined for label in project_keys):
+            continue
         # "项目名称" in a cell of its own, or "项目名称：城区绿化养护" typed in one
         at = next((i for i, key in enumerate(keys) if key.partition(":")[0] in project_keys), None)
         if at is None:

@@ -338,7 +338,7 @@ def read_indicators(sheet: Sheet, hdr: IndicatorHeader, stop: int,
             end = r
             end = _read_grade_after(sheet, r, stop, block)
             break
-        if _grade_label_at(keys[:3]) is not None:
+        if "等级" in "".join(keys[:3]) and _grade_label_at(keys[:3]) is not None:
             _read_grade(sheet, r, block)
             end = r
             break
