@@ -104,7 +104,7 @@ def _find_heads(sheet: Sheet) -> list[_Head]:
                         head.year = (hr, hc, year)
                     head.start = hr
             if head.year is None:
-                found = year_in_row(cells, keys)
+                found = _year_in_row(cells, keys)
                 if found is not None:
                     head.year = (hr, *found)
                     head.start = min(head.start, hr)
@@ -144,7 +144,7 @@ def _read_form(sheet: Sheet, head: _Head, stop: int, trust_columns: bool) -> For
     _read_head_fields(sheet, range(head.anchor_row, header_end), record)
     if record.year is None:  # on the 项目名称 row or below it: "年度 | 2023", "所属年度 | 2023"
         for r in range(head.anchor_row, header_end):
-            found = year_in_row(sheet.cells(r), sheet.keys(r))
+            found = _year_in_row(sheet.cells(r), sheet.keys(r))
             if found is not None:
                 record.year = found[1]
                 record.cells["year"] = sheet.ref(r, found[0])
@@ -217,7 +217,7 @@ def _read_head_fields(sheet: Sheet, rows: range, record: FormRecord) -> None:
 _YEAR_LINE = re.compile(r"^\(?(?:19|20)\d{2}年度?\)?$")
 
 
-def year_in_row(cells: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[int, int] | None:
+def _year_in_row(cells: list[tuple[int, str]], keys: tuple[str, ...]) -> tuple[int, int] | None:
     """(column, year) of a row that states the form's year: "（2024年度）", "年度：2024",
     or a 年度 / 所属年度 label with the year in the next cell."""
     for i, ((c, text), key) in enumerate(zip(cells, keys)):

@@ -10,7 +10,6 @@ numbers that every scored row has), and its 一级/二级 names are told apart f
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from functools import cached_property
 
